@@ -1,0 +1,138 @@
+"""The directory: units, people and their roles. Knows nothing of cases."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("管理员")
+    LEADER = "leader", _("领导")
+    DISPATCHER = "dispatcher", _("受理派单员")
+    COMMISSIONER = "commissioner", _("暖企专员")
+    HANDLER = "handler", _("单位经办人")
+    ENTERPRISE = "enterprise", _("企业联系人")
+    POINT_LEADER = "point_leader", _("点位长")
+    PATROLLER = "patroller", _("巡查员")
+    INSPECTOR = "inspector", _("巡察组成员")
+    CONSULT_STAFF = "consult_staff", _("政协工作人员")
+    PUBLIC = "public", _("公众")
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("部门")
+    TOWN = "town", _("镇街")
+    COMMUNITY = "community", _("社区")
+    BANK = "bank", _("银行")
+    TASKFORCE = "taskforce", _("专班")
+    INSPECTION_GROUP = "inspection_group", _("巡察组")
+    OFFICE = "office", _("办公室")
+    ENTERPRISE = "enterprise", _("企业")
+    OTHER = "other", _("其他")
+
+
+class Unit(models.Model):
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices, default=UnitKind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    in_district = models.BooleanField(_("区内单位"), default=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=12, default="330902")
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering: ClassVar = ["sort", "name"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    """A person. The profile (name, phone, unit) lives on the user itself."""
+
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        if not self.pk:
+            return frozenset()
+        found = frozenset(self.role_grants.values_list("role", flat=True))
+        return found | {Role.ADMIN} if self.is_superuser else found
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_everything(self) -> bool:
+        """Office staff and leaders read every case of the list engine."""
+        return self.has_role(Role.ADMIN, Role.LEADER, Role.DISPATCHER)
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["user", "role"], name="uniq_user_role")]
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only the SHA-256 of the token is stored; the token itself is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        raw = "nq_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8])
+        return token, raw

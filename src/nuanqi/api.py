@@ -1,0 +1,133 @@
+"""The JSON API root: /api/v1, OpenAPI at /api/v1/docs and /api/v1/openapi.json.
+
+One error shape everywhere: {"error": "中文说明", "code": "stable_code"} (plus "field" where one field is at
+fault). Clients authenticate with `Authorization: Bearer <token>`; a logged-in browser session works too
+(with CSRF on writes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from nuanqi.accounts.models import ApiToken, User, hash_token
+from nuanqi.cases.errors import CaseError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        found = (
+            ApiToken.objects.select_related("user", "user__unit")
+            .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = timezone.now()
+        # Touch last_used at most once a minute so a busy client does not write on every request.
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's login session; writes still need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user  # type: ignore[return-value]
+        return None
+
+
+api = NinjaAPI(
+    title="暖企 nuanqi API",
+    version="1",
+    description="清单引擎与暖企工程的接口。错误统一为 {\"error\": 说明, \"code\": 代码}。",
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def error(request: HttpRequest, status: int, message: str, code: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"error": message, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(CaseError)
+def _case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
+    extra = {"field": exc.field} if exc.field else {}
+    return error(request, exc.status, exc.message, exc.code, **extra)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    problems = []
+    for e in exc.errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query"))
+        problems.append(f"{loc or '请求'}：{_zh(e)}")
+    return error(request, 422, "请求数据不正确：" + "；".join(problems), "validation_error", details=exc.errors)
+
+
+def _zh(e: dict[str, Any]) -> str:
+    kind = str(e.get("type", ""))
+    if kind == "missing":
+        return "必填"
+    if "int" in kind:
+        return "应为整数"
+    if "float" in kind or "decimal" in kind:
+        return "应为数字"
+    if "datetime" in kind or "date" in kind:
+        return "日期时间格式不正确（应为 ISO 8601，如 2023-03-27T09:00:00+08:00）"
+    if "bool" in kind:
+        return "应为 true 或 false"
+    if "string" in kind:
+        return "应为文本"
+    if "json" in kind:
+        return "不是有效的 JSON"
+    return str(e.get("msg", "格式不正确"))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "请先登录或提供有效的访问令牌", "unauthorized")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 404, "未找到，或您无权查看", "not_found")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 404, "未找到，或您无权查看", "not_found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}
+    return error(request, exc.status_code, str(exc.message), codes.get(exc.status_code, "error"))
+
+
+def _register() -> None:
+    from nuanqi.accounts.api import router as accounts_router
+    from nuanqi.calendars.api import router as calendar_router
+    from nuanqi.cases.api import router as cases_router
+    from nuanqi.enterprise.api import router as enterprise_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/", enterprise_router)
+    api.add_router("/calendar", calendar_router)
+
+
+_register()

@@ -1,0 +1,342 @@
+"""/api/v1/cases — the list engine over HTTP. Every fetch goes through cases.visibility (404 otherwise)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from nuanqi.accounts.models import User
+
+from . import services
+from .access import resolve_subject
+from .errors import Invalid
+from .models import Case, Event, Task
+from .permissions import allowed_actions, relations
+from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns
+from .sla import sla_state
+from .visibility import get_visible_case, visible_cases, visible_tasks
+
+router = Router(tags=["事项"])
+
+
+class Ref(Schema):
+    id: int | None
+    name: str
+
+
+class SubjectOut(Schema):
+    type: str
+    id: int | None
+    label: str
+
+
+class CaseOut(Schema):
+    number: str
+    kind: str
+    title: str
+    status: str
+    status_label: str
+    priority: str
+    importance: str
+    urgency: str
+    nature: str
+    channel: str
+    channel_label: str
+    category: str | None
+    category_top: str | None
+    lead_unit: Ref | None
+    owner: Ref | None
+    subject: SubjectOut | None
+    received_at: datetime
+    sign_due: datetime | None
+    contact_due: datetime | None
+    resolve_due: datetime | None
+    sla: str
+    supervised: bool
+    tasks_done: int
+    tasks_total: int
+    version: int
+
+
+class TaskOut(Schema):
+    id: int
+    unit: Ref
+    in_district: bool
+    status: str
+    status_label: str
+    note: str
+    result: str
+    due_at: datetime | None
+    done_at: datetime | None
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    changes: dict[str, Any]
+    reason: str
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+    required: list[str]
+
+
+class CaseDetail(CaseOut):
+    description: str
+    requester_name: str
+    result: str
+    satisfaction: str
+    extension_days: int
+    extension_pending: dict[str, Any] | None
+    hold_review_on: str | None
+    tasks: list[TaskOut]
+    events: list[EventOut]
+    actions: list[ActionOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next: str | None
+
+
+class CaseIn(Schema):
+    kind: str = "request"
+    title: str
+    description: str = ""
+    category: str | int | None = None
+    nature: str = "help"
+    channel: str = "company_request"
+    company: str | int | None = None
+    importance: str = "minor"
+    urgency: str = "normal"
+    lead_unit: str | int | None = None
+    requester_name: str = ""
+    requester_phone: str = ""
+    confidential: bool = False
+
+
+class ActionIn(Schema):
+    action: str
+    version: int
+    reason: str | None = None
+    lead_unit: str | int | None = None
+    owner: int | None = None
+    days: int | None = None
+    review_on: str | None = None
+    result: str | None = None
+    satisfaction: str | None = None
+    comment: str | None = None
+    referral: str | None = None
+
+
+class RatingIn(Schema):
+    version: int
+    satisfaction: str
+    comment: str = ""
+
+
+class TaskIn(Schema):
+    unit: str | int
+    note: str = ""
+    due_at: datetime | None = None
+    version: int | None = None
+
+
+class TaskActionIn(Schema):
+    action: str
+    note: str = ""
+    version: int | None = None
+
+
+def _ref(obj: Any) -> Ref | None:
+    return Ref(id=obj.pk, name=str(obj)) if obj is not None else None
+
+
+def case_out(c: Case, tasks_done: int | None = None, tasks_total: int | None = None) -> dict[str, Any]:
+    cat = c.category
+    return {
+        "number": c.number,
+        "kind": c.kind,
+        "title": c.title,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "priority": f"P{c.priority}",
+        "importance": c.importance,
+        "urgency": c.urgency,
+        "nature": c.nature,
+        "channel": c.channel,
+        "channel_label": c.get_channel_display(),
+        "category": cat.name if cat else None,
+        "category_top": cat.top.name if cat else None,
+        "lead_unit": _ref(c.lead_unit),
+        "owner": _ref(c.owner),
+        "subject": SubjectOut(type=c.subject_type, id=c.subject_id, label=c.subject_label) if c.subject_type else None,
+        "received_at": c.received_at,
+        "sign_due": c.sign_due,
+        "contact_due": c.contact_due,
+        "resolve_due": c.resolve_due,
+        "sla": sla_state(c.status, c.resolve_due, c.warn_at),
+        "supervised": c.supervised,
+        "tasks_done": tasks_done if tasks_done is not None else getattr(c, "tasks_done", 0),
+        "tasks_total": tasks_total if tasks_total is not None else getattr(c, "tasks_total", 0),
+        "version": c.version,
+    }
+
+
+def task_out(t: Task) -> TaskOut:
+    return TaskOut(
+        id=t.pk,
+        unit=Ref(id=t.unit_id, name=t.unit.name),
+        in_district=t.unit.in_district,
+        status=t.status,
+        status_label=t.get_status_display(),
+        note=t.note,
+        result=t.result,
+        due_at=t.due_at,
+        done_at=t.done_at,
+    )
+
+
+def case_detail(user: User, number: str) -> dict[str, Any]:
+    c = (
+with_list_columns(visible_cases(user)).get(number=number)
+    )
+    tasks = list(visible_tasks(user, c))
+    events = list(Event.objects.filter(case=c).order_by("seq"))
+    rel = relations(user, c)
+    data = case_out(c, sum(1 for t in tasks if t.status == "done"), len(tasks))
+    data.update(
+        description=c.description,
+        requester_name=c.requester_name,
+        result=c.result,
+        satisfaction=c.satisfaction,
+        extension_days=c.extension_days,
+        extension_pending=c.extension_pending,
+        hold_review_on=c.hold_review_on.isoformat() if c.hold_review_on else None,
+        tasks=[task_out(t) for t in tasks],
+        events=[
+            EventOut(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor_name,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                changes=e.changes,
+                reason=e.reason,
+            )
+            for e in events
+        ],
+        actions=[ActionOut(action=t.action, label=t.label, required=list(t.required)) for t in allowed_actions(user, c, rel)],
+    )
+    return data
+
+
+class ListQuery(Schema):
+    kind: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    overdue: bool | None = None
+    company: int | None = None
+    next: str | None = None
+    limit: int = 50
+
+
+@router.get("", response=CasePage, summary="事项列表（键集分页）")
+def list_cases(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    if q.owner not in (None, "", "me"):
+        raise Invalid("owner 目前只支持 me", "invalid_query", field="owner")
+    if not 1 <= q.limit <= 200:
+        raise Invalid("limit 须在 1 到 200 之间", "invalid_query", field="limit")
+    f = CaseFilters(kind=q.kind, status=q.status, owner_me=q.owner == "me", overdue=q.overdue, company=q.company)
+    rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), q.next, q.limit)
+    return {"items": [case_out(c) for c in rows], "next": nxt}
+
+
+@router.post("", response={201: CaseDetail}, summary="登记事项")
+def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any]]:
+    user: User = request.user  # type: ignore[assignment]
+    subject = resolve_subject("company", user, payload.company) if payload.company not in (None, "") else None
+    if subject is None and user.has_role("enterprise"):
+        subject = _own_company(user)
+    case = services.create_case(
+        services.NewCase(
+            kind=payload.kind,
+            title=payload.title,
+            description=payload.description,
+            category=payload.category,
+            nature=payload.nature,
+            channel=payload.channel,
+            importance=payload.importance,
+            urgency=payload.urgency,
+            lead_unit=payload.lead_unit,
+            subject=subject,
+            requester_name=payload.requester_name,
+            requester_phone=payload.requester_phone,
+            confidential=payload.confidential,
+        ),
+        actor=user,
+    )
+    return 201, case_detail(user, case.number)
+
+
+def _own_company(user: User) -> Any:
+    from nuanqi.cases.access import resolve_subject as resolve
+
+    from_links = getattr(user, "company_links", None)
+    link = from_links.first() if from_links is not None else None
+    return resolve("company", user, link.company_id) if link else None
+
+
+@router.get("/{number}", response=CaseDetail, summary="事项详情（含协办、时间线、可执行操作）")
+def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
+    return case_detail(request.user, number)  # type: ignore[arg-type]
+
+
+@router.post("/{number}/actions", response=CaseDetail, summary="执行流转操作")
+def act(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    data = payload.dict(exclude={"action", "version"}, exclude_none=True)
+    services.perform(case, payload.action, actor=user, version=payload.version, **data)
+    return case_detail(user, number)
+
+
+@router.post("/{number}/rating", response=CaseDetail, summary="评价（不满意将重办）")
+def rate(request: HttpRequest, number: str, payload: RatingIn) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    services.perform(
+        case, "rate", actor=user, version=payload.version, satisfaction=payload.satisfaction, comment=payload.comment
+    )
+    return case_detail(user, number)
+
+
+@router.post("/{number}/tasks", response={201: TaskOut}, summary="添加协办单位")
+def add_task(request: HttpRequest, number: str, payload: TaskIn) -> tuple[int, TaskOut]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    task = services.add_task(
+        case, actor=user, unit=payload.unit, note=payload.note, due_at=payload.due_at, version=payload.version
+    )
+    return 201, task_out(Task.objects.select_related("unit").get(pk=task.pk))
+
+
+@router.post("/{number}/tasks/{task_id}/actions", response=TaskOut, summary="协办任务签收/完成/退回")
+def task_action(request: HttpRequest, number: str, task_id: int, payload: TaskActionIn) -> TaskOut:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    task = services.task_action(
+        case, task_id, payload.action, actor=user, note=payload.note, version=payload.version
+    )
+    return task_out(Task.objects.select_related("unit").get(pk=task.pk))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nuanqi.accounts.models import Unit
+
+from .models import Category, Channel, Importance, Kind, Nature, Urgency
+
+
+class CaseForm(forms.Form):
+    company = forms.ChoiceField(label=_("企业"))
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    category = forms.ChoiceField(label=_("分类"), required=False)
+    nature = forms.ChoiceField(label=_("性质"), choices=Nature.choices, initial=Nature.HELP)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.COMPANY_REQUEST)
+    importance = forms.ChoiceField(label=_("重要性"), choices=Importance.choices, initial=Importance.MINOR)
+    urgency = forms.ChoiceField(label=_("紧急性"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    lead_unit = forms.ChoiceField(label=_("建议主办单位"), required=False)
+
+    def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].choices = [("", "——请选择——"), *companies]
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for c in Category.objects.filter(kind=Kind.REQUEST, active=True).select_related("parent"):
+            if c.parent_id and c.parent:
+                groups.setdefault(c.parent.name, []).append((str(c.pk), c.name))
+            else:
+                groups.setdefault(c.name, []).insert(0, (str(c.pk), f"{c.name}（大类）"))
+        self.fields["category"].choices = [("", "——请选择——"), *groups.items()]
+        self.fields["lead_unit"].choices = [
+            ("", "——由受理员派单——"),
+            *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
+        ]
+
+
+class TaskForm(forms.Form):
+    unit = forms.ChoiceField(label=_("协办单位"))
+    note = forms.CharField(label=_("事项说明"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [
+            (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
+            for u in Unit.objects.filter(active=True).exclude(kind="enterprise")
+        ]

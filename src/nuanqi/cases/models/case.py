@@ -1,0 +1,238 @@
+"""The list engine's tables: categories, SLA policies, cases, co-handling tasks and the timeline."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    Channel,
+    ClockMode,
+    CountFrom,
+    Importance,
+    Kind,
+    Nature,
+    Priority,
+    Satisfaction,
+    Status,
+    TaskStatus,
+    Urgency,
+)
+
+
+class Category(models.Model):
+    """Two levels per kind: a 大类 (parent is null) and its 小项."""
+
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
+    name = models.CharField(_("名称"), max_length=60)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("大类")
+    )
+    sort = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["kind", "sort", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["kind", "parent", "name"], name="uniq_category_name"),
+            models.UniqueConstraint(
+                fields=["kind", "name"], condition=models.Q(parent__isnull=True), name="uniq_top_category_name"
+            ),
+        ]
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def top(self) -> Category:
+        return self.parent if self.parent_id and self.parent else self
+
+
+class SlaPolicy(models.Model):
+    """Time limits per kind × nature × priority; the most specific matching row wins."""
+
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
+    nature = models.CharField(_("性质"), max_length=20, choices=Nature.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, null=True, blank=True)
+    sign_hours = models.DecimalField(_("签收时限(工作小时)"), max_digits=6, decimal_places=2, default=2)
+    contact_hours = models.DecimalField(_("首次联系时限(工作小时)"), max_digits=6, decimal_places=2, default=4)
+    resolve_days = models.PositiveIntegerField(_("办结时限(工作日)"), default=5)
+    resolve_hours = models.PositiveIntegerField(
+        _("办结时限(自然小时)"), null=True, blank=True, help_text=_("仅自然时间(7×24)模式使用")
+    )
+    count_from = models.CharField(_("起算"), max_length=10, choices=CountFrom.choices, default=CountFrom.NEXT_DAY)
+    clock = models.CharField(_("计时方式"), max_length=10, choices=ClockMode.choices, default=ClockMode.WORKING)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["kind", "nature", "priority"], name="uniq_sla_policy"),
+        ]
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.nature or '*'} P{self.priority or '*'}"
+
+
+class NumberCounter(models.Model):
+    """The next human number per prefix and year; incremented under a row lock."""
+
+    prefix = models.CharField(max_length=4)
+    year = models.PositiveIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_counter")]
+
+
+class Case(models.Model):
+    number = models.CharField(_("编号"), max_length=20, unique=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("内容"), blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    nature = models.CharField(_("性质"), max_length=20, choices=Nature.choices, default=Nature.HELP)
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, default=Channel.COMPANY_REQUEST)
+    # Requester and subject are generic references ("company", 12) so that the engine stays below the
+    # modules that define companies, points and projects; modules register their types in cases.subjects.
+    requester_type = models.CharField(max_length=20, blank=True)
+    requester_id = models.BigIntegerField(null=True, blank=True)
+    requester_name = models.CharField(_("诉求人"), max_length=100, blank=True)
+    requester_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    subject_type = models.CharField(max_length=20, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    subject_label = models.CharField(_("对象"), max_length=200, blank=True)
+    importance = models.CharField(_("重要性"), max_length=10, choices=Importance.choices, default=Importance.MINOR)
+    urgency = models.CharField(_("紧急性"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, default=4)
+    lead_unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    confidential = models.BooleanField(_("涉密"), default=False)
+
+    received_at = models.DateTimeField(_("受理时间"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("签收期限"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("联系期限"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("办结期限"), null=True, blank=True)
+    # The yellow card starts one working day before resolve_due; stored so lists can filter in SQL.
+    warn_at = models.DateTimeField(null=True, blank=True)
+
+    extension_days = models.PositiveIntegerField(_("已延期工作日"), default=0)
+    extension_pending = models.JSONField(null=True, blank=True)
+    hold_review_on = models.DateField(_("挂账复核日期"), null=True, blank=True)
+    supervised = models.BooleanField(_("督办"), default=False)
+    remind_count = models.PositiveIntegerField(_("催办次数"), default=0)
+    return_count = models.PositiveIntegerField(_("退单次数"), default=0)
+    reopen_count = models.PositiveIntegerField(_("重办次数"), default=0)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    rating_comment = models.TextField(_("评价意见"), blank=True)
+    result = models.TextField(_("办理结果"), blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+    event_count = models.PositiveIntegerField(default=0)
+    # The head of this case's hash chain: deleting the newest timeline row is detected against it.
+    event_head = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-id"]
+        indexes: ClassVar = [
+            # 我的清单 of a unit: open cases led by the unit, ordered by priority and deadline.
+            models.Index(fields=["lead_unit", "status", "priority", "resolve_due"], name="case_unit_worklist"),
+            # 我的清单 of a person who owns cases.
+            models.Index(fields=["owner", "status", "priority", "resolve_due"], name="case_owner_worklist"),
+            # A company's (or point's, project's) cases, and the commissioner's list through assignments.
+            models.Index(fields=["subject_type", "subject_id", "status"], name="case_subject"),
+            # Office queues by kind and status (new, returned, …), newest first.
+            models.Index(fields=["kind", "status", "-id"], name="case_kind_status"),
+            # Overdue sweeps and the "overdue" filter.
+            models.Index(fields=["status", "resolve_due"], name="case_status_due"),
+        ]
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Task(models.Model):
+    """One unit's share of a co-handled case (联办/协办)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    unit = models.ForeignKey("accounts.Unit", verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    note = models.TextField(_("事项说明"), blank=True)
+    result = models.TextField(_("办理情况"), blank=True)
+    due_at = models.DateTimeField(_("期限"), null=True, blank=True)
+    seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["seq", "id"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["case", "unit"], name="uniq_task_unit")]
+        indexes: ClassVar = [
+            # A unit's inbox of co-handling tasks, and visibility of cases through tasks.
+            models.Index(fields=["unit", "status"], name="task_unit_status"),
+        ]
+        verbose_name = _("协办任务")
+        verbose_name_plural = _("协办任务")
+
+    def __str__(self) -> str:
+        return f"{self.case.number} → {self.unit}"
+
+
+class Event(models.Model):
+    """One change of a case. Append-only, chained by hash per case; also the outbox of notifications."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering: ClassVar = ["case_id", "seq"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["case", "seq"], name="uniq_event_seq")]
+        verbose_name = _("时间线事件")
+        verbose_name_plural = _("时间线事件")

@@ -1,0 +1,148 @@
+"""The timeline: append-only events, hash-chained per case and anchored in the case row.
+
+A chain per case (not one global chain) lets writers on different cases proceed in parallel; the case row
+keeps the head hash and the count, so deleting the newest event, or any other, is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from .models import Case, Event
+
+if TYPE_CHECKING:
+    from nuanqi.accounts.models import User
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def event_hash(
+    prev_hash: str,
+    case_number: str,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    changes: dict[str, Any],
+    reason: str,
+) -> str:
+    payload = json.dumps(
+        [prev_hash, case_number, seq, _canonical(at), actor_id, action, from_status, to_status, changes, reason],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def json_safe(value: Any) -> Any:
+    """Values as they will read back from a JSON column (dates as ISO strings)."""
+    return json.loads(json.dumps(value, default=lambda v: _canonical(v) if isinstance(v, datetime) else str(v)))
+
+
+def append(
+    case: Case,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Event:
+    """Write the next event of the case's chain. The caller holds the case row lock and saves the case."""
+    at = at or timezone.now()
+    # Stored timestamps keep microseconds on both databases; hashing the same value we store.
+    changes = json_safe(changes or {})
+    seq = case.event_count + 1
+    prev = case.event_head
+    digest = event_hash(
+        prev, case.number, seq, at, actor.pk if actor else None, action, from_status, to_status, changes, reason
+    )
+    event = Event.objects.create(
+        case=case,
+        seq=seq,
+        at=at,
+        actor=actor,
+        actor_name=str(actor) if actor else "系统",
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        changes=changes,
+        reason=reason,
+        prev_hash=prev,
+        hash=digest,
+    )
+    case.event_count = seq
+    case.event_head = digest
+    return event
+
+
+@dataclass(frozen=True)
+class Breach:
+    case_number: str
+    seq: int | None
+    problem: str
+
+
+def verify(batch: int = 2000) -> Iterator[Breach]:
+    """Walk every case's chain; yield each place where the stored history no longer adds up."""
+    last_id = 0
+    while True:
+        cases = list(
+            Case.objects.filter(pk__gt=last_id).order_by("pk").values("pk", "number", "event_count", "event_head")[
+                :batch
+            ]
+        )
+        if not cases:
+            return
+        last_id = cases[-1]["pk"]
+        by_case: dict[int, list[Event]] = {c["pk"]: [] for c in cases}
+        for ev in Event.objects.filter(case_id__in=by_case.keys()).order_by("case_id", "seq"):
+            by_case[ev.case_id].append(ev)
+        for c in cases:
+            yield from _verify_chain(c["number"], c["event_count"], c["event_head"], by_case[c["pk"]])
+
+
+def _verify_chain(number: str, count: int, head: str, events: list[Event]) -> Iterator[Breach]:
+    prev = ""
+    for expected_seq, ev in enumerate(events, start=1):
+        if ev.seq != expected_seq:
+            yield Breach(number, expected_seq, f"缺少第 {expected_seq} 条记录（下一条为第 {ev.seq} 条）")
+            return
+        if ev.prev_hash != prev:
+            yield Breach(number, ev.seq, "前一条记录的哈希不符（记录被删除或改动）")
+            return
+        digest = event_hash(
+            prev,
+            number,
+            ev.seq,
+            ev.at,
+            ev.actor_id,
+            ev.action,
+            ev.from_status,
+            ev.to_status,
+            ev.changes,
+            ev.reason,
+        )
+        if digest != ev.hash:
+            yield Breach(number, ev.seq, "记录内容与哈希不符（记录被改动）")
+            return
+        prev = ev.hash
+    if len(events) != count or prev != head:
+        yield Breach(number, None, f"事项记录 {count} 条、链头与实际 {len(events)} 条不符（末尾记录被删除）")

@@ -1,0 +1,206 @@
+"""Pages of the list engine: 我的清单, case list, case detail with its actions, the new-case form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nuanqi.accounts.models import Role, Unit, User
+
+from . import services
+from .access import resolve_subject
+from .errors import CaseError
+from .forms import CaseForm, TaskForm
+from .models import Case, Event, Satisfaction, Task
+from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
+from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns
+from .sla import sla_state
+from .workflow import table_for
+from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _rows(cases: list[Case]) -> list[dict[str, Any]]:
+    return [{"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)} for c in cases]
+
+
+@login_required
+def my_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    cases = list(with_list_columns(my_worklist(user))[:200])
+    rows = _rows(cases)
+    counts = {
+        "total": len(rows),
+        "red": sum(1 for r in rows if r["sla"] == "red"),
+        "yellow": sum(1 for r in rows if r["sla"] == "yellow"),
+    }
+    return render(request, "cases/my_list.html", {"rows": rows, "counts": counts})
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    f = CaseFilters(
+        status=request.GET.get("status") or None,
+        overdue=True if request.GET.get("overdue") == "1" else None,
+        owner_me=request.GET.get("owner") == "me",
+    )
+    try:
+        rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        rows, nxt = [], None
+    return render(request, "cases/case_list.html", {"rows": _rows(rows), "next": nxt, "filters": request.GET})
+
+
+def _detail_context(user: User, case: Case) -> dict[str, Any]:
+    rel = relations(user, case)
+    tasks = list(visible_tasks(user, case))
+    done = sum(1 for t in tasks if t.status == "done")
+    return {
+        "case": case,
+        "sla": sla_state(case.status, case.resolve_due, case.warn_at),
+        "tasks": [{"task": t, "can_act": can_act_on_task(user, t, rel)} for t in tasks],
+        "tasks_done": done,
+        "tasks_total": len(tasks),
+        "tasks_pct": round(100 * done / len(tasks)) if tasks else 0,
+        "events": list(Event.objects.filter(case=case).select_related("actor").order_by("-seq")),
+        "actions": allowed_actions(user, case, rel),
+        "can_add_task": can_manage_tasks(user, case, rel) and case.status in ("new", "accepted", "dispatched", "in_progress"),
+        "task_form": TaskForm(),
+        "units": Unit.objects.filter(active=True).exclude(kind="enterprise"),
+        "satisfaction_choices": Satisfaction.choices,
+    }
+
+
+def _visible_or_404(user: User, number: str) -> Case:
+    try:
+        return (
+            visible_cases(user)
+            .select_related("lead_unit", "owner", "category", "category__parent", "created_by")
+            .get(number=number)
+        )
+    except Case.DoesNotExist:
+        raise Http404("未找到该事项") from None
+
+
+@login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    case = _visible_or_404(user, number)
+    return render(request, "cases/case_detail.html", _detail_context(user, case))
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = get_visible_case(user, number)
+    except Case.DoesNotExist:
+        raise Http404("未找到该事项") from None
+    data = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "action", "version")}
+    action = request.POST.get("action", "")
+    try:
+        services.perform(case, action, actor=user, version=request.POST.get("version"), **data)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        t = table_for(case.kind).get(action)
+        messages.success(request, f"已{t.label}" if t else "操作已完成")
+    return redirect("case_detail", number=number)
+
+
+@login_required
+@require_POST
+def task_add(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = get_visible_case(user, number)
+    except Case.DoesNotExist:
+        raise Http404("未找到该事项") from None
+    try:
+        services.add_task(
+            case,
+            actor=user,
+            unit=request.POST.get("unit"),
+            note=request.POST.get("note", ""),
+            version=request.POST.get("version") or None,
+        )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已添加协办单位")
+    return redirect("case_detail", number=number)
+
+
+@login_required
+@require_POST
+def task_act(request: HttpRequest, number: str, task_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = get_visible_case(user, number)
+        services.task_action(
+            case,
+            task_id,
+            request.POST.get("action", ""),
+            actor=user,
+            note=request.POST.get("note", ""),
+            version=request.POST.get("version") or None,
+        )
+    except (Case.DoesNotExist, Task.DoesNotExist):
+        raise Http404("未找到该协办任务") from None
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "协办任务已更新")
+    return redirect("case_detail", number=number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    from nuanqi.enterprise.access import visible_companies  # the page lists companies to pick from
+
+    companies = [(c.pk, c.name) for c in visible_companies(user).only("id", "name")]
+    if not user.has_role(*services.CREATOR_ROLES):
+        raise Http404
+    form = CaseForm(request.POST or None, companies=companies)
+    if user.has_role(Role.ENTERPRISE) and len(companies) == 1:
+        form.fields["channel"].initial = "company_request"
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            subject = resolve_subject("company", user, d["company"])
+            case = services.create_case(
+                services.NewCase(
+                    title=d["title"],
+                    description=d["description"],
+                    category=d["category"] or None,
+                    nature=d["nature"],
+                    channel=d["channel"],
+                    importance=d["importance"],
+                    urgency=d["urgency"],
+                    lead_unit=d["lead_unit"] or None,
+                    subject=subject,
+                ),
+                actor=user,
+            )
+        except CaseError as exc:
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已登记 {case.number}")
+            return redirect("case_detail", number=case.number)
+    return render(request, "cases/new_case.html", {"form": form})

@@ -1,0 +1,256 @@
+"""The `nuanqi` command: demo, serve, calendar, token, audit, and Django's management commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+
+def _setup(home: str | None = None) -> None:
+    if home:
+        os.environ["NUANQI_HOME"] = home
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    print(message, file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+# ------------------------------------------------------------------ serve / demo
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    _migrate()
+    _run_server(args.host, args.port, args.workers)
+
+
+def _run_server(host: str, port: int, workers: int) -> None:
+    from django.conf import settings
+
+    print(f"暖企 nuanqi 已启动：http://{host}:{port}/  （数据目录 {settings.HOME}，Ctrl+C 退出）", flush=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "nuanqi.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+    ]
+    try:
+        raise SystemExit(subprocess.call(cmd, env={**os.environ}))
+    except KeyboardInterrupt:
+        raise SystemExit(0) from None
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    home = Path(args.home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("NUANQI_DATABASE_URL"):
+        # The demo always starts from a fresh database in its home.
+        for suffix in ("", "-wal", "-shm"):
+            (home / f"nuanqi.sqlite3{suffix}").unlink(missing_ok=True)
+    _setup(str(home))
+    _migrate()
+    from nuanqi.demo.world import DEMO_PASSWORD, build_world
+
+    summary = build_world()
+    print("演示数据已载入 / demo data loaded:")
+    for key, value in summary.items():
+        print(f"  {key}: {value}")
+    print(f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):")
+    from nuanqi.demo.world import DEMO_LOGINS
+
+    for username, role in DEMO_LOGINS:
+        print(f"  {username:<14} {role}")
+    if not args.no_serve:
+        _run_server(args.host, args.port, args.workers)
+
+
+# ------------------------------------------------------------------ calendar
+
+
+def _calendar() -> Any:
+    """The calendar with the database's overrides when there is a database, else the published one."""
+    try:
+        _setup()
+        from django.db.utils import DatabaseError
+
+        from nuanqi.calendars.services import current_calendar
+
+        try:
+            return current_calendar(force=True)
+        except DatabaseError:
+            pass
+    except Exception:  # noqa: BLE001 - no configured database: fall back to the published calendar
+        pass
+    from nuanqi.worktime import default_calendar
+
+    return default_calendar()
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"日期“{text}”格式不正确，应形如 2023-01-29")
+        raise
+
+
+def _parse_start(text: str) -> datetime:
+    from nuanqi.worktime import TZ
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"起始时间“{text}”格式不正确，应形如 2023-03-27T09:00 或 2023-03-27T09:00:00+08:00")
+        raise
+    return value if value.tzinfo else value.replace(tzinfo=TZ)
+
+
+def cmd_calendar_day(args: argparse.Namespace) -> None:
+    cal = _calendar()
+    info = cal.day_info(_parse_date(args.date))
+    out = {"date": info.date.isoformat(), "workday": info.workday, "name": info.name}
+    if not info.confirmed:
+        out["warning"] = f"{info.date.year} 年的节假日安排尚未发布或录入，暂按周一至周五为工作日计算"
+        print(out["warning"], file=sys.stderr)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def cmd_calendar_deadline(args: argparse.Namespace) -> None:
+    from nuanqi.worktime import TZ
+
+    cal = _calendar()
+    start = _parse_start(args.start)
+    if args.working_days is not None:
+        if args.working_days < 1:
+            _fail("--working-days 须为正整数")
+        deadline = cal.add_working_days(start, args.working_days)
+    else:
+        if args.working_hours < 0:
+            _fail("--working-hours 不能为负数")
+        deadline = cal.add_working_hours(start, args.working_hours)
+    out = {"start": start.astimezone(TZ).isoformat(), "deadline": deadline.astimezone(TZ).isoformat()}
+    years = cal.unconfirmed_years(start.astimezone(TZ).year, deadline.year)
+    if years:
+        print(f"注意：{'、'.join(map(str, years))} 年的节假日安排尚未发布或录入，按周一至周五计算", file=sys.stderr)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------ token / audit
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    from nuanqi.accounts.models import ApiToken, User
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        _fail(f"找不到在用账号“{args.username}”", 1)
+        return
+    _token, raw = ApiToken.issue(user, name=args.name)
+    print(f"已为 {user}（{user.username}）创建访问令牌，请妥善保存，仅显示这一次：", file=sys.stderr)
+    print(raw)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    from nuanqi.cases.models import Case, Event
+    from nuanqi.cases.timeline import verify
+
+    breaches = list(verify())
+    for b in breaches:
+        where = f"第 {b.seq} 条" if b.seq else "链头"
+        print(f"{b.case_number} {where}：{b.problem}")
+    cases, events = Case.objects.count(), Event.objects.count()
+    if breaches:
+        print(f"审计失败：{len(breaches)} 个事项的时间线被改动（共 {cases} 个事项、{events} 条记录）")
+        raise SystemExit(1)
+    print(f"审计通过：{cases} 个事项、{events} 条时间线记录，哈希链完整")
+
+
+def cmd_manage(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nuanqi", *args.rest])
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nuanqi", description="暖企 nuanqi — 清单制+责任制 工作平台")
+    p.add_argument("--home", help="数据目录（默认 ./var 或 $NUANQI_HOME）")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def server_args(sp: argparse.ArgumentParser, port: int = 8000) -> None:
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=port)
+        sp.add_argument("--workers", type=int, default=2)
+
+    sp = sub.add_parser("serve", help="启动网站（gunicorn + whitenoise）")
+    server_args(sp)
+    sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("demo", help="用报纸上的定海案例新建演示库并启动")
+    sp.add_argument("--home", dest="home", default=os.environ.get("NUANQI_HOME", "var/demo"))
+    sp.add_argument("--no-serve", action="store_true", help="只建库，不启动网站")
+    server_args(sp)
+    sp.set_defaults(func=cmd_demo)
+
+    cal = sub.add_parser("calendar", help="工作日历").add_subparsers(dest="calendar_command", required=True)
+    sp = cal.add_parser("day", help="某日是否工作日")
+    sp.add_argument("date")
+    sp.set_defaults(func=cmd_calendar_day)
+    sp = cal.add_parser("deadline", help="计算期限")
+    sp.add_argument("start")
+    group = sp.add_mutually_exclusive_group(required=True)
+    group.add_argument("--working-days", type=int)
+    group.add_argument("--working-hours", type=float)
+    sp.set_defaults(func=cmd_calendar_deadline)
+
+    tok = sub.add_parser("token", help="访问令牌").add_subparsers(dest="token_command", required=True)
+    sp = tok.add_parser("create", help="为账号创建访问令牌（最后一行为令牌）")
+    sp.add_argument("username")
+    sp.add_argument("--name", default="cli")
+    sp.set_defaults(func=cmd_token_create)
+
+    aud = sub.add_parser("audit", help="审计").add_subparsers(dest="audit_command", required=True)
+    sp = aud.add_parser("verify", help="校验时间线哈希链")
+    sp.set_defaults(func=cmd_audit_verify)
+
+    sp = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser …）")
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_manage)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""How the enterprise module relates people to cases: commissioners to their companies, contacts to theirs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from nuanqi.accounts.models import Role
+from nuanqi.cases.access import SubjectRef
+from nuanqi.cases.errors import Invalid
+
+from .models import Assignment, Company, CompanyContact
+
+if TYPE_CHECKING:
+    from nuanqi.accounts.models import User
+    from nuanqi.cases.models import Case
+
+
+def served_company_ids(user: User) -> QuerySet[Assignment, int]:
+    return Assignment.objects.filter(commissioner__user_id=user.pk, ended_on__isnull=True).values_list(
+        "company_id", flat=True
+    )
+
+
+def contact_company_ids(user: User) -> QuerySet[CompanyContact, int]:
+    return CompanyContact.objects.filter(user_id=user.pk).values_list("company_id", flat=True)
+
+
+def visible_companies(user: User) -> QuerySet[Company]:
+    """Every company this person may read: the office all, a commissioner his, a contact its own, a unit
+    handler the companies of cases his unit leads or co-handles."""
+    if not user.is_authenticated:
+        return Company.objects.none()
+    if user.sees_everything:
+        return Company.objects.all()
+    q = Q(pk__in=served_company_ids(user)) | Q(pk__in=contact_company_ids(user))
+    if user.unit_id and user.has_role(Role.HANDLER):
+        from nuanqi.cases.visibility import visible_cases
+
+        q |= Q(pk__in=visible_cases(user).filter(subject_type="company").values("subject_id"))
+    return Company.objects.filter(q)
+
+
+class EnterpriseAccess:
+    def _q(self, user: User) -> Q | None:
+        q: Q | None = None
+        if user.has_role(Role.COMMISSIONER):
+            q = Q(subject_type="company", subject_id__in=served_company_ids(user))
+        if user.has_role(Role.ENTERPRISE):
+            mine = Q(subject_type="company", subject_id__in=contact_company_ids(user))
+            q = mine if q is None else q | mine
+        return q
+
+    def visible_q(self, user: User) -> Q | None:
+        return self._q(user)
+
+    def worklist_q(self, user: User) -> Q | None:
+        return self._q(user)
+
+    def relations(self, user: User, case: Case) -> set[str]:
+        if case.subject_type != "company" or case.subject_id is None:
+            return set()
+        rel = set()
+        if (
+            user.has_role(Role.COMMISSIONER)
+            and Assignment.objects.filter(
+                commissioner__user_id=user.pk, company_id=case.subject_id, ended_on__isnull=True
+            ).exists()
+        ):
+            rel.add("commissioner")
+        if user.has_role(Role.ENTERPRISE) and CompanyContact.objects.filter(
+            user_id=user.pk, company_id=case.subject_id
+        ).exists():
+            rel.add("requester")
+        return rel
+
+
+def resolve_company(user: User, value: object) -> SubjectRef:
+    """A company the user may file a case about, by id, name or 统一社会信用代码."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        raise Invalid("请选择企业", "missing_field", field="company")
+    qs = visible_companies(user)
+    company = None
+    if text.isdigit():
+        company = qs.filter(pk=int(text)).first()
+    if company is None:
+        company = qs.filter(Q(name=text) | Q(uscc=text.upper())).first()
+    if company is None:
+        raise Invalid(f"找不到企业“{text}”，或您无权为其登记事项", "unknown_company", field="company")
+    return SubjectRef("company", company.pk, company.name)

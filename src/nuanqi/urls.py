@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from nuanqi.api import api
+from nuanqi.cases import views as case_views
+from nuanqi.enterprise import views as enterprise_views
+
+urlpatterns = [
+    path("", case_views.my_list, name="my_list"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/new/", case_views.new_case, name="new_case"),
+    path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
+    path("cases/<str:number>/act/", case_views.case_act, name="case_act"),
+    path("cases/<str:number>/tasks/", case_views.task_add, name="task_add"),
+    path("cases/<str:number>/tasks/<int:task_id>/act/", case_views.task_act, name="task_act"),
+    path("companies/", enterprise_views.company_list, name="company_list"),
+    path("companies/<int:company_id>/", enterprise_views.company_detail, name="company_detail"),
+    path("worklog/", enterprise_views.worklog, name="worklog"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

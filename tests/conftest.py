@@ -1,0 +1,101 @@
+"""Personas shared by the suite: a small world of units, two companies and the people around them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
+from nuanqi.cases.models import Category, Kind
+from nuanqi.enterprise.models import Batch, Commissioner, Company, CompanyContact
+from nuanqi.enterprise.services import assign
+from nuanqi.lib.uscc import with_check_digit
+
+PASSWORD = "test-pass-2023"
+
+
+@dataclass
+class World:
+    office: Unit
+    zhujian: Unit
+    jingxin: Unit
+    town: Unit
+    outside: Unit
+    huakang: Company
+    changhong: Company
+    admin: User
+    dispatcher: User
+    leader: User
+    commissioner: User
+    commissioner2: User
+    handler: User
+    handler2: User
+    company: User
+    outsider: User
+    approval: Category
+    certificate: Category
+
+    def client(self, user: User) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+
+def _person(username: str, name: str, *roles: str, unit: Unit | None = None, superuser: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, display_name=name, unit=unit)
+    if superuser:
+        user.is_superuser = user.is_staff = True
+        user.save()
+    for role in roles:
+        RoleGrant.objects.create(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    office = Unit.objects.create(name="定海区营商环境优化提升办公室", short_name="营商办", kind=UnitKind.OFFICE)
+    zhujian = Unit.objects.create(name="区住建局", kind=UnitKind.DEPARTMENT)
+    jingxin = Unit.objects.create(name="区经信局", kind=UnitKind.DEPARTMENT)
+    town = Unit.objects.create(name="白泉镇", kind=UnitKind.TOWN)
+    outside = Unit.objects.create(name="舟山市市场监督管理局", in_district=False, region_code="330900")
+    huakang = Company.objects.create(
+        name="舟山华康生物科技有限公司", uscc=with_check_digit("91330902MA2A1B2C3"), town=town
+    )
+    changhong = Company.objects.create(name="舟山长宏国际船舶修造有限公司", uscc=with_check_digit("913309027331234X5"))
+    admin = _person("admin", "管理员", Role.ADMIN, unit=office, superuser=True)
+    dispatcher = _person("dispatcher", "受理员甲", Role.DISPATCHER, unit=office)
+    leader = _person("leader", "领导乙", Role.LEADER)
+    commissioner = _person("commissioner", "专员丙", Role.COMMISSIONER)
+    commissioner2 = _person("commissioner2", "专员丁", Role.COMMISSIONER)
+    handler = _person("handler", "经办人戊", Role.HANDLER, unit=zhujian)
+    handler2 = _person("handler2", "经办人己", Role.HANDLER, unit=jingxin)
+    company = _person("company", "企业联系人庚", Role.ENTERPRISE)
+    outsider = _person("outsider", "路人辛")
+    batch = Batch.objects.create(number=3, name="第三批", started_on=date(2023, 1, 29))
+    c1 = Commissioner.objects.create(
+        user=commissioner, former_post="退职科级干部", batch=batch, dispatched_on=date(2023, 1, 29),
+        confidentiality_signed=True,
+    )
+    c2 = Commissioner.objects.create(
+        user=commissioner2, former_post="原区水利局局长", batch=batch, dispatched_on=date(2023, 1, 29),
+        confidentiality_signed=True,
+    )
+    assign(c1, huakang, on=date(2023, 1, 29), actor=admin)
+    assign(c2, changhong, on=date(2023, 1, 29), actor=admin)
+    CompanyContact.objects.create(company=huakang, user=company)
+    approval = Category.objects.create(kind=Kind.REQUEST, name="政府审批", sort=2)
+    certificate = Category.objects.create(kind=Kind.REQUEST, name="合规证明", parent=approval)
+    Category.objects.create(kind=Kind.REQUEST, name="要素保障", sort=1)
+    return World(
+        office, zhujian, jingxin, town, outside, huakang, changhong, admin, dispatcher, leader, commissioner,
+        commissioner2, handler, handler2, company, outsider, approval, certificate,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests create many people; the production hasher's 1M rounds would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
