@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from nuanqi.accounts.models import User
 
@@ -264,7 +264,7 @@ def list_cases(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
 
 
 @router.post("", response={201: CaseDetail}, summary="登记事项")
-def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any]]:
+def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
     user: User = request.user  # type: ignore[assignment]
     subject = resolve_subject("company", user, payload.company) if payload.company not in (None, "") else None
     if subject is None and user.has_role("enterprise"):
@@ -287,7 +287,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, A
         ),
         actor=user,
     )
-    return 201, case_detail(user, case.number)
+    return Status(201, case_detail(user, case.number))
 
 
 def _own_company(user: User) -> Any:
@@ -323,13 +323,13 @@ def rate(request: HttpRequest, number: str, payload: RatingIn) -> dict[str, Any]
 
 
 @router.post("/{number}/tasks", response={201: TaskOut}, summary="添加协办单位")
-def add_task(request: HttpRequest, number: str, payload: TaskIn) -> tuple[int, TaskOut]:
+def add_task(request: HttpRequest, number: str, payload: TaskIn) -> Status[TaskOut]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     task = services.add_task(
         case, actor=user, unit=payload.unit, note=payload.note, due_at=payload.due_at, version=payload.version
     )
-    return 201, task_out(Task.objects.select_related("unit").get(pk=task.pk))
+    return Status(201, task_out(Task.objects.select_related("unit").get(pk=task.pk)))
 
 
 @router.post("/{number}/tasks/{task_id}/actions", response=TaskOut, summary="协办任务签收/完成/退回")

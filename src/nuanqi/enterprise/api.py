@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
@@ -99,9 +99,9 @@ def list_companies(request: HttpRequest, q: str = "") -> list[CompanyOut]:
 
 
 @router.post("/companies", response={201: CompanyOut}, summary="登记企业（校验统一社会信用代码）")
-def create_company(request: HttpRequest, payload: CompanyIn) -> tuple[int, CompanyOut]:
+def create_company(request: HttpRequest, payload: CompanyIn) -> Status[CompanyOut]:
     company = services.create_company(services.NewCompany(**payload.dict()), actor=request.user)  # type: ignore[arg-type]
-    return 201, company_out(_companies(request.user).get(pk=company.pk))  # type: ignore[arg-type]
+    return Status(201, company_out(_companies(request.user).get(pk=company.pk)))  # type: ignore[arg-type]
 
 
 @router.get("/companies/{company_id}", response=CompanyOut, summary="企业详情")
@@ -138,6 +138,6 @@ def list_worklog(
 
 
 @router.post("/worklog", response={201: LogOut}, summary="记一条工作笔记")
-def add_worklog(request: HttpRequest, payload: LogIn) -> tuple[int, LogOut]:
+def add_worklog(request: HttpRequest, payload: LogIn) -> Status[LogOut]:
     entry = services.add_log_entry(services.NewLogEntry(**payload.dict()), actor=request.user)  # type: ignore[arg-type]
-    return 201, log_out(WorkLogEntry.objects.select_related("unit", "company", "case").get(pk=entry.pk))
+    return Status(201, log_out(WorkLogEntry.objects.select_related("unit", "company", "case").get(pk=entry.pk)))
