@@ -56,7 +56,9 @@ def _person(username: str, name: str, *roles: str, unit: Unit | None = None, sup
 
 @pytest.fixture
 def world(db: None) -> World:
-    office = Unit.objects.create(name="定海区营商环境优化提升办公室", short_name="营商办", kind=UnitKind.OFFICE)
+    office = Unit.objects.create(
+        name="定海区营商环境优化提升办公室", short_name="营商办", kind=UnitKind.OFFICE
+    )
     zhujian = Unit.objects.create(name="区住建局", kind=UnitKind.DEPARTMENT)
     jingxin = Unit.objects.create(name="区经信局", kind=UnitKind.DEPARTMENT)
     town = Unit.objects.create(name="白泉镇", kind=UnitKind.TOWN)
@@ -64,7 +66,9 @@ def world(db: None) -> World:
     huakang = Company.objects.create(
         name="舟山华康生物科技有限公司", uscc=with_check_digit("91330902MA2A1B2C3"), town=town
     )
-    changhong = Company.objects.create(name="舟山长宏国际船舶修造有限公司", uscc=with_check_digit("913309027331234X5"))
+    changhong = Company.objects.create(
+        name="舟山长宏国际船舶修造有限公司", uscc=with_check_digit("913309027331234X5")
+    )
     admin = _person("admin", "管理员", Role.ADMIN, unit=office, superuser=True)
     dispatcher = _person("dispatcher", "受理员甲", Role.DISPATCHER, unit=office)
     leader = _person("leader", "领导乙", Role.LEADER)
@@ -76,11 +80,17 @@ def world(db: None) -> World:
     outsider = _person("outsider", "路人辛")
     batch = Batch.objects.create(number=3, name="第三批", started_on=date(2023, 1, 29))
     c1 = Commissioner.objects.create(
-        user=commissioner, former_post="退职科级干部", batch=batch, dispatched_on=date(2023, 1, 29),
+        user=commissioner,
+        former_post="退职科级干部",
+        batch=batch,
+        dispatched_on=date(2023, 1, 29),
         confidentiality_signed=True,
     )
     c2 = Commissioner.objects.create(
-        user=commissioner2, former_post="原区水利局局长", batch=batch, dispatched_on=date(2023, 1, 29),
+        user=commissioner2,
+        former_post="原区水利局局长",
+        batch=batch,
+        dispatched_on=date(2023, 1, 29),
         confidentiality_signed=True,
     )
     assign(c1, huakang, on=date(2023, 1, 29), actor=admin)
@@ -90,8 +100,24 @@ def world(db: None) -> World:
     certificate = Category.objects.create(kind=Kind.REQUEST, name="合规证明", parent=approval)
     Category.objects.create(kind=Kind.REQUEST, name="要素保障", sort=1)
     return World(
-        office, zhujian, jingxin, town, outside, huakang, changhong, admin, dispatcher, leader, commissioner,
-        commissioner2, handler, handler2, company, outsider, approval, certificate,
+        office,
+        zhujian,
+        jingxin,
+        town,
+        outside,
+        huakang,
+        changhong,
+        admin,
+        dispatcher,
+        leader,
+        commissioner,
+        commissioner2,
+        handler,
+        handler2,
+        company,
+        outsider,
+        approval,
+        certificate,
     )
 
 

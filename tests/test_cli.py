@@ -34,7 +34,10 @@ def test_calendar_day_names_a_holiday(tmp_path):
 
 def test_calendar_deadline_counts_from_the_next_workday_with_offsets(tmp_path):
     r = run("calendar", "deadline", "2023-01-20T10:00", "--working-days", "1", home=str(tmp_path))
-    assert json.loads(r.stdout) == {"start": "2023-01-20T10:00:00+08:00", "deadline": "2023-01-28T17:00:00+08:00"}
+    assert json.loads(r.stdout) == {
+        "start": "2023-01-20T10:00:00+08:00",
+        "deadline": "2023-01-28T17:00:00+08:00",
+    }
     r = run("calendar", "deadline", "2023-03-27T11:30:00+08:00", "--working-hours", "1", home=str(tmp_path))
     assert json.loads(r.stdout)["deadline"] == "2023-03-27T14:30:00+08:00"
 
@@ -46,7 +49,9 @@ def test_an_unpublished_year_works_with_a_warning(tmp_path):
     assert "2027" in r.stderr and "尚未发布" in r.stderr
 
 
-@pytest.mark.parametrize("args", [("calendar", "day", "2023-13-01"), ("calendar", "deadline", "昨天", "--working-days", "1")])
+@pytest.mark.parametrize(
+    "args", [("calendar", "day", "2023-13-01"), ("calendar", "deadline", "昨天", "--working-days", "1")]
+)
 def test_bad_dates_are_refused_in_chinese(tmp_path, args):
     r = run(*args, home=str(tmp_path))
     assert r.returncode == 2 and "格式不正确" in r.stderr

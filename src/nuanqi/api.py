@@ -46,14 +46,14 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            return user  # type: ignore[return-value]
+            return user
         return None
 
 
 api = NinjaAPI(
     title="暖企 nuanqi API",
     version="1",
-    description="清单引擎与暖企工程的接口。错误统一为 {\"error\": 说明, \"code\": 代码}。",
+    description='清单引擎与暖企工程的接口。错误统一为 {"error": 说明, "code": 代码}。',
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
 )
@@ -75,7 +75,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for e in exc.errors:
         loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query"))
         problems.append(f"{loc or '请求'}：{_zh(e)}")
-    return error(request, 422, "请求数据不正确：" + "；".join(problems), "validation_error", details=exc.errors)
+    return error(
+        request, 422, "请求数据不正确：" + "；".join(problems), "validation_error", details=exc.errors
+    )
 
 
 def _zh(e: dict[str, Any]) -> str:

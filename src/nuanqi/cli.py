@@ -102,7 +102,7 @@ def _calendar() -> Any:
             return current_calendar(force=True)
         except DatabaseError:
             pass
-    except Exception:  # noqa: BLE001 - no configured database: fall back to the published calendar
+    except Exception:
         pass
     from nuanqi.worktime import default_calendar
 
@@ -154,7 +154,10 @@ def cmd_calendar_deadline(args: argparse.Namespace) -> None:
     out = {"start": start.astimezone(TZ).isoformat(), "deadline": deadline.astimezone(TZ).isoformat()}
     years = cal.unconfirmed_years(start.astimezone(TZ).year, deadline.year)
     if years:
-        print(f"注意：{'、'.join(map(str, years))} 年的节假日安排尚未发布或录入，按周一至周五计算", file=sys.stderr)
+        print(
+            f"注意：{'、'.join(map(str, years))} 年的节假日安排尚未发布或录入，按周一至周五计算",
+            file=sys.stderr,
+        )
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -93,7 +93,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "nuanqi.sqlite3",
+            "NAME": str(HOME / "nuanqi.sqlite3"),
             # WAL and a busy timeout let the web server and the worker share the file; IMMEDIATE
             # transactions take the write lock up front so two writers never deadlock on upgrade.
             "OPTIONS": {

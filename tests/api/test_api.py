@@ -23,7 +23,9 @@ class Api:
         return self.c.get(f"/api/v1{path}", params, headers=self.headers)
 
     def post(self, path: str, body: Any) -> Any:
-        return self.c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers)
+        return self.c.post(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers
+        )
 
 
 def api_for(user) -> Api:
@@ -116,7 +118,9 @@ def test_actions_move_the_case_and_a_stale_version_answers_409(world):
 
 def test_a_forbidden_transition_and_a_forbidden_role_answer_4xx_with_codes(world):
     number = new_case(api_for(world.commissioner), world)["number"]
-    r = api_for(world.admin).post(f"/cases/{number}/actions", {"action": "resolve", "version": 1, "result": "x"})
+    r = api_for(world.admin).post(
+        f"/cases/{number}/actions", {"action": "resolve", "version": 1, "result": "x"}
+    )
     assert r.status_code == 409 and r.json()["code"] == "transition_not_allowed"
     r = api_for(world.commissioner).post(f"/cases/{number}/actions", {"action": "accept", "version": 1})
     assert r.status_code == 403 and r.json()["code"] == "not_allowed"
@@ -153,7 +157,9 @@ def test_rating_unsatisfied_reopens_through_the_rating_endpoint(world):
     handler = api_for(world.handler)
     handler.post(f"/cases/{number}/actions", {"action": "sign", "version": 3})
     handler.post(f"/cases/{number}/actions", {"action": "resolve", "version": 4, "result": "已答复"})
-    r = api_for(world.company).post(f"/cases/{number}/rating", {"version": 5, "satisfaction": "不满意", "comment": "没解决"})
+    r = api_for(world.company).post(
+        f"/cases/{number}/rating", {"version": 5, "satisfaction": "不满意", "comment": "没解决"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
 
 
@@ -198,7 +204,10 @@ def test_units_are_listed(world):
 def test_the_work_log_records_the_day_and_refuses_the_future(world):
     api = api_for(world.commissioner)
     number = new_case(api, world)["number"]
-    r = api.post("/worklog", {"date": "2023-01-30", "time": "09:10", "unit": "区住建局", "case": number, "note": "取证明"})
+    r = api.post(
+        "/worklog",
+        {"date": "2023-01-30", "time": "09:10", "unit": "区住建局", "case": number, "note": "取证明"},
+    )
     assert r.status_code == 201 and r.json()["company"] == world.huakang.name
     assert api.post("/worklog", {"date": "2099-01-01", "note": "x"}).json()["code"] == "invalid_date"
     r = api_for(world.commissioner2).post("/worklog", {"date": "2023-01-30", "case": number, "note": "x"})

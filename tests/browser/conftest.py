@@ -17,7 +17,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if CHROMIUM is None:
-        pytest.skip("未安装 Debian 的 chromium，跳过浏览器测试 / chromium not installed: browser tests skipped")
+        pytest.skip(
+            "未安装 Debian 的 chromium，跳过浏览器测试 / chromium not installed: browser tests skipped"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -1,4 +1,4 @@
-"""A commissioner in the demo world, in a real Chromium: 我的清单, the 15-unit certificate at 6/15, one action."""
+"""The demo's commissioner in real Chromium: 我的清单, the certificate case at 6/15, one action."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from nuanqi.demo.world import DEMO_PASSWORD, build_world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_commissioner_opens_his_list_and_the_certificate_case_and_completes_a_task(live_server, browser, shots):
+def test_the_commissioner_opens_his_list_and_the_certificate_case_and_completes_a_task(
+    live_server, browser, shots
+):
     build_world()
-    certificate = Case.objects.get(title__contains="合规证明", tasks__isnull=False, subject_label__contains="华康")
+    certificate = Case.objects.get(
+        title__contains="合规证明", tasks__isnull=False, subject_label__contains="华康"
+    )
     assert certificate.tasks.count() == 15
 
     page = browser.new_page(viewport={"width": 412, "height": 915}, device_scale_factor=1, locale="zh-CN")

@@ -62,13 +62,20 @@ def test_a_deleted_last_row_is_detected_against_the_head_kept_on_the_case(world)
     assert breach.seq is None
 
 
-@pytest.mark.parametrize("column,value", [("action", "archive"), ("to_status", "archived"), ("actor_name", "别人")])
+@pytest.mark.parametrize(
+    "column,value", [("action", "archive"), ("to_status", "archived"), ("actor_name", "别人")]
+)
 def test_any_edited_column_that_is_hashed_is_detected(world, column, value):
     case = _history(world)
     with connection.cursor() as cur:
         if column == "actor_name":
             # The display name is not evidence; the actor id is. Editing the id must be caught.
-            cur.execute("UPDATE cases_event SET actor_id = %s WHERE case_id = %s AND seq = 3", [world.admin.pk, case.pk])
+            cur.execute(
+                "UPDATE cases_event SET actor_id = %s WHERE case_id = %s AND seq = 3",
+                [world.admin.pk, case.pk],
+            )
         else:
-            cur.execute(f"UPDATE cases_event SET {column} = %s WHERE case_id = %s AND seq = 3", [value, case.pk])
+            cur.execute(
+                f"UPDATE cases_event SET {column} = %s WHERE case_id = %s AND seq = 3", [value, case.pk]
+            )
     assert len(list(verify())) == 1

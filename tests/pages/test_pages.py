@@ -34,10 +34,18 @@ def test_my_list_orders_overdue_first_then_priority_then_nearest_deadline(world)
     p1 = file_case(world.commissioner, world.huakang, title="P1", importance="major", urgency="urgent")
     p2_soon = file_case(world.commissioner, world.huakang, title="P2近", importance="major")
     p2_far = file_case(world.commissioner, world.huakang, title="P2远", importance="major")
-    Case.objects.filter(pk=p4_late.pk).update(resolve_due=now - timedelta(days=1), warn_at=now - timedelta(days=2))
-    Case.objects.filter(pk=p2_soon.pk).update(resolve_due=now + timedelta(hours=3), warn_at=now - timedelta(hours=1))
-    Case.objects.filter(pk=p2_far.pk).update(resolve_due=now + timedelta(days=20), warn_at=now + timedelta(days=19))
-    Case.objects.filter(pk=p1.pk).update(resolve_due=now + timedelta(days=30), warn_at=now + timedelta(days=29))
+    Case.objects.filter(pk=p4_late.pk).update(
+        resolve_due=now - timedelta(days=1), warn_at=now - timedelta(days=2)
+    )
+    Case.objects.filter(pk=p2_soon.pk).update(
+        resolve_due=now + timedelta(hours=3), warn_at=now - timedelta(hours=1)
+    )
+    Case.objects.filter(pk=p2_far.pk).update(
+        resolve_due=now + timedelta(days=20), warn_at=now + timedelta(days=19)
+    )
+    Case.objects.filter(pk=p1.pk).update(
+        resolve_due=now + timedelta(days=30), warn_at=now + timedelta(days=29)
+    )
     html = world.client(world.commissioner).get("/").content.decode()
     order = [html.index(t) for t in ("P4超期", ">P1<", "P2近", "P2远")]
     assert order == sorted(order)
@@ -62,7 +70,10 @@ def test_my_list_stays_within_its_query_budget(world, django_assert_max_num_quer
 def test_the_case_page_shows_progress_and_only_the_actions_this_user_may_take(world):
     case = file_case(world.commissioner, world.huakang, title="开具合规证明")
     act(case, "accept", world.dispatcher)
-    tasks = [services.add_task(case, actor=world.dispatcher, unit=u) for u in (world.zhujian.pk, world.jingxin.pk, world.outside.pk)]
+    tasks = [
+        services.add_task(case, actor=world.dispatcher, unit=u)
+        for u in (world.zhujian.pk, world.jingxin.pk, world.outside.pk)
+    ]
     services.task_action(case, tasks[0].pk, "done", actor=world.commissioner)
     html = world.client(world.commissioner).get(f"/cases/{case.number}/").content.decode()
     assert "1/3" in html and "区外" in html
@@ -91,12 +102,29 @@ def test_the_page_refuses_get_on_an_action_url(world):
 def test_the_new_case_form_files_a_case_and_refuses_a_missing_title(world):
     client = world.client(world.commissioner)
     assert client.get("/cases/new/").status_code == 200
-    r = client.post("/cases/new/", {"company": world.huakang.pk, "title": "", "nature": "help", "channel": "volunteered", "importance": "major", "urgency": "normal"})
+    r = client.post(
+        "/cases/new/",
+        {
+            "company": world.huakang.pk,
+            "title": "",
+            "nature": "help",
+            "channel": "volunteered",
+            "importance": "major",
+            "urgency": "normal",
+        },
+    )
     assert r.status_code == 200 and Case.objects.count() == 0
     r = client.post(
         "/cases/new/",
-        {"company": world.huakang.pk, "title": "申请施工许可", "category": world.certificate.pk, "nature": "help",
-         "channel": "volunteered", "importance": "major", "urgency": "normal"},
+        {
+            "company": world.huakang.pk,
+            "title": "申请施工许可",
+            "category": world.certificate.pk,
+            "nature": "help",
+            "channel": "volunteered",
+            "importance": "major",
+            "urgency": "normal",
+        },
     )
     assert r.status_code == 302
     assert Case.objects.get().title == "申请施工许可"
@@ -110,7 +138,16 @@ def test_the_company_page_groups_its_list_by_category(world):
 
 def test_the_work_log_page_records_an_entry(world):
     client = world.client(world.commissioner)
-    r = client.post("/worklog/", {"date": timezone.localdate().isoformat(), "time": "09:30", "unit": world.zhujian.pk, "note": "跑合规证明"}, follow=True)
+    r = client.post(
+        "/worklog/",
+        {
+            "date": timezone.localdate().isoformat(),
+            "time": "09:30",
+            "unit": world.zhujian.pk,
+            "note": "跑合规证明",
+        },
+        follow=True,
+    )
     assert "已记入工作笔记" in r.content.decode() and "跑合规证明" in r.content.decode()
     r = client.post("/worklog/", {"date": "2099-01-01", "note": "未来"})
     assert "将来" in r.content.decode()
@@ -126,6 +163,8 @@ def test_the_interface_speaks_chinese_first_and_english_on_request(world, lang, 
 def test_admins_are_warned_when_next_years_calendar_is_not_published(world, settings):
     from unittest import mock
 
-    with mock.patch("nuanqi.calendars.services.timezone.localdate", return_value=timezone.datetime(2026, 11, 25).date()):
+    with mock.patch(
+        "nuanqi.calendars.services.timezone.localdate", return_value=timezone.datetime(2026, 11, 25).date()
+    ):
         html = world.client(world.admin).get("/").content.decode()
     assert "2027 年的节假日与调休安排尚未发布" in html

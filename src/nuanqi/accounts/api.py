@@ -61,8 +61,8 @@ def create_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise BadCredentials("用户名或密码错误")
-    _token, raw = ApiToken.issue(user, name=payload.name[:60])  # type: ignore[arg-type]
-    return TokenOut(token=raw, user=user_out(user))  # type: ignore[arg-type]
+    _token, raw = ApiToken.issue(user, name=payload.name[:60])
+    return TokenOut(token=raw, user=user_out(user))
 
 
 @router.get("/me", response=UserOut, summary="当前用户")

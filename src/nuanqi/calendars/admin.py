@@ -4,12 +4,12 @@ from .models import CalendarDay, ConfirmedYear, WorkSchedule
 from .services import invalidate
 
 
-class _Invalidating(admin.ModelAdmin):  # type: ignore[type-arg]
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+class _Invalidating(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         invalidate()
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         super().delete_model(request, obj)
         invalidate()
 

@@ -33,7 +33,10 @@ def day(request: HttpRequest, date: dt.date) -> DayOut:
 
 @router.get("/deadline", response=DeadlineOut, summary="按工作日/工作小时计算期限")
 def deadline(
-    request: HttpRequest, start: dt.datetime, working_days: int | None = None, working_hours: float | None = None
+    request: HttpRequest,
+    start: dt.datetime,
+    working_days: int | None = None,
+    working_hours: float | None = None,
 ) -> DeadlineOut:
     cal = current_calendar()
     if (working_days is None) == (working_hours is None):

@@ -60,9 +60,13 @@ class WorkSchedule(models.Model):
     sessions = models.CharField(_("工作时段"), max_length=120, help_text=_("例如 08:30-12:00, 14:30-17:30"))
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
     valid_to = models.DateField(_("截止日期"), null=True, blank=True)
-    season_from = models.CharField(_("每年起始(月-日)"), max_length=5, blank=True, help_text=_("如 07-01，留空表示全年"))
+    season_from = models.CharField(
+        _("每年起始(月-日)"), max_length=5, blank=True, help_text=_("如 07-01，留空表示全年")
+    )
     season_to = models.CharField(_("每年结束(月-日)"), max_length=5, blank=True, help_text=_("如 09-30"))
-    priority = models.PositiveIntegerField(_("优先级"), default=0, help_text=_("多个作息同时适用时，数字大的优先"))
+    priority = models.PositiveIntegerField(
+        _("优先级"), default=0, help_text=_("多个作息同时适用时，数字大的优先")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

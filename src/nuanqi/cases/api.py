@@ -179,7 +179,9 @@ def case_out(c: Case, tasks_done: int | None = None, tasks_total: int | None = N
         "category_top": cat.top.name if cat else None,
         "lead_unit": _ref(c.lead_unit),
         "owner": _ref(c.owner),
-        "subject": SubjectOut(type=c.subject_type, id=c.subject_id, label=c.subject_label) if c.subject_type else None,
+        "subject": SubjectOut(type=c.subject_type, id=c.subject_id, label=c.subject_label)
+        if c.subject_type
+        else None,
         "received_at": c.received_at,
         "sign_due": c.sign_due,
         "contact_due": c.contact_due,
@@ -207,9 +209,7 @@ def task_out(t: Task) -> TaskOut:
 
 
 def case_detail(user: User, number: str) -> dict[str, Any]:
-    c = (
-with_list_columns(visible_cases(user)).get(number=number)
-    )
+    c = with_list_columns(visible_cases(user)).get(number=number)
     tasks = list(visible_tasks(user, c))
     events = list(Event.objects.filter(case=c).order_by("seq"))
     rel = relations(user, c)
@@ -236,7 +236,10 @@ with_list_columns(visible_cases(user)).get(number=number)
             )
             for e in events
         ],
-        actions=[ActionOut(action=t.action, label=t.label, required=list(t.required)) for t in allowed_actions(user, c, rel)],
+        actions=[
+            ActionOut(action=t.action, label=str(t.label), required=list(t.required))
+            for t in allowed_actions(user, c, rel)
+        ],
     )
     return data
 
@@ -258,7 +261,9 @@ def list_cases(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
         raise Invalid("owner 目前只支持 me", "invalid_query", field="owner")
     if not 1 <= q.limit <= 200:
         raise Invalid("limit 须在 1 到 200 之间", "invalid_query", field="limit")
-    f = CaseFilters(kind=q.kind, status=q.status, owner_me=q.owner == "me", overdue=q.overdue, company=q.company)
+    f = CaseFilters(
+        kind=q.kind, status=q.status, owner_me=q.owner == "me", overdue=q.overdue, company=q.company
+    )
     rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), q.next, q.limit)
     return {"items": [case_out(c) for c in rows], "next": nxt}
 
@@ -317,7 +322,12 @@ def rate(request: HttpRequest, number: str, payload: RatingIn) -> dict[str, Any]
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     services.perform(
-        case, "rate", actor=user, version=payload.version, satisfaction=payload.satisfaction, comment=payload.comment
+        case,
+        "rate",
+        actor=user,
+        version=payload.version,
+        satisfaction=payload.satisfaction,
+        comment=payload.comment,
     )
     return case_detail(user, number)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from nuanqi.accounts.models import Unit
 
 from .models import Category, Channel, Importance, Kind, Nature, Urgency
+
+
+def choices_of(field: forms.Field) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, field)
 
 
 class CaseForm(forms.Form):
@@ -23,15 +27,15 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["company"].choices = [("", "——请选择——"), *companies]
+        choices_of(self.fields["company"]).choices = [("", "——请选择——"), *companies]
         groups: dict[str, list[tuple[str, str]]] = {}
         for c in Category.objects.filter(kind=Kind.REQUEST, active=True).select_related("parent"):
             if c.parent_id and c.parent:
                 groups.setdefault(c.parent.name, []).append((str(c.pk), c.name))
             else:
                 groups.setdefault(c.name, []).insert(0, (str(c.pk), f"{c.name}（大类）"))
-        self.fields["category"].choices = [("", "——请选择——"), *groups.items()]
-        self.fields["lead_unit"].choices = [
+        choices_of(self.fields["category"]).choices = [("", "——请选择——"), *groups.items()]
+        choices_of(self.fields["lead_unit"]).choices = [
             ("", "——由受理员派单——"),
             *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
         ]
@@ -43,7 +47,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [
+        choices_of(self.fields["unit"]).choices = [
             (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
             for u in Unit.objects.filter(active=True).exclude(kind="enterprise")
         ]

@@ -244,7 +244,9 @@ def _sign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[
 def _return(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     days = settings.NUANQI_RETURN_WINDOW_DAYS
     if case.dispatched_at and now > sla.current_calendar().add_working_days(case.dispatched_at, days):
-        raise NotAllowedNow(f"退单须在派单后 {days} 个工作日内提出，现已超过，请按期办理或申请延期", "return_window_passed")
+        raise NotAllowedNow(
+            f"退单须在派单后 {days} 个工作日内提出，现已超过，请按期办理或申请延期", "return_window_passed"
+        )
     old = case.lead_unit.name if case.lead_unit else ""
     case.return_count += 1
     case.owner = None
@@ -272,10 +274,19 @@ def _request_extension(case: Case, actor: User, data: dict[str, Any], now: datet
         raise Invalid("延期天数须为正整数", "invalid_days", field="days")
     if case.extension_days + days > cap:
         left = cap - case.extension_days
-        raise Invalid(f"延期累计不得超过 {cap} 个工作日，本事项最多还可延期 {left} 个工作日", "extension_cap", field="days")
+        raise Invalid(
+            f"延期累计不得超过 {cap} 个工作日，本事项最多还可延期 {left} 个工作日",
+            "extension_cap",
+            field="days",
+        )
     if case.resolve_due and case.warn_at and now > case.warn_at:
         raise NotAllowedNow("延期须在办结期限前至少 1 个工作日提出", "extension_too_late")
-    case.extension_pending = {"days": days, "reason": _text(data, "reason"), "by": actor.pk, "at": now.isoformat()}
+    case.extension_pending = {
+        "days": days,
+        "reason": _text(data, "reason"),
+        "by": actor.pk,
+        "at": now.isoformat(),
+    }
     return {"days": days}
 
 
@@ -306,7 +317,9 @@ def _parse_date(value: Any, field: str, label: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise Invalid(f"{label}“{text}”不是有效日期（应形如 2023-05-10）", "invalid_date", field=field) from None
+        raise Invalid(
+            f"{label}“{text}”不是有效日期（应形如 2023-05-10）", "invalid_date", field=field
+        ) from None
 
 
 @_handles("hold")
@@ -494,7 +507,9 @@ def task_action(
 ) -> Task:
     """Sign, complete or return one unit's co-handling task."""
     if action not in _TASK_MOVES:
-        raise Invalid(f"未知的协办操作“{action}”（可选 sign、done、return）", "unknown_action", field="action")
+        raise Invalid(
+            f"未知的协办操作“{action}”（可选 sign、done、return）", "unknown_action", field="action"
+        )
     sources, target, label = _TASK_MOVES[action]
     with transaction.atomic():
         locked = _task_lock(case, version)

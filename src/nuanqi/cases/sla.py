@@ -56,7 +56,11 @@ def limits_for(kind: str, nature: str, priority: int) -> Limits:
 def resolve_deadline(start: datetime, limits: Limits, days: int | None = None) -> datetime:
     cal = current_calendar()
     if limits.clock == ClockMode.CALENDAR:
-        hours = limits.resolve_hours if days is None and limits.resolve_hours else (days or limits.resolve_days) * 24
+        hours = (
+            limits.resolve_hours
+            if days is None and limits.resolve_hours
+            else (days or limits.resolve_days) * 24
+        )
         return timezone.localtime(start + timedelta(hours=hours))
     n = days if days is not None else limits.resolve_days
     if limits.count_from == CountFrom.RECEIPT:
@@ -90,7 +94,9 @@ def extend(due: datetime, days: int) -> datetime:
     return current_calendar().add_working_days(due, days)
 
 
-def sla_state(status: str, resolve_due: datetime | None, warn: datetime | None, now: datetime | None = None) -> str:
+def sla_state(
+    status: str, resolve_due: datetime | None, warn: datetime | None, now: datetime | None = None
+) -> str:
     """Red when overdue, yellow from one working day before the deadline, else normal."""
     if status in CLOSED_STATUSES or status == Status.ON_HOLD or resolve_due is None:
         return SlaState.NONE

@@ -40,7 +40,18 @@ def event_hash(
     reason: str,
 ) -> str:
     payload = json.dumps(
-        [prev_hash, case_number, seq, _canonical(at), actor_id, action, from_status, to_status, changes, reason],
+        [
+            prev_hash,
+            case_number,
+            seq,
+            _canonical(at),
+            actor_id,
+            action,
+            from_status,
+            to_status,
+            changes,
+            reason,
+        ],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -51,7 +62,9 @@ def event_hash(
 
 def json_safe(value: Any) -> Any:
     """Values as they will read back from a JSON column (dates as ISO strings)."""
-    return json.loads(json.dumps(value, default=lambda v: _canonical(v) if isinstance(v, datetime) else str(v)))
+    return json.loads(
+        json.dumps(value, default=lambda v: _canonical(v) if isinstance(v, datetime) else str(v))
+    )
 
 
 def append(
@@ -72,7 +85,16 @@ def append(
     seq = case.event_count + 1
     prev = case.event_head
     digest = event_hash(
-        prev, case.number, seq, at, actor.pk if actor else None, action, from_status, to_status, changes, reason
+        prev,
+        case.number,
+        seq,
+        at,
+        actor.pk if actor else None,
+        action,
+        from_status,
+        to_status,
+        changes,
+        reason,
     )
     event = Event.objects.create(
         case=case,
@@ -105,9 +127,9 @@ def verify(batch: int = 2000) -> Iterator[Breach]:
     last_id = 0
     while True:
         cases = list(
-            Case.objects.filter(pk__gt=last_id).order_by("pk").values("pk", "number", "event_count", "event_head")[
-                :batch
-            ]
+            Case.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values("pk", "number", "event_count", "event_head")[:batch]
         )
         if not cases:
             return

@@ -20,8 +20,8 @@ from .models import Case, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
 from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns
 from .sla import sla_state
-from .workflow import table_for
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
+from .workflow import table_for
 
 
 def _user(request: HttpRequest) -> User:
@@ -74,7 +74,8 @@ def _detail_context(user: User, case: Case) -> dict[str, Any]:
         "tasks_pct": round(100 * done / len(tasks)) if tasks else 0,
         "events": list(Event.objects.filter(case=case).select_related("actor").order_by("-seq")),
         "actions": allowed_actions(user, case, rel),
-        "can_add_task": can_manage_tasks(user, case, rel) and case.status in ("new", "accepted", "dispatched", "in_progress"),
+        "can_add_task": can_manage_tasks(user, case, rel)
+        and case.status in ("new", "accepted", "dispatched", "in_progress"),
         "task_form": TaskForm(),
         "units": Unit.objects.filter(active=True).exclude(kind="enterprise"),
         "satisfaction_choices": Satisfaction.choices,

@@ -8,6 +8,7 @@ company's own contact. A transition whose `target` is None leaves the status as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ S = Status
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: Any  # a lazy translation: rendered in the reader's language
     sources: tuple[str, ...]
     target: str | None
     who: frozenset[str]
@@ -33,7 +34,7 @@ class Transition:
 
 def _t(
     action: str,
-    label: str,
+    label: Any,
     sources: tuple[str, ...],
     target: str | None,
     who: set[str],
@@ -41,7 +42,7 @@ def _t(
     style: str = "",
     fields: tuple[str, ...] = (),
 ) -> Transition:
-    return Transition(action, str(label), sources, target, frozenset(who), required, style, fields)
+    return Transition(action, label, sources, target, frozenset(who), required, style, fields)
 
 
 OFFICE = {"admin", "dispatcher"}
@@ -50,11 +51,24 @@ LIVE = (*OPEN_STATUSES, S.ON_HOLD)
 
 REQUEST_WORKFLOW: tuple[Transition, ...] = (
     _t("accept", _("受理"), (S.NEW,), S.ACCEPTED, OFFICE, style="primary"),
-    _t("reject", _("不予受理"), (S.NEW, S.ACCEPTED), S.REJECTED, OFFICE, ("reason",), "danger", ("referral",)),
-    _t("dispatch", _("派单"), (S.ACCEPTED,), S.DISPATCHED, OFFICE, ("lead_unit",), "primary", ("owner", "reason")),
+    _t(
+        "reject", _("不予受理"), (S.NEW, S.ACCEPTED), S.REJECTED, OFFICE, ("reason",), "danger", ("referral",)
+    ),
+    _t(
+        "dispatch",
+        _("派单"),
+        (S.ACCEPTED,),
+        S.DISPATCHED,
+        OFFICE,
+        ("lead_unit",),
+        "primary",
+        ("owner", "reason"),
+    ),
     _t("sign", _("签收"), (S.DISPATCHED,), S.IN_PROGRESS, {"lead_unit", "admin"}, style="primary"),
     _t("return", _("退单"), (S.DISPATCHED,), S.ACCEPTED, {"lead_unit", "admin"}, ("reason",), "danger"),
-    _t("contact", _("首次联系"), HANDLING, None, {"lead_unit", "owner", "commissioner", "admin"}, ("reason",)),
+    _t(
+        "contact", _("首次联系"), HANDLING, None, {"lead_unit", "owner", "commissioner", "admin"}, ("reason",)
+    ),
     _t("note", _("记录进展"), LIVE, None, {"lead_unit", "owner", "commissioner", *OFFICE}, ("reason",)),
     _t(
         "request_extension",
@@ -83,7 +97,9 @@ REQUEST_WORKFLOW: tuple[Transition, ...] = (
     _t("reopen", _("重办"), (S.RESOLVED, S.VISITING, S.RATED), S.IN_PROGRESS, OFFICE, ("reason",), "danger"),
     _t("archive", _("归档"), (S.RATED,), S.ARCHIVED, OFFICE),
     _t("supervise", _("督办"), LIVE, None, {"leader", *OFFICE}, ("reason",), "danger"),
-    _t("remind", _("催办"), LIVE, None, {"leader", "commissioner", "requester", *OFFICE}, (), "", ("reason",)),
+    _t(
+        "remind", _("催办"), LIVE, None, {"leader", "commissioner", "requester", *OFFICE}, (), "", ("reason",)
+    ),
 )
 
 WORKFLOWS: dict[str, dict[str, Transition]] = {

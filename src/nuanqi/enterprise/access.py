@@ -69,9 +69,10 @@ class EnterpriseAccess:
             ).exists()
         ):
             rel.add("commissioner")
-        if user.has_role(Role.ENTERPRISE) and CompanyContact.objects.filter(
-            user_id=user.pk, company_id=case.subject_id
-        ).exists():
+        if (
+            user.has_role(Role.ENTERPRISE)
+            and CompanyContact.objects.filter(user_id=user.pk, company_id=case.subject_id).exists()
+        ):
             rel.add("requester")
         return rel
 

@@ -140,4 +140,6 @@ def list_worklog(
 @router.post("/worklog", response={201: LogOut}, summary="记一条工作笔记")
 def add_worklog(request: HttpRequest, payload: LogIn) -> Status[LogOut]:
     entry = services.add_log_entry(services.NewLogEntry(**payload.dict()), actor=request.user)  # type: ignore[arg-type]
-    return Status(201, log_out(WorkLogEntry.objects.select_related("unit", "company", "case").get(pk=entry.pk)))
+    return Status(
+        201, log_out(WorkLogEntry.objects.select_related("unit", "company", "case").get(pk=entry.pk))
+    )

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nuanqi.accounts.models import Unit
+
+
+def choices_of(field: forms.Field) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, field)
 
 
 class LogForm(forms.Form):
@@ -18,7 +22,7 @@ class LogForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [
+        choices_of(self.fields["unit"]).choices = [
             ("", "——"),
             *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
         ]

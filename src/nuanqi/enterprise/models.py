@@ -25,7 +25,12 @@ class Company(models.Model):
     scale = models.CharField(_("规模"), max_length=10, choices=Scale.choices, blank=True)
     above_scale = models.BooleanField(_("规上企业"), default=False)
     town = models.ForeignKey(
-        "accounts.Unit", verbose_name=_("所属镇街"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Unit",
+        verbose_name=_("所属镇街"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     key_company = models.BooleanField(_("重点企业"), default=False)
@@ -50,7 +55,9 @@ class CompanyContact(models.Model):
     title = models.CharField(_("职务"), max_length=60, blank=True)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["company", "user"], name="uniq_company_contact")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "user"], name="uniq_company_contact")
+        ]
         verbose_name = _("企业联系人")
         verbose_name_plural = _("企业联系人")
 
@@ -70,9 +77,13 @@ class Batch(models.Model):
 
 
 class Commissioner(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissioner")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissioner"
+    )
     former_post = models.CharField(_("原任职务"), max_length=100)
-    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="commissioners")
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="commissioners"
+    )
     dispatched_on = models.DateField(_("派驻日期"))
     confidentiality_signed = models.BooleanField(_("已签保密条约"), default=False)
     confidentiality_signed_on = models.DateField(_("保密条约签订日期"), null=True, blank=True)
@@ -119,16 +130,31 @@ class WorkLogEntry(models.Model):
     time = models.TimeField(_("时间"), null=True, blank=True)
     place = models.CharField(_("地点"), max_length=100, blank=True)
     unit = models.ForeignKey(
-        "accounts.Unit", verbose_name=_("走访单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Unit",
+        verbose_name=_("走访单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     company = models.ForeignKey(
         Company, verbose_name=_("企业"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "cases.Case",
+        verbose_name=_("事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     task = models.ForeignKey(
-        "cases.Task", verbose_name=_("协办任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "cases.Task",
+        verbose_name=_("协办任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.TextField(_("记录"))
     created_at = models.DateTimeField(default=timezone.now)

@@ -72,14 +72,18 @@ def create_company(data: NewCompany, *, actor: User) -> Company:
     )
 
 
-def assign(commissioner: Commissioner, company: Company, *, on: date, actor: User, note: str = "") -> Assignment:
-    """Put a commissioner on a company; the previous commissioner's assignment ends the same day (handover)."""
+def assign(
+    commissioner: Commissioner, company: Company, *, on: date, actor: User, note: str = ""
+) -> Assignment:
+    """Put a commissioner on a company; the previous one's assignment ends that day (handover)."""
     if not actor.has_role(Role.ADMIN, Role.DISPATCHER):
         raise Forbidden("只有营商办工作人员可以调整派驻关系")
     if not commissioner.active:
         raise Invalid(f"{commissioner} 已不在岗", "inactive_commissioner")
     with transaction.atomic():
-        current = Assignment.objects.select_for_update().filter(company=company, ended_on__isnull=True).first()
+        current = (
+            Assignment.objects.select_for_update().filter(company=company, ended_on__isnull=True).first()
+        )
         if current and current.commissioner_id == commissioner.pk:
             return current
         if current:
@@ -117,7 +121,9 @@ def add_log_entry(data: NewLogEntry, *, actor: User) -> WorkLogEntry:
         if case is None:
             raise Invalid(f"找不到事项“{data.case}”", "unknown_case", field="case")
     if data.task:
-        task = Task.objects.filter(pk=data.task, case=case).select_related("unit").first() if case else None
+        task = (
+            Task.objects.filter(pk=int(data.task), case=case).select_related("unit").first() if case else None
+        )
         if task is None:
             raise Invalid("协办任务须属于所选事项", "unknown_task", field="task")
         unit = unit or task.unit
@@ -129,7 +135,7 @@ def add_log_entry(data: NewLogEntry, *, actor: User) -> WorkLogEntry:
         if company is None:
             raise Invalid("找不到该企业", "unknown_company", field="company")
     elif case is not None and case.subject_type == "company":
-        company = Company.objects.filter(pk=case.subject_id).first()
+        company = Company.objects.filter(pk=int(case.subject_id or 0)).first()
     return WorkLogEntry.objects.create(
         person=actor,
         date=data.date,

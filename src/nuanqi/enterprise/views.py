@@ -45,7 +45,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "status", "priority", "resolve_due"
         )[:300]
     )
-    assignments = Assignment.objects.filter(company=company).select_related("commissioner__user", "commissioner__batch")
+    assignments = Assignment.objects.filter(company=company).select_related(
+        "commissioner__user", "commissioner__batch"
+    )
     by_top: dict[str, list[dict[str, object]]] = {}
     for c in cases:
         top = c.category.top.name if c.category else "未分类"
@@ -53,7 +55,12 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(
         request,
         "enterprise/company_detail.html",
-        {"company": company, "groups": sorted(by_top.items()), "assignments": assignments, "case_count": len(cases)},
+        {
+            "company": company,
+            "groups": sorted(by_top.items()),
+            "assignments": assignments,
+            "case_count": len(cases),
+        },
     )
 
 

@@ -30,7 +30,12 @@ class Category(models.Model):
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
     name = models.CharField(_("名称"), max_length=60)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("大类")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("大类"),
     )
     sort = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
@@ -40,7 +45,9 @@ class Category(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["kind", "parent", "name"], name="uniq_category_name"),
             models.UniqueConstraint(
-                fields=["kind", "name"], condition=models.Q(parent__isnull=True), name="uniq_top_category_name"
+                fields=["kind", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="uniq_top_category_name",
             ),
         ]
         verbose_name = _("分类")
@@ -61,13 +68,19 @@ class SlaPolicy(models.Model):
     nature = models.CharField(_("性质"), max_length=20, choices=Nature.choices, blank=True)
     priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, null=True, blank=True)
     sign_hours = models.DecimalField(_("签收时限(工作小时)"), max_digits=6, decimal_places=2, default=2)
-    contact_hours = models.DecimalField(_("首次联系时限(工作小时)"), max_digits=6, decimal_places=2, default=4)
+    contact_hours = models.DecimalField(
+        _("首次联系时限(工作小时)"), max_digits=6, decimal_places=2, default=4
+    )
     resolve_days = models.PositiveIntegerField(_("办结时限(工作日)"), default=5)
     resolve_hours = models.PositiveIntegerField(
         _("办结时限(自然小时)"), null=True, blank=True, help_text=_("仅自然时间(7×24)模式使用")
     )
-    count_from = models.CharField(_("起算"), max_length=10, choices=CountFrom.choices, default=CountFrom.NEXT_DAY)
-    clock = models.CharField(_("计时方式"), max_length=10, choices=ClockMode.choices, default=ClockMode.WORKING)
+    count_from = models.CharField(
+        _("起算"), max_length=10, choices=CountFrom.choices, default=CountFrom.NEXT_DAY
+    )
+    clock = models.CharField(
+        _("计时方式"), max_length=10, choices=ClockMode.choices, default=ClockMode.WORKING
+    )
     note = models.CharField(_("依据"), max_length=200, blank=True)
 
     class Meta:
@@ -89,7 +102,9 @@ class NumberCounter(models.Model):
     value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_counter")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_counter")
+        ]
 
 
 class Case(models.Model):
@@ -101,7 +116,9 @@ class Case(models.Model):
         Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     nature = models.CharField(_("性质"), max_length=20, choices=Nature.choices, default=Nature.HELP)
-    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, default=Channel.COMPANY_REQUEST)
+    channel = models.CharField(
+        _("渠道"), max_length=20, choices=Channel.choices, default=Channel.COMPANY_REQUEST
+    )
     # Requester and subject are generic references ("company", 12) so that the engine stays below the
     # modules that define companies, points and projects; modules register their types in cases.subjects.
     requester_type = models.CharField(max_length=20, blank=True)
@@ -111,11 +128,18 @@ class Case(models.Model):
     subject_type = models.CharField(max_length=20, blank=True)
     subject_id = models.BigIntegerField(null=True, blank=True)
     subject_label = models.CharField(_("对象"), max_length=200, blank=True)
-    importance = models.CharField(_("重要性"), max_length=10, choices=Importance.choices, default=Importance.MINOR)
+    importance = models.CharField(
+        _("重要性"), max_length=10, choices=Importance.choices, default=Importance.MINOR
+    )
     urgency = models.CharField(_("紧急性"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, default=4)
     lead_unit = models.ForeignKey(
-        "accounts.Unit", verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Unit",
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -165,7 +189,9 @@ class Case(models.Model):
         ordering: ClassVar = ["-id"]
         indexes: ClassVar = [
             # 我的清单 of a unit: open cases led by the unit, ordered by priority and deadline.
-            models.Index(fields=["lead_unit", "status", "priority", "resolve_due"], name="case_unit_worklist"),
+            models.Index(
+                fields=["lead_unit", "status", "priority", "resolve_due"], name="case_unit_worklist"
+            ),
             # 我的清单 of a person who owns cases.
             models.Index(fields=["owner", "status", "priority", "resolve_due"], name="case_owner_worklist"),
             # A company's (or point's, project's) cases, and the commissioner's list through assignments.
@@ -186,8 +212,12 @@ class Task(models.Model):
     """One unit's share of a co-handled case (联办/协办)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.PENDING
+    )
     note = models.TextField(_("事项说明"), blank=True)
     result = models.TextField(_("办理情况"), blank=True)
     due_at = models.DateTimeField(_("期限"), null=True, blank=True)
