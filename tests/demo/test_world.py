@@ -1,4 +1,4 @@
-"""The seed's world (`nuanqi demo`): what `build_world` loads, and that every case went through the services."""
+"""The seed's world (`nuanqi demo`): what `build_world` loads, and that it went through the services."""
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ def test_changhong_has_30_odd_cases_across_all_five_categories_in_many_states():
 
 def test_every_demo_login_authenticates_with_the_demo_password():
     usernames = [u for u, _ in DEMO_LOGINS]
-    assert {"admin", "leader", "dispatcher", "commissioner", "commissioner2", "handler", "company"} <= set(usernames)
+    assert {"admin", "leader", "dispatcher", "commissioner", "commissioner2", "handler", "company"} <= set(
+        usernames
+    )
     for username in usernames:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
     assert authenticate(username="admin", password="wrong-password") is None
@@ -121,9 +123,11 @@ def test_the_commissioner_sees_his_company_but_not_changhong():
     visible = visible_cases(commissioner)
     assert visible.filter(subject_id=company("舟山华康生物科技有限公司").pk).exists()
     assert not visible.filter(subject_id=company("舟山长宏国际船舶修造有限公司").pk).exists()
-    assert not my_worklist(User.objects.get(username="commissioner2")).filter(
-        subject_id=company("舟山华康生物科技有限公司").pk
-    ).exists()
+    assert (
+        not my_worklist(User.objects.get(username="commissioner2"))
+        .filter(subject_id=company("舟山华康生物科技有限公司").pk)
+        .exists()
+    )
 
 
 def test_the_company_contact_sees_the_cases_it_filed():
