@@ -206,6 +206,9 @@ def cmd_manage(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nuanqi", description="暖企 nuanqi — 清单制+责任制 工作平台")
     p.add_argument("--home", help="数据目录（默认 ./var 或 $NUANQI_HOME）")
+    # `--home` is accepted before or after the subcommand; SUPPRESS keeps the top-level value when absent.
+    home = argparse.ArgumentParser(add_help=False)
+    home.add_argument("--home", default=argparse.SUPPRESS, help="数据目录（默认 ./var 或 $NUANQI_HOME）")
     sub = p.add_subparsers(dest="command", required=True)
 
     def server_args(sp: argparse.ArgumentParser, port: int = 8000) -> None:
@@ -213,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--port", type=int, default=port)
         sp.add_argument("--workers", type=int, default=2)
 
-    sp = sub.add_parser("serve", help="启动网站（gunicorn + whitenoise）")
+    sp = sub.add_parser("serve", help="启动网站（gunicorn + whitenoise）", parents=[home])
     server_args(sp)
     sp.set_defaults(func=cmd_serve)
 
@@ -235,16 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_calendar_deadline)
 
     tok = sub.add_parser("token", help="访问令牌").add_subparsers(dest="token_command", required=True)
-    sp = tok.add_parser("create", help="为账号创建访问令牌（最后一行为令牌）")
+    sp = tok.add_parser("create", help="为账号创建访问令牌（最后一行为令牌）", parents=[home])
     sp.add_argument("username")
     sp.add_argument("--name", default="cli")
     sp.set_defaults(func=cmd_token_create)
 
     aud = sub.add_parser("audit", help="审计").add_subparsers(dest="audit_command", required=True)
-    sp = aud.add_parser("verify", help="校验时间线哈希链")
+    sp = aud.add_parser("verify", help="校验时间线哈希链", parents=[home])
     sp.set_defaults(func=cmd_audit_verify)
 
-    sp = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser …）")
+    sp = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser …）", parents=[home])
     sp.add_argument("rest", nargs=argparse.REMAINDER)
     sp.set_defaults(func=cmd_manage)
     return p

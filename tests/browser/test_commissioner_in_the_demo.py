@@ -7,6 +7,7 @@ import re
 import pytest
 
 from nuanqi.cases.models import Case
+from nuanqi.demo.seed_data import CERTIFICATE_TITLE
 from nuanqi.demo.world import DEMO_PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,9 +17,7 @@ def test_the_commissioner_opens_his_list_and_the_certificate_case_and_completes_
     live_server, browser, shots
 ):
     build_world()
-    certificate = Case.objects.get(
-        title__contains="合规证明", tasks__isnull=False, subject_label__contains="华康"
-    )
+    certificate = Case.objects.get(title=CERTIFICATE_TITLE)
     assert certificate.tasks.count() == 15
 
     page = browser.new_page(viewport={"width": 412, "height": 915}, device_scale_factor=1, locale="zh-CN")

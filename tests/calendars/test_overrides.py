@@ -30,16 +30,29 @@ def test_next_years_make_up_workday_and_confirmation_clear_the_warning(db):
 
 
 def test_a_summer_schedule_changes_the_afternoon_session(db):
-    WorkSchedule.objects.create(name="夏令作息", sessions="08:30-12:00, 14:30-17:30", season_from="07-01", season_to="09-30")
+    WorkSchedule.objects.create(
+        name="夏令作息", sessions="08:30-12:00, 14:30-17:30", season_from="07-01", season_to="09-30"
+    )
     cal = current_calendar(force=True)
-    assert cal.add_working_hours(datetime(2023, 7, 3, 11, 30, tzinfo=TZ), 1) == datetime(2023, 7, 3, 15, 0, tzinfo=TZ)
-    assert cal.add_working_hours(datetime(2023, 3, 1, 11, 30, tzinfo=TZ), 1) == datetime(2023, 3, 1, 14, 30, tzinfo=TZ)
+    assert cal.add_working_hours(datetime(2023, 7, 3, 11, 30, tzinfo=TZ), 1) == datetime(
+        2023, 7, 3, 15, 0, tzinfo=TZ
+    )
+    assert cal.add_working_hours(datetime(2023, 3, 1, 11, 30, tzinfo=TZ), 1) == datetime(
+        2023, 3, 1, 14, 30, tzinfo=TZ
+    )
 
 
 def test_the_admin_pages_for_overrides_open_for_an_admin(world):
     client = world.client(world.admin)
-    for path in ("/admin/calendars/calendarday/", "/admin/calendars/calendarday/add/", "/admin/calendars/workschedule/"):
+    for path in (
+        "/admin/calendars/calendarday/",
+        "/admin/calendars/calendarday/add/",
+        "/admin/calendars/workschedule/",
+    ):
         assert client.get(path).status_code == 200
-    r = client.post("/admin/calendars/calendarday/add/", {"date": "2023-09-01", "workday": "", "name": "台风停工", "note": ""})
+    r = client.post(
+        "/admin/calendars/calendarday/add/",
+        {"date": "2023-09-01", "workday": "", "name": "台风停工", "note": ""},
+    )
     assert r.status_code == 302
     assert not current_calendar().is_workday(date(2023, 9, 1))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import QuerySet
 from django.test import override_settings
 
 from nuanqi.accounts.models import Unit, UnitKind, User
@@ -24,7 +26,7 @@ TOPS = {"要素保障", "政府审批", "安全环保", "政策兑现", "经营�
 
 
 @pytest.fixture(scope="module", autouse=True)
-def summary(django_db_setup: None, django_db_blocker) -> Iterator[dict[str, int | str]]:  # type: ignore[no-untyped-def]
+def summary(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, int | str]]:
     """The world is built once for this module, inside a transaction that is rolled back afterwards."""
     with (
         django_db_blocker.unblock(),
@@ -39,7 +41,7 @@ def company(name: str) -> Company:
     return Company.objects.get(name=name)
 
 
-def cases_of(c: Company):  # type: ignore[no-untyped-def]
+def cases_of(c: Company) -> QuerySet[Case]:
     return Case.objects.filter(subject_type="company", subject_id=c.pk)
 
 

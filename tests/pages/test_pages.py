@@ -168,3 +168,9 @@ def test_admins_are_warned_when_next_years_calendar_is_not_published(world, sett
     ):
         html = world.client(world.admin).get("/").content.decode()
     assert "2027 年的节假日与调休安排尚未发布" in html
+
+
+def test_an_english_browser_still_gets_chinese_until_the_person_chooses(world):
+    client = world.client(world.commissioner)
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "我的清单" in html and 'lang="zh-hans"' in html

@@ -30,7 +30,8 @@ class Limits:
 
 
 def limits_for(kind: str, nature: str, priority: int) -> Limits:
-    """The most specific policy: exact nature and priority beat wildcards."""
+    """The most specific policy. A priority match outranks a nature match: a P1 (重要且紧急) limit must
+    apply whatever the nature, while a nature row still beats the all-wildcard default."""
     best: SlaPolicy | None = None
     best_score = -1
     for p in SlaPolicy.objects.filter(kind=kind):
@@ -38,7 +39,7 @@ def limits_for(kind: str, nature: str, priority: int) -> Limits:
             continue
         if p.priority and p.priority != priority:
             continue
-        score = (2 if p.nature else 0) + (1 if p.priority else 0)
+        score = (1 if p.nature else 0) + (2 if p.priority else 0)
         if score > best_score:
             best, best_score = p, score
     if best is None:

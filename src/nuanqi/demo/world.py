@@ -105,7 +105,8 @@ def build_world() -> dict[str, int | str]:
     if User.objects.exists() or Unit.objects.exists() or Case.objects.exists() or Company.objects.exists():
         raise RuntimeError("数据库中已有数据：演示数据只能载入空库，请换一个数据目录（--home）或先删除数据库")
     w = _World()
-    # One hash for everyone: the demo password is public, and 40 PBKDF2 rounds would take half a minute.
+    # One hash for everyone: the demo password is public, and hashing it per person (PBKDF2) would take
+    # about ten seconds for the 35 people.
     w.password = make_password(DEMO_PASSWORD)
     with transaction.atomic():
         _units(w)

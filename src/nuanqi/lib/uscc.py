@@ -40,4 +40,8 @@ def validate(value: str) -> str:
 
 def with_check_digit(first17: str) -> str:
     """Complete a 17-character body with its check digit (for demo and test data)."""
-    return first17 + str(_uscc.calc_check_digit(first17))
+    body = normalize(first17)
+    allowed = set("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    if len(body) != 17 or not set(body) <= allowed:
+        raise UsccError(f"“{first17}”不是 17 位的信用代码主体（只能是数字和除 I、O、Z、S、V 以外的大写字母）")
+    return body + str(_uscc.calc_check_digit(body))
