@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -10,6 +11,16 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+
+# Modules that contribute subcommands. Each has `register(sub, home)`, where `sub` is the subparsers object
+# and `home` a parent parser carrying `--home`; a command's function calls `setup(args.home)` first.
+COMMAND_MODULES: list[str] = []
+
+
+def setup(home: str | None = None) -> None:
+    """Point Django at the data directory and initialise it (for subcommands in other modules)."""
+    _setup(home)
 
 
 def _setup(home: str | None = None) -> None:
@@ -246,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="审计").add_subparsers(dest="audit_command", required=True)
     sp = aud.add_parser("verify", help="校验时间线哈希链", parents=[home])
     sp.set_defaults(func=cmd_audit_verify)
+
+    # Modules add their own subcommands: each names a `register(sub, home)` function in COMMAND_MODULES.
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub, home)
 
     sp = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser …）", parents=[home])
     sp.add_argument("rest", nargs=argparse.REMAINDER)
