@@ -12,7 +12,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-
 # Modules that contribute subcommands. Each has `register(sub, home)`, where `sub` is the subparsers object
 # and `home` a parent parser carrying `--home`; a command's function calls `setup(args.home)` first.
 COMMAND_MODULES: list[str] = []
