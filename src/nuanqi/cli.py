@@ -14,7 +14,11 @@ from typing import Any
 
 # Modules that contribute subcommands. Each has `register(sub, home)`, where `sub` is the subparsers object
 # and `home` a parent parser carrying `--home`; a command's function calls `setup(args.home)` first.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "nuanqi.dashboard.commands",
+    "nuanqi.notify.commands",
+    "nuanqi.enterprise.commands",
+]
 
 
 def setup(home: str | None = None) -> None:

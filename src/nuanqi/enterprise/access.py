@@ -42,6 +42,33 @@ def visible_companies(user: User) -> QuerySet[Company]:
     return Company.objects.filter(q)
 
 
+def confidential_companies(user: User) -> QuerySet[Company]:
+    """Companies whose confidential records this person may open: the office (admin, dispatcher) and
+    leaders all; a commissioner only the companies he serves now, and only once he has signed the
+    confidentiality agreement (保密条约). Everybody else none — their requests answer 404."""
+    if not user.is_authenticated:
+        return Company.objects.none()
+    if user.sees_everything:
+        return Company.objects.all()
+    if not user.has_role(Role.COMMISSIONER):
+        return Company.objects.none()
+    ids = Assignment.objects.filter(
+        commissioner__user_id=user.pk,
+        commissioner__confidentiality_signed=True,
+        commissioner__active=True,
+        ended_on__isnull=True,
+    ).values_list("company_id", flat=True)
+    return Company.objects.filter(pk__in=ids)
+
+
+def addressable_company(user: User, text: str) -> Company | None:
+    """A department addresses any company of the district by its exact name or 信用代码 (to post a task or
+    plan an inspection) without being able to list them."""
+    if not (user.is_authenticated and user.unit_id and user.has_role(Role.HANDLER)):
+        return None
+    return Company.objects.filter(Q(name=text) | Q(uscc=text.upper())).first()
+
+
 class EnterpriseAccess:
     def _q(self, user: User) -> Q | None:
         q: Q | None = None
@@ -88,6 +115,8 @@ def resolve_company(user: User, value: object) -> SubjectRef:
         company = qs.filter(pk=int(text)).first()
     if company is None:
         company = qs.filter(Q(name=text) | Q(uscc=text.upper())).first()
+    if company is None:
+        company = addressable_company(user, text)
     if company is None:
         raise Invalid(f"找不到企业“{text}”，或您无权为其登记事项", "unknown_company", field="company")
     return SubjectRef("company", company.pk, company.name)

@@ -73,10 +73,14 @@ def create_company(data: NewCompany, *, actor: User) -> Company:
 
 
 def assign(
-    commissioner: Commissioner, company: Company, *, on: date, actor: User, note: str = ""
+    commissioner: Commissioner, company: Company, *, on: date, actor: User | None, note: str = ""
 ) -> Assignment:
-    """Put a commissioner on a company; the previous one's assignment ends that day (handover)."""
-    if not actor.has_role(Role.ADMIN, Role.DISPATCHER):
+    """Put a commissioner on a company; the previous one's assignment ends that day (handover).
+
+    The successor inherits the company's open items: a commissioner's cases are those of the companies he
+    serves now, so they move with the assignment, while the predecessor's history stays in the timeline.
+    `actor` None is the server's operator (the command line)."""
+    if actor is not None and not actor.has_role(Role.ADMIN, Role.DISPATCHER):
         raise Forbidden("只有营商办工作人员可以调整派驻关系")
     if not commissioner.active:
         raise Invalid(f"{commissioner} 已不在岗", "inactive_commissioner")

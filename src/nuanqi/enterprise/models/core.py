@@ -1,4 +1,4 @@
-"""暖企 — the minimum the list engine needs: companies, commissioners, assignments and the work log."""
+"""暖企 core records: companies, contacts, batches, commissioners, assignments, confidential notes."""
 
 from __future__ import annotations
 
@@ -36,10 +36,16 @@ class Company(models.Model):
     key_company = models.BooleanField(_("重点企业"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    # Labels policies look for: 高新技术企业, 专精特新, 科技型中小企业 …
+    tags = models.JSONField(_("标签"), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering: ClassVar = ["name"]
+        indexes: ClassVar = [
+            # Import and API lookups by code; the unique constraint already indexes uscc, name too.
+            models.Index(fields=["town", "industry"], name="company_town_industry"),
+        ]
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
 
@@ -120,6 +126,21 @@ class Assignment(models.Model):
         ]
         verbose_name = _("派驻关系")
         verbose_name_plural = _("派驻关系")
+
+
+class ConfidentialNote(models.Model):
+    """What the commissioner learns in confidence (finances, disputes, plans). Read only through
+    `access.confidential_companies`: the serving commissioner with a signed agreement, the office, leaders."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="confidential_notes")
+    text = models.TextField(_("内容"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        verbose_name = _("保密信息")
+        verbose_name_plural = _("保密信息")
 
 
 class WorkLogEntry(models.Model):

@@ -1,0 +1,116 @@
+"""`nuanqi import …`, `nuanqi export …` and `nuanqi policies match`: the enterprise ledgers on the command line.
+
+nuanqi import template companies -o 企业导入模板.xlsx
+nuanqi import companies 企业.xlsx          # exit 0 with a summary, or 1 listing every bad row; all or nothing
+nuanqi export companies -o 企业台账.xlsx --town 白泉镇
+nuanqi policies match                     # JSON: companies, policies, matches, seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+IMPORT_KINDS = ("companies", "commissioners", "assignments", "policies", "indicators")
+EXPORT_KINDS = (
+    "companies",
+    "commissioners",
+    "assignments",
+    "policies",
+    "matches",
+    "applications",
+    "indicators",
+    "inspections",
+    "projects",
+)
+EXPORT_FILTERS = ("town", "industry", "scale", "key", "q", "company", "batch", "level", "metric", "period_kind",
+                  "unit", "status", "current")  # fmt: skip
+
+
+def _setup(args: argparse.Namespace) -> None:
+    from nuanqi.cli import setup
+
+    setup(getattr(args, "home", None))
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_template(args: argparse.Namespace) -> None:
+    _setup(args)
+    from .imports import write_template
+
+    out = args.output or f"{args.kind}-template.xlsx"
+    write_template(args.kind, out)
+    print(f"已生成导入模板：{out}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    _setup(args)
+    from nuanqi.lib.excel_import import TemplateError
+
+    from .imports import run_import
+
+    try:
+        report = run_import(args.kind, args.file)
+    except (TemplateError, FileNotFoundError) as exc:
+        print(f"导入失败：{exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    if not report.ok:
+        for e in report.errors:
+            print(e)
+        print(report.summary())
+        raise SystemExit(1)
+    print(report.summary())
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    _setup(args)
+    from nuanqi.cases.errors import CaseError
+
+    from .exports import export
+
+    filters = {k: getattr(args, k) for k in EXPORT_FILTERS if getattr(args, k, None)}
+    out = args.output or f"{args.kind}.xlsx"
+    try:
+        n = export(args.kind, out, filters=filters)
+    except CaseError as exc:
+        print(exc.message, file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"已导出 {n} 行：{out}")
+
+
+def cmd_match(args: argparse.Namespace) -> None:
+    _setup(args)
+    from .matching import recompute_all
+
+    print(json.dumps(recompute_all(), ensure_ascii=False))
+
+
+def register(sub: Any, home: argparse.ArgumentParser) -> None:
+    imp = sub.add_parser("import", help="从 Excel 模板导入台账（全部成功才写入）")
+    isub = imp.add_subparsers(dest="import_kind", required=True)
+    sp = isub.add_parser("template", help="生成导入模板", parents=[home])
+    sp.add_argument("kind", choices=IMPORT_KINDS)
+    sp.add_argument("-o", "--output")
+    sp.set_defaults(func=cmd_template)
+    for kind in IMPORT_KINDS:
+        sp = isub.add_parser(kind, help=f"导入 {kind}", parents=[home])
+        sp.add_argument("file")
+        sp.set_defaults(func=cmd_import, kind=kind)
+
+    exp = sub.add_parser("export", help="导出台账（Excel）")
+    esub = exp.add_subparsers(dest="export_kind", required=True)
+    for kind in EXPORT_KINDS:
+        sp = esub.add_parser(kind, help=f"导出 {kind}", parents=[home])
+        sp.add_argument("-o", "--output")
+        for name in EXPORT_FILTERS:
+            sp.add_argument(f"--{name.replace('_', '-')}", dest=name)
+        sp.set_defaults(func=cmd_export, kind=kind)
+
+    pol = sub.add_parser("policies", help="惠企政策")
+    psub = pol.add_subparsers(dest="policies_command", required=True)
+    sp = psub.add_parser("match", help="为全部企业重新匹配全部政策（输出 JSON 摘要）", parents=[home])
+    sp.set_defaults(func=cmd_match)

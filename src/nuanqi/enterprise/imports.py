@@ -1,0 +1,626 @@
+"""Excel imports of the programme's ledgers: companies, commissioners, assignments, policies, indicators.
+
+Every import reads the whole file first and validates every row (each bad cell is reported with its row,
+column and reason); only a file without a single error is applied, in one transaction — nothing is ever
+half-imported. Templates come from `write_template(kind, target)`: one sheet, Chinese headers, a comment on
+each header saying what it takes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
+from nuanqi.cases.errors import Forbidden
+from nuanqi.lib import gbt4754
+from nuanqi.lib.excel_import import (
+    CellError,
+    Field,
+    ImportReport,
+    TemplateError,
+    check_row,
+    normalize_text,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_list,
+    read_sheet,
+)
+from nuanqi.lib.uscc import UsccError
+from nuanqi.lib.uscc import validate as validate_uscc
+
+from .models import (
+    Assignment,
+    Batch,
+    Commissioner,
+    Company,
+    Indicator,
+    Level,
+    Metric,
+    PeriodKind,
+    Policy,
+    Scale,
+)
+from .outcomes import period_bounds
+
+KINDS = ("companies", "commissioners", "assignments", "policies", "indicators")
+KIND_LABELS = {
+    "companies": "企业",
+    "commissioners": "暖企专员",
+    "assignments": "派驻关系",
+    "policies": "惠企政策",
+    "indicators": "企业指标",
+}
+
+if TYPE_CHECKING:
+    Source = str | Path | IO[bytes]
+
+
+# ---------------------------------------------------------------- cell parsers
+
+
+def _choice_parser(choices: dict[str, str], what: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = normalize_text(value)
+        if text in choices:
+            return choices[text]
+        raise CellError(f"{what}“{text}”不在可选范围内（可选：{'、'.join(dict.fromkeys(choices))}）")
+
+    return parse
+
+
+_SCALES = {
+    **{str(s.label): s.value for s in Scale},
+    **{str(s.label)[0]: s.value for s in Scale},
+    **{s.value: s.value for s in Scale},
+}
+_LEVELS = {
+    **{str(lv.label): lv.value for lv in Level},
+    "国家级": "national",
+    "省级": "province",
+    "市级": "city",
+    "区级": "district",
+    **{lv.value: lv.value for lv in Level},
+}
+_METRICS = {
+    **{str(m.label): m.value for m in Metric},
+    "用工": "employees",
+    **{m.value: m.value for m in Metric},
+}
+_PERIODS = {**{str(p.label): p.value for p in PeriodKind}, "月": "month", "季": "quarter", "年": "year"}
+
+
+def parse_scale(value: Any) -> str:
+    return _choice_parser(_SCALES, "规模")(value)
+
+
+def parse_industry(value: Any) -> str:
+    try:
+        return gbt4754.parse(value).code
+    except gbt4754.IndustryError as exc:
+        raise CellError(str(exc)) from None
+
+
+def parse_uscc(value: Any) -> str:
+    try:
+        return validate_uscc(normalize_text(value))
+    except UsccError as exc:
+        raise CellError(str(exc)) from None
+
+
+class Towns:
+    """The district's towns and streets by name (each import loads them once)."""
+
+    def __init__(self) -> None:
+        self.by_name = {u.name: u for u in Unit.objects.filter(kind=UnitKind.TOWN, active=True)}
+
+    def parse(self, value: Any) -> Unit:
+        text = normalize_text(value)
+        found = self.by_name.get(text)
+        if found is None:
+            raise CellError(f"“{text}”不是本区的镇（街道）")
+        return found
+
+
+_THRESHOLD = re.compile(r"^(.+?)\s*(>=|≥|<=|≤|>|<)\s*([0-9.]+)\s*(万元|人|起)?$")
+
+
+def parse_thresholds(value: Any) -> list[dict[str, Any]]:
+    """ "产值>=2000；用工人数≥50" → [{"metric": "output", "op": ">=", "value": 2000.0}, …]."""
+    out = []
+    for item in parse_list(value):
+        m = _THRESHOLD.match(item)
+        if not m or m.group(1).strip() not in _METRICS:
+            raise CellError(f"无法识别的门槛“{item}”，应形如 产值>=2000")
+        op = {"≥": ">=", "≤": "<="}.get(m.group(2), m.group(2))
+        out.append({"metric": _METRICS[m.group(1).strip()], "op": op, "value": float(m.group(3))})
+    return out
+
+
+_PERIOD_TEXT = re.compile(
+    r"^(\d{4})\s*(?:年)?\s*(?:(?:第)?([1-4一二三四])\s*季度?|[Qq]([1-4])|(\d{1,2})\s*月?)?$"
+)
+
+
+def parse_period(value: Any) -> date:
+    """A period's start: a date, "2022", "2022年", "2022年3月", "2022-03", "2022Q1" or "2022年第1季度"."""
+    if hasattr(value, "year") and not isinstance(value, (int, float)):
+        return parse_date(value)
+    text = (
+        normalize_text(value).replace("-", "年", 1)
+        if re.match(r"^\d{4}-\d{1,2}$", normalize_text(value))
+        else (normalize_text(value))
+    )
+    m = _PERIOD_TEXT.match(text)
+    if m:
+        year = int(m.group(1))
+        quarter = m.group(2) or m.group(3)
+        if quarter:
+            q = "一二三四".index(quarter) + 1 if quarter in "一二三四" else int(quarter)
+            return date(year, 3 * (q - 1) + 1, 1)
+        if m.group(4):
+            month = int(m.group(4))
+            if not 1 <= month <= 12:
+                raise CellError(f"月份“{month}”不存在")
+            return date(year, month, 1)
+        return date(year, 1, 1)
+    return parse_date(value)
+
+
+# ---------------------------------------------------------------- templates
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    fields: tuple[Field, ...]
+
+
+SPECS: dict[str, Spec] = {
+    "companies": Spec(
+        "companies",
+        (
+            Field("name", "企业名称", True, help="全称，与营业执照一致"),
+            Field("uscc", "统一社会信用代码", True, help="18 位，校验位按 GB 32100 检查；全角字符自动转换"),
+            Field("industry", "行业", True, help="GB/T 4754-2017：门类字母（C）、大类代码（27、C27）或名称"),
+            Field("scale", "规模", True, help="大型、中型、小型、微型"),
+            Field("above_scale", "规上企业", help="是 / 否"),
+            Field("town", "所属镇街", True, help="本区镇（街道）全称，如 白泉镇、临城街道"),
+            Field("address", "地址"),
+            Field("key_company", "重点企业", help="是 / 否"),
+            Field("contact_name", "联系人"),
+            Field("contact_phone", "联系电话"),
+            Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新"),
+        ),
+    ),
+    "commissioners": Spec(
+        "commissioners",
+        (
+            Field("username", "账号", True, help="登录名，字母数字"),
+            Field("name", "姓名", True),
+            Field("former_post", "原任职务", True, help="如 原区水利局局长"),
+            Field("batch", "批次", True, help="第一批、第二批 …，或 1、2"),
+            Field("dispatched_on", "派驻日期", True, help="2023-01-29 或 2023年1月29日"),
+            Field("signed", "已签保密条约", help="是 / 否"),
+            Field("signed_on", "签订日期"),
+            Field("phone", "手机"),
+        ),
+    ),
+    "assignments": Spec(
+        "assignments",
+        (
+            Field("company", "企业", True, help="企业名称或统一社会信用代码"),
+            Field("commissioner", "专员账号", True),
+            Field("started_on", "开始日期", True, help="接替现任专员时，现任专员当日卸任（交接）"),
+            Field("note", "说明"),
+        ),
+    ),
+    "policies": Spec(
+        "policies",
+        (
+            Field("title", "政策名称", True),
+            Field("level", "层级", True, help="国家、省、市、区"),
+            Field("issuer", "发文单位"),
+            Field("doc_number", "文号"),
+            Field("valid_from", "有效期起"),
+            Field("valid_to", "有效期止"),
+            Field("deadline", "申报截止"),
+            Field("benefit", "扶持内容"),
+            Field("max_amount", "最高金额(万元)"),
+            Field("auto_grant", "免申即享", help="是 / 否"),
+            Field("industries", "适用行业", help="多个用顿号分隔：C、C27、医药制造业；空为不限"),
+            Field("scales", "适用规模", help="大型、中型 …；空为不限"),
+            Field("above_scale_only", "仅限规上", help="是 / 否"),
+            Field("towns", "适用镇街", help="空为全区"),
+            Field("tags", "须具备标签", help="如 高新技术企业、专精特新（须全部具备）"),
+            Field("thresholds", "指标门槛", help="如 产值>=2000；用工人数>=50（按最近年度指标）"),
+        ),
+    ),
+    "indicators": Spec(
+        "indicators",
+        (
+            Field("company", "企业", True, help="企业名称或统一社会信用代码"),
+            Field("metric", "指标", True, help="产值、营收、税收（万元），用工人数（人），安全事故数（起）"),
+            Field("period_kind", "周期", True, help="月度、季度、年度"),
+            Field("period", "期间", True, help="2022、2022年3月、2022年第1季度、2022Q1"),
+            Field("value", "数值", True),
+        ),
+    ),
+}
+
+
+def write_template(kind: str, target: Source) -> None:
+    """One sheet with the Chinese headers (required ones marked *), each explained in a comment."""
+    spec = SPECS[kind]
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = KIND_LABELS[kind]
+    for col, f in enumerate(spec.fields, start=1):
+        cell = ws.cell(row=1, column=col, value=f.header + ("*" if f.required else ""))
+        cell.font = Font(bold=True, color="B4232A" if f.required else "1F2933")
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        if f.help:
+            cell.comment = Comment(f.help, "暖企")
+        ws.column_dimensions[cell.column_letter].width = max(12, len(f.header) * 2.4)
+    ws.freeze_panes = "A2"
+    wb.save(target)
+
+
+# ---------------------------------------------------------------- running
+
+
+def _check_actor(actor: User | None) -> None:
+    # None is the command line: whoever runs `nuanqi import` operates the server.
+    if actor is not None and not actor.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Forbidden("只有营商办工作人员可以导入台账")
+
+
+def run_import(kind: str, source: Source, *, actor: User | None = None) -> ImportReport:
+    """Validate every row; apply all of them in one transaction only if none is bad."""
+    _check_actor(actor)
+    if kind not in SPECS:
+        raise TemplateError(f"未知的导入类型“{kind}”（可选：{'、'.join(KINDS)}）")
+    report = ImportReport(kind)
+    spec = SPECS[kind]
+    importer = {
+        "companies": _companies,
+        "commissioners": _commissioners,
+        "assignments": _assignments,
+        "policies": _policies,
+        "indicators": _indicators,
+    }[kind]
+    rows = list(read_sheet(source, spec.fields))
+    report.rows = len(rows)
+    importer(report, rows, actor)
+    return report
+
+
+def _rows(
+    report: ImportReport, rows: list[tuple[int, dict[str, Any]]], spec: Spec, parsers: dict[str, Any]
+) -> list[tuple[int, dict[str, Any]]]:
+    good = []
+    for number, raw in rows:
+        parsed = check_row(report, number, raw, spec.fields, parsers)
+        if parsed is not None:
+            good.append((number, parsed))
+    return good
+
+
+def _header(kind: str, key: str) -> str:
+    return next(f.header for f in SPECS[kind].fields if f.key == key)
+
+
+def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
+    towns = Towns()
+    parsers = {
+        "uscc": parse_uscc,
+        "industry": parse_industry,
+        "scale": parse_scale,
+        "above_scale": parse_bool,
+        "key_company": parse_bool,
+        "town": towns.parse,
+        "tags": parse_list,
+    }
+    good = _rows(report, rows, SPECS["companies"], parsers)
+    existing = {u: (pk, n) for pk, u, n in Company.objects.values_list("pk", "uscc", "name")}
+    name_owner = {n: u for _pk, u, n in Company.objects.values_list("pk", "uscc", "name")}
+    seen_uscc: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for number, r in good:
+        name = r["name"]
+        if len(name) > 100:
+            report.add(number, "企业名称", "不能超过 100 字")
+        if r["uscc"] in seen_uscc:
+            report.add(number, "统一社会信用代码", f"与第 {seen_uscc[r['uscc']]} 行重复")
+        if name in seen_name:
+            report.add(number, "企业名称", f"与第 {seen_name[name]} 行重复")
+        owner = name_owner.get(name)
+        if owner is not None and owner != r["uscc"]:
+            report.add(number, "企业名称", f"已登记为信用代码 {owner} 的企业")
+        seen_uscc.setdefault(r["uscc"], number)
+        seen_name.setdefault(name, number)
+    if report.errors:
+        return
+    new, changed = [], []
+    for _number, r in good:
+        values = {
+            "name": r["name"],
+            "industry": r["industry"],
+            "industry_name": gbt4754.lookup(r["industry"]).name,
+            "scale": r["scale"],
+            "above_scale": bool(r["above_scale"]),
+            "town": r["town"],
+            "address": r["address"] or "",
+            "key_company": bool(r["key_company"]),
+            "contact_name": r["contact_name"] or "",
+            "contact_phone": r["contact_phone"] or "",
+            "tags": r["tags"] or [],
+        }
+        if r["uscc"] in existing:
+            changed.append(Company(pk=existing[r["uscc"]][0], uscc=r["uscc"], **values))
+        else:
+            new.append(Company(uscc=r["uscc"], **values))
+    with transaction.atomic():
+        Company.objects.bulk_create(new, batch_size=1000)
+        Company.objects.bulk_update(changed, list(values), batch_size=1000)
+    report.created, report.updated = len(new), len(changed)
+
+
+def _batch_number(value: Any) -> int:
+    text = normalize_text(value)
+    m = re.fullmatch(r"第?([0-9一二三四五六七八九十]+)批?", text)
+    if not m:
+        raise CellError(f"批次“{text}”应形如 第一批 或 1")
+    token = m.group(1)
+    if token.isdigit():
+        return int(token)
+    digits = "一二三四五六七八九"
+    if token == "十":
+        return 10
+    if token.startswith("十"):
+        return 10 + digits.index(token[1]) + 1
+    return digits.index(token) + 1 if len(token) == 1 else int(m.group(1))
+
+
+def _cn_number(n: int) -> str:
+    digits = "一二三四五六七八九"
+    if n <= 9:
+        return digits[n - 1]
+    if n < 20:
+        return "十" + (digits[n - 11] if n > 10 else "")
+    return str(n)
+
+
+def _commissioners(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
+    parsers = {
+        "batch": _batch_number,
+        "dispatched_on": parse_date,
+        "signed": parse_bool,
+        "signed_on": parse_date,
+    }
+    good = _rows(report, rows, SPECS["commissioners"], parsers)
+    seen: dict[str, int] = {}
+    for number, r in good:
+        if not re.fullmatch(r"[A-Za-z0-9_.@+-]{2,150}", r["username"]):
+            report.add(number, "账号", "只能包含字母、数字和 _ . @ + -")
+        if r["username"] in seen:
+            report.add(number, "账号", f"与第 {seen[r['username']]} 行重复")
+        seen.setdefault(r["username"], number)
+        if r["signed_on"] and not r["signed"]:
+            report.add(number, "签订日期", "未签保密条约时不应填写签订日期")
+    existing_users = {u.username: u for u in User.objects.filter(username__in=list(seen))}
+    for number, r in good:
+        u = existing_users.get(r["username"])
+        if u is not None and not hasattr(u, "commissioner") and u.has_role(Role.ENTERPRISE):
+            report.add(number, "账号", "该账号是企业联系人，不能作为专员")
+    if report.errors:
+        return
+    password = make_password(None)
+    with transaction.atomic():
+        batches = {b.number: b for b in Batch.objects.all()}
+        for _number, r in good:
+            batch = batches.get(r["batch"])
+            if batch is None:
+                batch = Batch.objects.create(
+                    number=r["batch"], name=f"第{_cn_number(r['batch'])}批", started_on=r["dispatched_on"]
+                )
+                batches[batch.number] = batch
+            user = existing_users.get(r["username"])
+            if user is None:
+                user = User.objects.create(
+                    username=r["username"],
+                    display_name=r["name"],
+                    phone=r["phone"] or "",
+                    password=password,
+                    title="暖企专员",
+                )
+                report.created += 1
+            else:
+                user.display_name = r["name"]
+                user.phone = r["phone"] or user.phone
+                user.save(update_fields=["display_name", "phone"])
+                report.updated += 1
+            RoleGrant.objects.get_or_create(user=user, role=Role.COMMISSIONER)
+            Commissioner.objects.update_or_create(
+                user=user,
+                defaults={
+                    "former_post": r["former_post"],
+                    "batch": batch,
+                    "dispatched_on": r["dispatched_on"],
+                    "confidentiality_signed": bool(r["signed"]),
+                    "confidentiality_signed_on": r["signed_on"] if r["signed"] else None,
+                },
+            )
+
+
+def _company_lookup() -> Callable[[Any], Company]:
+    by_name: dict[str, Company] = {}
+    by_uscc: dict[str, Company] = {}
+    for c in Company.objects.only("pk", "name", "uscc"):
+        by_name[c.name] = c
+        by_uscc[c.uscc] = c
+
+    def parse(value: Any) -> Company:
+        text = normalize_text(value)
+        found = by_name.get(text) or by_uscc.get(text.upper())
+        if found is None:
+            raise CellError(f"找不到企业“{text}”")
+        return found
+
+    return parse
+
+
+def _assignments(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
+    commissioners = {
+        c.user.username: c for c in Commissioner.objects.select_related("user").filter(user__is_active=True)
+    }
+
+    def parse_commissioner(value: Any) -> Commissioner:
+        text = normalize_text(value)
+        c = commissioners.get(text)
+        if c is None:
+            raise CellError(f"找不到专员账号“{text}”")
+        if not c.active:
+            raise CellError(f"专员“{c}”已不在岗")
+        return c
+
+    parsers = {"company": _company_lookup(), "commissioner": parse_commissioner, "started_on": parse_date}
+    good = _rows(report, rows, SPECS["assignments"], parsers)
+    current = {a.company_id: a for a in Assignment.objects.filter(ended_on__isnull=True)}
+    last_start: dict[int, tuple[date, int]] = {}
+    for number, r in sorted(good, key=lambda x: (x[1]["started_on"], x[0])):
+        company = r["company"]
+        previous = last_start.get(company.pk) or (
+            (current[company.pk].started_on, 0) if company.pk in current else None
+        )
+        if previous and r["started_on"] < previous[0]:
+            where = f"第 {previous[1]} 行" if previous[1] else "现任专员"
+            report.add(number, "开始日期", f"早于{where}的派驻日期 {previous[0]:%Y-%m-%d}")
+        last_start[company.pk] = (r["started_on"], number)
+    if report.errors:
+        return
+    from .services import assign
+
+    with transaction.atomic():
+        for _number, r in sorted(good, key=lambda x: (x[1]["started_on"], x[0])):
+            assign(r["commissioner"], r["company"], on=r["started_on"], actor=actor, note=r["note"] or "")
+            report.created += 1
+
+
+def _policies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
+    towns = Towns()
+
+    def industries(value: Any) -> list[str]:
+        return [parse_industry(v) for v in parse_list(value)]
+
+    def scales(value: Any) -> list[str]:
+        return [parse_scale(v) for v in parse_list(value)]
+
+    def town_names(value: Any) -> list[str]:
+        return [towns.parse(v).name for v in parse_list(value)]
+
+    parsers = {
+        "level": _choice_parser(_LEVELS, "层级"),
+        "valid_from": parse_date,
+        "valid_to": parse_date,
+        "deadline": parse_date,
+        "max_amount": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+        "auto_grant": parse_bool,
+        "industries": industries,
+        "scales": scales,
+        "above_scale_only": parse_bool,
+        "towns": town_names,
+        "tags": parse_list,
+        "thresholds": parse_thresholds,
+    }
+    good = _rows(report, rows, SPECS["policies"], parsers)
+    seen: dict[tuple[str, str], int] = {}
+    for number, r in good:
+        key = (r["title"], r["doc_number"] or "")
+        if key in seen:
+            report.add(number, "政策名称", f"与第 {seen[key]} 行重复")
+        seen.setdefault(key, number)
+        if r["valid_from"] and r["valid_to"] and r["valid_to"] < r["valid_from"]:
+            report.add(number, "有效期止", "早于有效期起")
+    if report.errors:
+        return
+    existing = {(p.title, p.doc_number): p for p in Policy.objects.all()}
+    with transaction.atomic():
+        for _number, r in good:
+            values = {
+                "level": r["level"],
+                "issuer": r["issuer"] or "",
+                "valid_from": r["valid_from"],
+                "valid_to": r["valid_to"],
+                "deadline": r["deadline"],
+                "benefit": r["benefit"] or "",
+                "max_amount": r["max_amount"],
+                "auto_grant": bool(r["auto_grant"]),
+                "industries": r["industries"] or [],
+                "scales": r["scales"] or [],
+                "above_scale_only": bool(r["above_scale_only"]),
+                "towns": r["towns"] or [],
+                "tags": r["tags"] or [],
+                "thresholds": r["thresholds"] or [],
+            }
+            found = existing.get((r["title"], r["doc_number"] or ""))
+            if found is None:
+                Policy.objects.create(title=r["title"], doc_number=r["doc_number"] or "", **values)
+                report.created += 1
+            else:
+                Policy.objects.filter(pk=found.pk).update(**values)
+                report.updated += 1
+
+
+def _indicators(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
+    parsers = {
+        "company": _company_lookup(),
+        "metric": _choice_parser(_METRICS, "指标"),
+        "period_kind": _choice_parser(_PERIODS, "周期"),
+        "period": parse_period,
+        "value": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+    }
+    good = _rows(report, rows, SPECS["indicators"], parsers)
+    seen: dict[tuple[int, str, str, date], int] = {}
+    for number, r in good:
+        start, _end = period_bounds(r["period_kind"], r["period"])
+        key = (r["company"].pk, r["metric"], r["period_kind"], start)
+        if key in seen:
+            report.add(number, "期间", f"与第 {seen[key]} 行重复")
+        seen.setdefault(key, number)
+    if report.errors:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        for _number, r in good:
+            start, end = period_bounds(r["period_kind"], r["period"])
+            _row, created = Indicator.objects.update_or_create(
+                company=r["company"],
+                metric=r["metric"],
+                period_kind=r["period_kind"],
+                period_start=start,
+                defaults={
+                    "period_end": end,
+                    "value": r["value"],
+                    "source": "excel",
+                    "entered_by": actor,
+                    "entered_at": now,
+                },
+            )
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1

@@ -1,0 +1,178 @@
+"""Outcomes: recording indicators and comparing each company (and the programme) before and after the
+commissioner arrived.
+
+"Before" is the latest period of the chosen kind that ended before the first commissioner's dispatch day;
+"after" is the latest period that ended after it. With yearly figures and a commissioner dispatched in May
+2022, that compares 2021 with 2022 (or a later year once entered) — the seed's "产值增长130%".
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Min
+
+from nuanqi.cases import coerce
+from nuanqi.cases.errors import Forbidden, Invalid
+
+from .models import Assignment, Company, Indicator, Metric, PeriodKind
+from .models.indicators import METRIC_UNITS
+from .records import is_contact, is_office, serves
+
+if TYPE_CHECKING:
+    from nuanqi.accounts.models import User
+
+
+def period_bounds(kind: str, start: date) -> tuple[date, date]:
+    """Normalise a period to its first day and compute its last: 2023-03-15 as a quarter → Q1 2023."""
+    if kind == PeriodKind.YEAR:
+        return date(start.year, 1, 1), date(start.year, 12, 31)
+    if kind == PeriodKind.QUARTER:
+        first_month = 3 * ((start.month - 1) // 3) + 1
+        last_month = first_month + 2
+        return date(start.year, first_month, 1), date(
+            start.year, last_month, calendar.monthrange(start.year, last_month)[1]
+        )
+    return date(start.year, start.month, 1), date(
+        start.year, start.month, calendar.monthrange(start.year, start.month)[1]
+    )
+
+
+def record_indicator(
+    company: Company,
+    metric: Any,
+    period_kind: Any,
+    period_start: date,
+    value: Decimal | float | int,
+    *,
+    actor: User,
+    source: str = "form",
+) -> Indicator:
+    """Enter (or correct) one figure; the office, the serving commissioner or the company itself."""
+    if not (is_office(actor) or serves(actor, company) or is_contact(actor, company)):
+        raise Forbidden("只有营商办、服务专员或企业本身可以填报指标")
+    m = coerce.choice(Metric, metric, "指标", "metric")
+    kind = coerce.choice(PeriodKind, period_kind, "周期", "period_kind")
+    amount = Decimal(str(value))
+    if amount < 0:
+        raise Invalid("指标数值不能为负数", "invalid_number", field="value")
+    start, end = period_bounds(kind, period_start)
+    with transaction.atomic():
+        row, _created = Indicator.objects.update_or_create(
+            company=company,
+            metric=m,
+            period_kind=kind,
+            period_start=start,
+            defaults={"period_end": end, "value": amount, "source": source, "entered_by": actor},
+        )
+    return row
+
+
+def dispatch_day(company: Company) -> date | None:
+    return Assignment.objects.filter(company=company).aggregate(d=Min("started_on"))["d"]
+
+
+@dataclass
+class Comparison:
+    metric: str
+    label: str
+    unit: str
+    before: Decimal | None
+    before_period: str
+    after: Decimal | None
+    after_period: str
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.before is None or self.after is None or self.before == 0:
+            return None
+        return round(float((self.after - self.before) / self.before * 100), 1)
+
+    @property
+    def text(self) -> str:
+        if self.before is None or self.after is None:
+            return "数据不足"
+        if self.metric == Metric.ACCIDENTS:
+            return (
+                f"由{_n(self.before)}起降为{_n(self.after)}起"
+                if self.after < self.before
+                else (f"{_n(self.before)}起 → {_n(self.after)}起")
+            )
+        pct = self.change_pct
+        if pct is None:
+            return f"{_n(self.before)} → {_n(self.after)}{self.unit}"
+        return f"{'增长' if pct >= 0 else '下降'}{abs(pct):g}%"
+
+
+def _n(v: Decimal) -> str:
+    return f"{v.normalize():f}" if v == v.to_integral_value() else f"{v:.2f}"
+
+
+def _label(kind: str, d: date) -> str:
+    if kind == PeriodKind.YEAR:
+        return f"{d.year}年"
+    if kind == PeriodKind.QUARTER:
+        return f"{d.year}年第{(d.month - 1) // 3 + 1}季度"
+    return f"{d.year}年{d.month}月"
+
+
+def compare_company(company: Company, kind: str = PeriodKind.YEAR) -> list[Comparison]:
+    """Before/after per metric for one company (metrics with no figures are left out)."""
+    day = dispatch_day(company)
+    rows = list(Indicator.objects.filter(company=company, period_kind=kind).order_by("period_start"))
+    out = []
+    for m in Metric:
+        mine = [r for r in rows if r.metric == m.value]
+        if not mine:
+            continue
+        before = [r for r in mine if day and r.period_end < day]
+        after = [r for r in mine if day and r.period_end >= day]
+        b, a = (before[-1] if before else None), (after[-1] if after else None)
+        out.append(
+            Comparison(
+                m.value,
+                str(m.label),
+                METRIC_UNITS[m.value],
+                b.value if b else None,
+                _label(kind, b.period_start) if b else "",
+                a.value if a else None,
+                _label(kind, a.period_start) if a else "",
+            )
+        )
+    return out
+
+
+def compare_programme(companies: Any = None, kind: str = PeriodKind.YEAR) -> list[dict[str, Any]]:
+    """Sums over the companies that have both a before and an after figure, per metric."""
+    qs = companies if companies is not None else Company.objects.filter(assignments__isnull=False).distinct()
+    totals: dict[str, dict[str, Any]] = {}
+    for company in qs:
+        for c in compare_company(company, kind):
+            if c.before is None or c.after is None:
+                continue
+            t = totals.setdefault(
+                c.metric,
+                {
+                    "metric": c.metric,
+                    "label": c.label,
+                    "unit": c.unit,
+                    "before": Decimal(0),
+                    "after": Decimal(0),
+                    "companies": 0,
+                },
+            )
+            t["before"] += c.before
+            t["after"] += c.after
+            t["companies"] += 1
+    out = []
+    for m in Metric:
+        if m.value in totals:
+            t = totals[m.value]
+            cmp = Comparison(m.value, t["label"], t["unit"], t["before"], "", t["after"], "")
+            out.append({**t, "change_pct": cmp.change_pct, "text": cmp.text})
+    return out

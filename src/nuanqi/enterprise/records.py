@@ -1,0 +1,167 @@
+"""Writers of the programme's records around a company: confidential notes, projects and milestones,
+policy applications. Each is atomic and validated; a refusal changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from nuanqi.accounts.models import Role
+from nuanqi.cases import coerce
+from nuanqi.cases.errors import Forbidden, Invalid
+
+from .access import confidential_companies
+from .models import (
+    ApplicationStatus,
+    Assignment,
+    Company,
+    CompanyContact,
+    ConfidentialNote,
+    Milestone,
+    Policy,
+    PolicyApplication,
+    Project,
+    Stage,
+)
+
+if TYPE_CHECKING:
+    from nuanqi.accounts.models import User
+
+
+def is_office(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.DISPATCHER)
+
+
+def serves(user: User, company: Company) -> bool:
+    return Assignment.objects.filter(
+        commissioner__user_id=user.pk, company=company, ended_on__isnull=True
+    ).exists()
+
+
+def is_contact(user: User, company: Company) -> bool:
+    return CompanyContact.objects.filter(user_id=user.pk, company=company).exists()
+
+
+def require_manager(user: User, company: Company, what: str) -> None:
+    """The office or the company's serving commissioner."""
+    if not (is_office(user) or serves(user, company)):
+        raise Forbidden(f"只有营商办或该企业的暖企专员可以{what}")
+
+
+def add_confidential_note(company: Company, text: str, *, actor: User) -> ConfidentialNote:
+    if not confidential_companies(actor).filter(pk=company.pk).exists():
+        raise Forbidden("您无权记录该企业的保密信息（须为在岗且已签订保密条约的服务专员或营商办）")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("请填写内容", "missing_field", field="text")
+    return ConfidentialNote.objects.create(company=company, text=text, author=actor)
+
+
+def create_project(
+    company: Company,
+    *,
+    name: str,
+    investment: Decimal | float | int = 0,
+    capacity: str = "",
+    description: str = "",
+    plan: dict[str, date] | None = None,
+    actor: User,
+) -> Project:
+    """A project with its milestone plan ({stage code or label: planned date})."""
+    require_manager(actor, company, "登记企业项目")
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("请填写项目名称", "missing_field", field="name")
+    invest = Decimal(str(investment))
+    if invest < 0:
+        raise Invalid("总投资不能为负数", "invalid_number", field="investment")
+    stages = {coerce.choice(Stage, k, "节点", "stage"): v for k, v in (plan or {}).items()}
+    with transaction.atomic():
+        project = Project.objects.create(
+            company=company, name=name, investment=invest, capacity=capacity.strip(), description=description
+        )
+        Milestone.objects.bulk_create(
+            [Milestone(project=project, stage=s, planned_on=stages.get(s)) for s in Stage.values]
+        )
+    return project
+
+
+def set_milestone(
+    project: Project,
+    stage: Any,
+    *,
+    actor: User,
+    planned_on: date | None = None,
+    actual_on: date | None = None,
+) -> Milestone:
+    """Record a milestone's plan or what happened; a date in the future cannot be an actual date."""
+    require_manager(actor, project.company, "更新项目节点")
+    code = coerce.choice(Stage, stage, "节点", "stage")
+    if actual_on and actual_on > timezone.localdate():
+        raise Invalid("实际日期不能晚于今天", "invalid_date", field="actual_on")
+    with transaction.atomic():
+        m, _created = Milestone.objects.select_for_update().get_or_create(project=project, stage=code)
+        if planned_on is not None:
+            m.planned_on = planned_on
+        if actual_on is not None:
+            m.actual_on = actual_on
+        m.save()
+    return m
+
+
+_NEXT = {
+    ApplicationStatus.PUSHED: {ApplicationStatus.APPLIED, ApplicationStatus.GRANTED},
+    ApplicationStatus.APPLIED: {ApplicationStatus.GRANTED, ApplicationStatus.REFUSED},
+    ApplicationStatus.GRANTED: set(),
+    ApplicationStatus.REFUSED: {ApplicationStatus.APPLIED},
+}
+
+
+def track_application(
+    policy: Policy,
+    company: Company,
+    status: Any,
+    *,
+    actor: User,
+    on: date | None = None,
+    amount: Decimal | float | None = None,
+    note: str = "",
+) -> PolicyApplication:
+    """Move a company's application for a policy: 已推送 → 已申报 → 已兑现 (amount) or 未获批."""
+    if not (is_office(actor) or serves(actor, company) or is_contact(actor, company)):
+        raise Forbidden("只有营商办、服务专员或企业本身可以登记政策申报")
+    target = coerce.choice(ApplicationStatus, status, "申报状态", "status")
+    on = on or timezone.localdate()
+    if target == ApplicationStatus.GRANTED:
+        if amount is None or Decimal(str(amount)) < 0:
+            raise Invalid("兑现须填写金额（万元）", "missing_field", field="amount")
+        if policy.max_amount is not None and Decimal(str(amount)) > policy.max_amount:
+            raise Invalid(
+                f"兑现金额超过政策最高额度 {policy.max_amount} 万元", "invalid_number", field="amount"
+            )
+    with transaction.atomic():
+        app, created = PolicyApplication.objects.select_for_update().get_or_create(
+            policy=policy, company=company, defaults={"updated_by": actor}
+        )
+        if not created and target != app.status and target not in _NEXT[ApplicationStatus(app.status)]:
+            raise Invalid(
+                f"申报状态不能从“{app.get_status_display()}”改为“{ApplicationStatus(target).label}”",
+                "invalid_transition",
+                field="status",
+            )
+        app.status = target
+        if target == ApplicationStatus.APPLIED:
+            app.applied_on = on
+        if target == ApplicationStatus.GRANTED:
+            app.granted_on = on
+            app.applied_on = app.applied_on or on
+            app.amount = Decimal(str(amount))
+        app.note = note or app.note
+        app.updated_by = actor
+        app.updated_at = timezone.now()
+        app.save()
+    return app

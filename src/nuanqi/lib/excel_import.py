@@ -1,0 +1,227 @@
+"""Reading .xlsx import templates row by row, with errors that name the row, the column and the reason.
+
+Pure Python (openpyxl in read-only mode), no Django. A template is a list of `Field`s; `read_sheet` maps the
+header row to fields by their Chinese header, then yields each data row as {field key: raw value} together
+with its Excel row number. Parsers turn raw cell values into Python values or raise `CellError` with a
+Chinese reason; full-width digits and letters (１２３，ＡＢＣ) are normalised first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import load_workbook
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message is the reason shown to the person importing."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the Excel row number (the header is row 1)
+    column: str  # the column's header
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行，“{self.column}”列：{self.reason}"
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    header: str
+    required: bool = False
+    example: Any = ""
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """What an import did: `applied` rows when `errors` is empty, else nothing and every error."""
+
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.errors.append(RowError(row, column, reason))
+
+    def summary(self) -> str:
+        if self.errors:
+            return f"导入失败：{self.rows} 行中有 {len(self.errors)} 处错误，未导入任何数据"
+        return f"导入成功：共 {self.rows} 行，新增 {self.created} 条，更新 {self.updated} 条"
+
+
+class TemplateError(ValueError):
+    """The file is not a usable template (not .xlsx, missing required columns, no sheet)."""
+
+
+# ---------------------------------------------------------------- normalising
+
+
+def normalize_text(value: Any) -> str:
+    """Text of a cell with full-width ASCII (digits, letters, punctuation) folded to half-width."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    # NFKC folds full-width forms and the ideographic space; Chinese characters are unchanged by it.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
+_SEP_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_date(value: Any) -> date:
+    """A date from a date cell, "2023-03-27", "2023/3/27", "2023.3.27", "20230327" or "2023年3月27日"."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = normalize_text(value)
+    if not text:
+        raise CellError("日期不能为空")
+    for pattern in (_CN_DATE, _SEP_DATE, _COMPACT_DATE):
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return date(y, mo, d)
+            except ValueError:
+                raise CellError(f"日期“{text}”不存在") from None
+    raise CellError(f"无法识别的日期“{text}”，请写成 2023-03-27 或 2023年3月27日")
+
+
+def parse_decimal(value: Any, *, minimum: Decimal | None = None) -> Decimal:
+    if isinstance(value, bool):
+        raise CellError("应为数字")
+    if isinstance(value, (int, float)):
+        result = Decimal(str(value))
+    else:
+        text = normalize_text(value).replace(",", "").replace("，", "")
+        if not text:
+            raise CellError("数字不能为空")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f"“{text}”不是数字") from None
+    if not result.is_finite():
+        raise CellError("应为有限的数字")
+    if minimum is not None and result < minimum:
+        raise CellError(f"不能小于 {minimum}")
+    return result
+
+
+def parse_int(value: Any, *, minimum: int | None = None) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise CellError(f"“{normalize_text(value)}”应为整数")
+    result = int(number)
+    if minimum is not None and result < minimum:
+        raise CellError(f"不能小于 {minimum}")
+    return result
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
+_FALSE = {"否", "n", "no", "false", "0", "", "无"}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = normalize_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"“{text}”应填“是”或“否”")
+
+
+def parse_list(value: Any) -> list[str]:
+    """Items separated by 、，, ; ； or newlines."""
+    text = normalize_text(value)
+    return [p.strip() for p in re.split(r"[、,，;；\n]+", text) if p.strip()]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_sheet(
+    source: str | Path | IO[bytes], fields: Sequence[Field]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, {key: raw value}) for each non-empty data row of the first sheet.
+
+    Raises TemplateError when the file cannot be opened or a required column is missing."""
+    try:
+        wb = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not .xlsx
+        raise TemplateError(f"无法读取 Excel 文件（须为 .xlsx）：{exc}") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise TemplateError("文件是空的：第 1 行应为表头")
+        names = [normalize_text(h).rstrip("*") for h in header]
+        index: dict[str, int] = {}
+        for f in fields:
+            for label in (f.header, *f.aliases):
+                if label in names:
+                    index[f.key] = names.index(label)
+                    break
+        missing = [f.header for f in fields if f.required and f.key not in index]
+        if missing:
+            raise TemplateError(f"缺少必填列：{'、'.join(missing)}（请使用系统提供的导入模板）")
+        positions = list(index.items())
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            yield number, {key: values[pos] if pos < len(values) else None for key, pos in positions}
+    finally:
+        wb.close()
+
+
+def check_row(
+    report: ImportReport,
+    number: int,
+    raw: dict[str, Any],
+    fields: Sequence[Field],
+    parsers: dict[str, Callable[[Any], Any]],
+) -> dict[str, Any] | None:
+    """Parse one row's cells, reporting every bad cell. The parsed row, or None if any cell failed."""
+    out: dict[str, Any] = {}
+    ok = True
+    for f in fields:
+        value = raw.get(f.key)
+        empty = value is None or (isinstance(value, str) and not normalize_text(value))
+        if empty:
+            if f.required:
+                report.add(number, f.header, "必填")
+                ok = False
+            out[f.key] = None
+            continue
+        parser = parsers.get(f.key, normalize_text)
+        try:
+            out[f.key] = parser(value)
+        except CellError as exc:
+            report.add(number, f.header, str(exc))
+            ok = False
+    return out if ok else None
