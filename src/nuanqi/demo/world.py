@@ -34,7 +34,18 @@ from nuanqi.cases.models import (
     priority_of,
 )
 from nuanqi.cases.services import NewCase, add_task, create_case, perform, task_action
-from nuanqi.enterprise.models import Batch, Commissioner, Company, CompanyContact, WorkLogEntry
+from nuanqi.enterprise.models import (
+    Batch,
+    Commissioner,
+    Company,
+    CompanyContact,
+    Indicator,
+    Inspection,
+    Policy,
+    PolicyMatch,
+    Project,
+    WorkLogEntry,
+)
 from nuanqi.enterprise.services import NewCompany, NewLogEntry, add_log_entry, assign, create_company
 from nuanqi.lib.uscc import with_check_digit
 
@@ -117,6 +128,9 @@ def build_world() -> dict[str, int | str]:
             for i, spec in enumerate(specs):
                 w.cases[spec.title] = _case(w, key, spec, _TIMES[i % len(_TIMES)])
         _work_log(w)
+        from .programme import build_programme
+
+        build_programme(w)
     return _summary()
 
 
@@ -446,4 +460,9 @@ def _summary() -> dict[str, int | str]:
         "协办任务": Task.objects.count(),
         "时间线记录": Event.objects.count(),
         "工作笔记": WorkLogEntry.objects.count(),
+        "企业项目": Project.objects.count(),
+        "惠企政策": Policy.objects.count(),
+        "政策匹配": PolicyMatch.objects.count(),
+        "涉企检查": Inspection.objects.count(),
+        "企业指标": Indicator.objects.count(),
     }

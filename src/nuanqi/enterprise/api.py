@@ -143,3 +143,7 @@ def add_worklog(request: HttpRequest, payload: LogIn) -> Status[LogOut]:
     return Status(
         201, log_out(WorkLogEntry.objects.select_related("unit", "company", "case").get(pk=entry.pk))
     )
+
+
+# The programme's endpoints live beside these, on the same router.
+from . import api_programme  # noqa: E402, F401

@@ -12,3 +12,10 @@ class EnterpriseConfig(AppConfig):
 
         register_provider(EnterpriseAccess())
         register_subject("company", resolve_company)
+
+        from nuanqi.cases.models import Kind
+        from nuanqi.cases.workflow import register_workflow
+
+        from .workflow import TASK_WORKFLOW
+
+        register_workflow(Kind.TASK, TASK_WORKFLOW)

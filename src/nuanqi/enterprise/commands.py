@@ -1,4 +1,4 @@
-"""`nuanqi import …`, `nuanqi export …` and `nuanqi policies match`: the enterprise ledgers on the command line.
+"""`nuanqi import …`, `nuanqi export …` and `nuanqi policies match`: the ledgers on the command line.
 
 nuanqi import template companies -o 企业导入模板.xlsx
 nuanqi import companies 企业.xlsx          # exit 0 with a summary, or 1 listing every bad row; all or nothing
@@ -25,8 +25,10 @@ EXPORT_KINDS = (
     "inspections",
     "projects",
 )
-EXPORT_FILTERS = ("town", "industry", "scale", "key", "q", "company", "batch", "level", "metric", "period_kind",
-                  "unit", "status", "current")  # fmt: skip
+EXPORT_FILTERS = (
+    *("town", "industry", "scale", "key", "q", "company", "batch"),
+    *("level", "metric", "period_kind", "unit", "status", "current"),
+)
 
 
 def _setup(args: argparse.Namespace) -> None:

@@ -165,3 +165,60 @@ def track_application(
         app.updated_at = timezone.now()
         app.save()
     return app
+
+
+def create_policy(data: dict[str, Any], *, actor: User) -> Policy:
+    """A policy with structured eligibility; every criterion is checked before anything is written."""
+    from nuanqi.accounts.models import Unit, UnitKind
+    from nuanqi.lib import gbt4754
+
+    from .matching import OPS
+    from .models import Level, Metric, Scale
+
+    if not is_office(actor):
+        raise Forbidden("只有营商办可以登记惠企政策")
+    title = str(data.get("title") or "").strip()
+    if not title:
+        raise Invalid("请填写政策名称", "missing_field", field="title")
+    level = coerce.choice(Level, data.get("level") or "district", "层级", "level")
+    try:
+        industries = [gbt4754.parse(v).code for v in data.get("industries") or []]
+    except gbt4754.IndustryError as exc:
+        raise Invalid(str(exc), "invalid_industry", field="industries") from None
+    scales = [coerce.choice(Scale, v, "规模", "scales") for v in data.get("scales") or []]
+    towns = [str(t).strip() for t in data.get("towns") or []]
+    known = set(Unit.objects.filter(kind=UnitKind.TOWN, name__in=towns).values_list("name", flat=True))
+    for t in towns:
+        if t not in known:
+            raise Invalid(f"“{t}”不是本区的镇（街道）", "invalid_town", field="towns")
+    thresholds = []
+    for t in data.get("thresholds") or []:
+        metric = coerce.choice(Metric, t.get("metric"), "指标", "thresholds")
+        op = str(t.get("op", ">="))
+        if op not in OPS:
+            raise Invalid(f"比较符“{op}”无效（可选：>=、>、<=、<）", "invalid_choice", field="thresholds")
+        try:
+            value = float(t.get("value"))
+        except (TypeError, ValueError):
+            raise Invalid("门槛数值应为数字", "invalid_number", field="thresholds") from None
+        thresholds.append({"metric": metric, "op": op, "value": value})
+    if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+        raise Invalid("有效期止不能早于有效期起", "invalid_date", field="valid_to")
+    return Policy.objects.create(
+        title=title,
+        level=level,
+        issuer=str(data.get("issuer") or ""),
+        doc_number=str(data.get("doc_number") or ""),
+        valid_from=data.get("valid_from"),
+        valid_to=data.get("valid_to"),
+        deadline=data.get("deadline"),
+        benefit=str(data.get("benefit") or ""),
+        max_amount=data.get("max_amount"),
+        auto_grant=bool(data.get("auto_grant")),
+        industries=industries,
+        scales=scales,
+        above_scale_only=bool(data.get("above_scale_only")),
+        towns=towns,
+        tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
+        thresholds=thresholds,
+    )

@@ -178,6 +178,8 @@ class WorkLogEntry(models.Model):
         related_name="+",
     )
     note = models.TextField(_("记录"))
+    # A line planned ahead (the commissioner's errand route for a coming day); it may lie in the future.
+    planned = models.BooleanField(_("计划"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

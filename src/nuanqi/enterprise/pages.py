@@ -1,0 +1,239 @@
+"""Programme-wide pages: the programme (batches, who serves where, outcomes), policies, inspections
+(无事不扰), the commissioner's 跑腿 view, and departments posting tasks to companies."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nuanqi.accounts.models import Role, Unit, User
+from nuanqi.cases.access import resolve_subject
+from nuanqi.cases.errors import CaseError
+from nuanqi.cases.models import Channel, Kind
+from nuanqi.cases.services import NewCase, create_case
+from nuanqi.cases.visibility import get_visible_case
+from nuanqi.lib.excel_import import CellError, parse_date
+
+from . import inspections as insp
+from .access import visible_companies
+from .exports import describe
+from .models import Assignment, Batch, Commissioner, Inspection, InspectionStatus, Level, Policy, PolicyMatch
+from .outcomes import compare_programme
+from .worklist import errands, plan_errands
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def programme(request: HttpRequest) -> HttpResponse:
+    """The programme page: every batch, its commissioners and the companies they serve (and served)."""
+    user = _user(request)
+    visible = set(visible_companies(user).values_list("pk", flat=True))
+    assignments = Assignment.objects.select_related("company").order_by("started_on")
+    by_commissioner: dict[int, list[Assignment]] = {}
+    for a in assignments:
+        by_commissioner.setdefault(a.commissioner_id, []).append(a)
+    batches = []
+    for b in Batch.objects.order_by("number"):
+        people = []
+        for c in Commissioner.objects.filter(batch=b).select_related("user").order_by("dispatched_on", "pk"):
+            people.append({"c": c, "assignments": by_commissioner.get(c.pk, []), "visible": visible})
+        batches.append({"batch": b, "people": people})
+    return render(
+        request,
+        "enterprise/programme.html",
+        {"batches": batches, "outcomes": compare_programme(), "visible": visible},
+    )
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    """The library; each policy with how many of the companies this person sees it matches."""
+    user = _user(request)
+    level = request.GET.get("level", "")
+    companies = visible_companies(user)
+    qs = Policy.objects.filter(active=True).annotate(
+        n=Count("matches", filter=Q(matches__company__in=companies), distinct=True)
+    )
+    if level:
+        qs = qs.filter(level=level)
+    policies = [{"p": p, "rule": describe(p)} for p in qs.order_by("level", "-id")]
+    mine = []
+    if user.has_role(Role.COMMISSIONER):
+        # 推送给专员: the matches of the companies he serves.
+        served = Assignment.objects.filter(commissioner__user=user, ended_on__isnull=True).values(
+            "company_id"
+        )
+        mine = list(
+            PolicyMatch.objects.filter(company_id__in=served)
+            .select_related("company", "policy")
+            .order_by("company")
+        )
+    return render(
+        request,
+        "enterprise/policy_list.html",
+        {"policies": policies, "level": level, "levels": Level.choices, "mine": mine},
+    )
+
+
+@login_required
+def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
+    user = _user(request)
+    policy = Policy.objects.filter(pk=policy_id, active=True).first()
+    if policy is None:
+        raise Http404
+    matches = (
+        PolicyMatch.objects.filter(policy=policy, company__in=visible_companies(user))
+        .select_related("company")
+        .order_by("company__name")[:500]
+    )
+    return render(
+        request,
+        "enterprise/policy_detail.html",
+        {"policy": policy, "rule": describe(policy), "matches": matches},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    """A department plans inspections here and is warned; the office and commissioners see proposals to
+    merge visits (综合查一次)."""
+    user = _user(request)
+    if request.method == "POST":
+        try:
+            company = resolve_subject("company", user, request.POST.get("company", ""))
+            unit = user.unit if not user.has_role(Role.ADMIN, Role.DISPATCHER) else None
+            if unit is None:
+                unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+            if unit is None:
+                raise CellError("请选择检查单位")
+            from .models import Company
+
+            planned = insp.plan_inspection(
+                Company.objects.get(pk=company.id),
+                unit,
+                parse_date(request.POST.get("planned_on", "")),
+                request.POST.get("purpose", ""),
+                actor=user,
+            )
+        except CellError as exc:
+            messages.error(request, str(exc))
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            if planned.warning:
+                messages.warning(request, planned.warning)
+            else:
+                messages.success(request, "检查计划已登记")
+            return redirect("inspection_list")
+    companies = visible_companies(user)
+    qs = Inspection.objects.select_related("company", "unit").order_by("planned_on")
+    if user.has_role(Role.HANDLER) and not user.sees_everything:
+        qs = qs.filter(Q(unit_id=user.unit_id) | Q(company__in=companies))
+    elif not user.sees_everything:
+        qs = qs.filter(company__in=companies)
+    today = timezone.localdate()
+    return render(
+        request,
+        "enterprise/inspections.html",
+        {
+            "upcoming": [i for i in qs if i.status == InspectionStatus.PLANNED and i.planned_on >= today][
+                :200
+            ],
+            "proposals": insp.joint_proposals(None if user.sees_everything else companies),
+            "can_merge": user.has_role(Role.ADMIN, Role.DISPATCHER, Role.COMMISSIONER),
+            "can_plan": user.has_role(Role.ADMIN, Role.DISPATCHER)
+            or (user.has_role(Role.HANDLER) and user.unit_id),
+            "units": Unit.objects.filter(active=True, kind="department").order_by("sort"),
+            "window": insp.window_days(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def inspection_merge(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    ids = [int(x) for x in request.POST.getlist("inspection") if x.isdigit()]
+    visible = set(
+        Inspection.objects.filter(pk__in=ids, company__in=visible_companies(user)).values_list(
+            "pk", flat=True
+        )
+    )
+    if len(visible) != len(set(ids)):
+        raise Http404
+    try:
+        label = insp.merge_joint_visit(ids, parse_date(request.POST.get("on", "")), actor=user)
+    except CellError as exc:
+        messages.error(request, str(exc))
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已合并为{label}")
+    return redirect("inspection_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
+    """跑腿: the units of a case still to visit, in and out of the district, planned into a work-log day."""
+    user = _user(request)
+    case = get_visible_case(user, number)
+    if request.method == "POST":
+        try:
+            day = parse_date(request.POST.get("day", ""))
+            start = time.fromisoformat(request.POST.get("start") or "08:40")
+            ids = [int(x) for x in request.POST.getlist("task") if x.isdigit()]
+            rows = plan_errands(user, case, ids, day, start=start)
+        except (CellError, ValueError) as exc:
+            messages.error(request, str(exc))
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已将 {len(rows)} 家单位排入 {day:%Y-%m-%d} 的工作笔记")
+            return redirect("worklog")
+    return render(
+        request,
+        "enterprise/errands.html",
+        {"e": errands(user, case), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    """A department posts a task to a company (部门任务); the commissioner relays it."""
+    user = _user(request)
+    if not (user.has_role(Role.HANDLER) and user.unit_id) and not user.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    if request.method == "POST":
+        try:
+            subject = resolve_subject("company", user, request.POST.get("company", ""))
+            case = create_case(
+                NewCase(
+                    kind=Kind.TASK,
+                    title=request.POST.get("title", ""),
+                    description=request.POST.get("description", ""),
+                    nature="help",
+                    channel=Channel.DEPARTMENT,
+                    lead_unit=user.unit_id or request.POST.get("unit"),
+                    subject=subject,
+                ),
+                actor=user,
+            )
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已向{case.subject_label}下达任务 {case.number}")
+            return redirect("case_detail", case.number)
+    return render(request, "enterprise/task_new.html", {})
