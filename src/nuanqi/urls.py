@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from nuanqi.api import api
 from nuanqi.cases import views as case_views
+from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 
 urlpatterns = [
@@ -20,6 +21,19 @@ urlpatterns = [
     path("companies/", enterprise_views.company_list, name="company_list"),
     path("companies/<int:company_id>/", enterprise_views.company_detail, name="company_detail"),
     path("worklog/", enterprise_views.worklog, name="worklog"),
+    path(
+        "companies/<int:company_id>/confidential/", enterprise_views.confidential, name="company_confidential"
+    ),
+    path("companies/<int:company_id>/indicators/", enterprise_views.indicator_add, name="indicator_add"),
+    path("projects/<int:project_id>/milestones/", enterprise_views.milestone_set, name="milestone_set"),
+    path("exports/<str:kind>.xlsx", enterprise_views.export_list, name="export_list"),
+    path("programme/", enterprise_pages.programme, name="programme"),
+    path("policies/", enterprise_pages.policy_list, name="policy_list"),
+    path("policies/<int:policy_id>/", enterprise_pages.policy_detail, name="policy_detail"),
+    path("inspections/", enterprise_pages.inspection_list, name="inspection_list"),
+    path("inspections/merge/", enterprise_pages.inspection_merge, name="inspection_merge"),
+    path("errands/<str:number>/", enterprise_pages.errand_plan, name="errand_plan"),
+    path("tasks/new/", enterprise_pages.task_new, name="task_new"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
