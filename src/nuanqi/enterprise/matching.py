@@ -182,10 +182,13 @@ class CompanyIndex:
         return sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
 
     def match(self, c: Criteria) -> list[tuple[int, str]]:
+        """(company id, reasons) for every eligible company, in id order."""
         out: list[tuple[int, str]] = []
         facts = self.facts
         checks = [(m, OPS[op], v) for m, op, v in c.thresholds]
-        for i in self.candidates(c):
+        # Without thresholds the words depend only on industry, scale and town: explain each combination once.
+        cache: dict[tuple[str, str, str], str] = {}
+        for i in sorted(self.candidates(c)):
             f = facts[i]
             if checks:
                 figures = f.figures
@@ -197,7 +200,13 @@ class CompanyIndex:
                         break
                 if not ok:
                     continue
-            out.append((i, _reasons(c, f)))
+                out.append((i, _reasons(c, f)))
+                continue
+            key = (f.industry, f.scale, f.town)
+            words = cache.get(key)
+            if words is None:
+                words = cache[key] = _reasons(c, f)
+            out.append((i, words))
         return out
 
 
@@ -237,27 +246,55 @@ def live_policies(today: date | None = None) -> list[Policy]:
     )
 
 
+def _writer(cursor: Any, table: str, sql: str) -> Callable[[list[tuple[int, int, str, Any]]], None]:
+    """The fastest bulk path of the database: COPY on PostgreSQL; on SQLite the driver's executemany with a
+    page cache large enough to keep millions of index inserts in memory."""
+    if connection.vendor == "postgresql":
+
+        def copy(rows: list[tuple[int, int, str, Any]]) -> None:
+            with cursor.cursor.copy(
+                f"COPY {table} (policy_id, company_id, reasons, matched_at) FROM STDIN"
+            ) as cp:
+                for row in rows:
+                    cp.write_row(row)
+
+        return copy
+    if connection.vendor == "sqlite":
+        raw = cursor.cursor  # the sqlite3 cursor under Django's wrapper
+        raw.execute("PRAGMA cache_size = -262144")
+        qmark = sql.replace("%s", "?")
+
+        def many(rows: list[tuple[int, int, str, Any]]) -> None:
+            raw.executemany(qmark, rows)
+
+        return many
+    return lambda rows: cursor.executemany(sql, rows)
+
+
 def recompute_all() -> dict[str, Any]:
     """Match every company against every live policy and replace the stored matches. Returns a summary."""
     started = time.perf_counter()
     index = CompanyIndex(load_facts())
     policies = live_policies()
-    now = timezone.now()
+    # One timestamp for the whole run, adapted to the database once rather than per row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = PolicyMatch._meta.db_table
     sql = f"INSERT INTO {table} (policy_id, company_id, reasons, matched_at) VALUES (%s, %s, %s, %s)"
     total = 0
     with transaction.atomic(), connection.cursor() as cursor:
         PolicyMatch.objects.all().delete()
+        write = _writer(cursor, table, sql)
         batch: list[tuple[int, int, str, Any]] = []
         for p in policies:
-            for company_id, reasons in index.match(Criteria.of(p)):
-                batch.append((p.pk, company_id, reasons, now))
-            if len(batch) >= 20000:
-                cursor.executemany(sql, batch)
+            batch.extend(
+                (p.pk, company_id, reasons, now) for company_id, reasons in index.match(Criteria.of(p))
+            )
+            if len(batch) >= 50000:
+                write(batch)
                 total += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            write(batch)
             total += len(batch)
     return {
         "companies": len(index.facts),
