@@ -91,7 +91,9 @@ def test_a_company_without_the_figure_does_not_meet_a_threshold():
 
 @pytest.mark.django_db
 def test_recompute_all_stores_every_match_from_the_latest_yearly_figures(world):
-    Company.objects.filter(pk=world.huakang.pk).update(industry="C27", above_scale=True, tags=["高新技术企业"])
+    Company.objects.filter(pk=world.huakang.pk).update(
+        industry="C27", above_scale=True, tags=["高新技术企业"]
+    )
     Company.objects.filter(pk=world.changhong.pk).update(industry="C37")
     record_indicator(world.huakang, "employees", "year", date(2021, 1, 1), 10, actor=world.admin)
     record_indicator(world.huakang, "employees", "year", date(2022, 1, 1), 80, actor=world.admin)
