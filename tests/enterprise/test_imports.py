@@ -169,8 +169,9 @@ def test_commissioners_and_assignments_import_with_handover(world, tmp_path):
 
 def test_policies_import_with_structured_eligibility(world, tmp_path):
     rows = [
-        ["规上工业技改补助", "区", "区经信局", "定经信〔2023〕12号", "2023年1月1日", "2025-12-31", "", "按投资额8%",
-         "300", "否", "C、医药制造业", "大型、中型", "是", "白泉镇", "高新技术企业", "产值>=2000；用工人数≥50"],
+        ["规上工业技改补助", "区", "区经信局", "定经信〔2023〕12号", "2023年1月1日", "2025-12-31", "",
+         "按投资额8%", "300", "否", "C、医药制造业", "大型、中型", "是", "白泉镇", "高新技术企业",
+         "产值>=2000；用工人数≥50"],
         ["坏政策", "乡", "", "", "", "", "", "", "", "", "Z", "", "", "火星镇", "", "利润>1"],
     ]  # fmt: skip
     report = run_import("policies", fill_template("policies", tmp_path / "p.xlsx", rows), actor=world.admin)
