@@ -10,14 +10,14 @@ from ninja import Query, Router, Schema, Status
 
 from nuanqi.accounts.models import User
 
-from . import services
+from . import search, services
 from .access import resolve_subject
 from .errors import Invalid
 from .models import Case, Event, Task
 from .permissions import allowed_actions, relations
-from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns
+from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
-from .visibility import get_visible_case, visible_cases, visible_tasks
+from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 
 router = Router(tags=["事项"])
 
@@ -265,6 +265,43 @@ def list_cases(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
         kind=q.kind, status=q.status, owner_me=q.owner == "me", overdue=q.overdue, company=q.company
     )
     rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), q.next, q.limit)
+    return {"items": [case_out(c) for c in rows], "next": nxt}
+
+
+class WorklistQuery(Schema):
+    next: str | None = None
+    limit: int = 50
+
+
+@router.get("/worklist", response=CasePage, summary="我的清单（逾期优先、P1→P4、期限最近）")
+def worklist(request: HttpRequest, q: Query[WorklistQuery]) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    if not 1 <= q.limit <= 200:
+        raise Invalid("limit 须在 1 到 200 之间", "invalid_query", field="limit")
+    rows, nxt = worklist_page(with_list_columns(my_worklist(user)), q.next, q.limit)
+    return {"items": [case_out(c) for c in rows], "next": nxt}
+
+
+class SearchQuery(Schema):
+    q: str
+    next: str | None = None
+    limit: int = 25
+
+
+@router.get("/search", response=CasePage, summary="全文检索（标题、内容、对象；最新在前）")
+def search_cases(request: HttpRequest, q: Query[SearchQuery]) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    if not 1 <= q.limit <= 100:
+        raise Invalid("limit 须在 1 到 100 之间", "invalid_query", field="limit")
+    if not q.q.strip():
+        raise Invalid("请输入检索词", "missing_field", field="q")
+    if len(q.q) > 100:
+        raise Invalid("检索词不能超过 100 字", "too_long", field="q")
+    try:
+        below = int(q.next) if q.next else None
+    except ValueError:
+        raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
+    rows, nxt = search.search(user, q.q, limit=q.limit, below=below)
     return {"items": [case_out(c) for c in rows], "next": nxt}
 
 

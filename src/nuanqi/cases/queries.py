@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -77,3 +78,29 @@ def keyset_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case]
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (str(rows[-1].pk) if more and rows else None)
+
+
+def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case], str | None]:
+    """A page of 我的清单 (`visibility.my_worklist`), keyset on its own order: rank, priority, due, id.
+
+    The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET."""
+    if cursor not in (None, ""):
+        try:
+            rank, prio, due_us, last = (int(x) for x in str(cursor).split("."))
+        except ValueError:
+            raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
+        due = datetime.fromtimestamp(due_us / 1e6, tz=UTC)
+        qs = qs.filter(
+            Q(overdue_rank__gt=rank)
+            | Q(overdue_rank=rank, priority__gt=prio)
+            | Q(overdue_rank=rank, priority=prio, due_key__gt=due)
+            | Q(overdue_rank=rank, priority=prio, due_key=due, pk__gt=last)
+        )
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not (more and rows):
+        return rows, None
+    c: Any = rows[-1]
+    due_us = round(c.due_key.timestamp() * 1e6)
+    return rows, f"{c.overdue_rank}.{c.priority}.{due_us}.{c.pk}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import Role, Unit
 
-from . import coerce, sla, timeline
+from . import coerce, search, sla, timeline
 from .access import SubjectRef
 from .errors import Conflict, Forbidden, Invalid, NotAllowedNow
 from .models import (
@@ -153,6 +153,7 @@ def create_case(data: NewCase, *, actor: User) -> Case:
             updated_at=now,
         )
         case.save()
+        search.index_case(case)
         timeline.append(
             case,
             actor=actor,

@@ -200,6 +200,11 @@ class Case(models.Model):
             models.Index(fields=["kind", "status", "-id"], name="case_kind_status"),
             # Overdue sweeps and the "overdue" filter.
             models.Index(fields=["status", "resolve_due"], name="case_status_due"),
+            # 我的清单 of the office (visibility.my_worklist): extension requests awaiting approval, a handful
+            # among millions of cases, so a partial index rather than a scan.
+            models.Index(
+                fields=["id"], condition=models.Q(extension_pending__isnull=False), name="case_extension_pending"
+            ),
         ]
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
