@@ -6,4 +6,4 @@ demo:
 lint:
 	./nq lint
 bench:
-	./nq bench
+	BENCH_DB=$${BENCH_DB:-sqlite} BENCH_CASES=$${BENCH_CASES:-1000000} ./nq bench

@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "nuanqi.dashboard.commands",
     "nuanqi.notify.commands",
     "nuanqi.enterprise.commands",
+    "nuanqi.demo.commands",
 ]
 
 

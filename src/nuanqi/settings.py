@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "nuanqi.demo",
 ]
 
+# Benchmarks only (bench/): reference endpoints showing the framework's ceiling. Never set in production.
+NUANQI_BENCH = os.environ.get("NUANQI_BENCH", "") == "1"
+if NUANQI_BENCH:
+    INSTALLED_APPS.append("nuanqi.benchref")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

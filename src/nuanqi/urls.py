@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -37,3 +38,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+if settings.NUANQI_BENCH:  # bench/ only: the reference endpoints (see nuanqi.benchref)
+    urlpatterns.append(path("bench/", include("nuanqi.benchref.views")))

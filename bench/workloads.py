@@ -1,0 +1,237 @@
+"""The workloads of bench/harness.py. Each repetition starts a fresh server, so `dashboard_cold` is the
+first request a new worker process serves; the rest are closed-loop runs of bench/loadgen.py."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import subprocess
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from harness import Bench
+
+from harness import BENCH, PY, SEARCH_TERMS, log
+
+
+class Personas:
+    """Tokens and sessions made directly in the database (the load generator only speaks HTTP)."""
+
+    def __init__(self, b: Bench) -> None:
+        os.environ.update(b.env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
+        import django
+
+        django.setup()
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.utils import timezone
+
+        from nuanqi.accounts.models import ApiToken, User
+        from nuanqi.enterprise.access import served_company_ids
+
+        self.tokens: dict[str, str] = {}
+        self.cookies: dict[str, str] = {}
+        for name in ("commissioner", "handler", "leader"):
+            user = User.objects.get(username=name)
+            self.tokens[name] = ApiToken.issue(user, name="bench")[1]
+            s = SessionStore()
+            s[SESSION_KEY] = str(user.pk)
+            s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            s.create()
+            self.cookies[name] = f"sessionid={s.session_key}"
+        commissioner = User.objects.get(username="commissioner")
+        self.companies = list(served_company_ids(commissioner))
+        today = timezone.localdate()
+        self.period = ((today - timedelta(days=3 * 365 + 1)).isoformat(), today.isoformat())
+
+    def bearer(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
+def _intake_bodies(companies: list[int], n: int = 500) -> list[dict[str, Any]]:
+    from nuanqi.demo import scale_text as T
+
+    rng = random.Random(7)
+    out = []
+    for _ in range(n):
+        title, description = T.case_text(rng, "环评", "区生态环境分局")
+        out.append(
+            {
+                "title": title,
+                "description": description,
+                "company": rng.choice(companies),
+                "category": "政府审批/环评",
+                "channel": "volunteered",
+                "nature": "help",
+            }
+        )
+    return out
+
+
+DASHBOARD = "/api/v1/kpis?by=unit over 3 years (all cases), as the leader"
+
+
+def _one(b: Bench, path: str, headers: dict[str, str]) -> tuple[int, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", b.port, timeout=300)
+    t0 = time.perf_counter()
+    try:
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        status = resp.status
+    except (OSError, http.client.HTTPException):
+        status = 0
+    finally:
+        conn.close()
+    return status, round((time.perf_counter() - t0) * 1000, 2)
+
+
+def _kpis_in_process(people: Personas) -> float:
+    """The same KPI computation called directly, without HTTP or the server (for the profile)."""
+    from datetime import date
+
+    from nuanqi.cases import kpis
+    from nuanqi.cases.models import Case
+
+    t0 = time.perf_counter()
+    kpis.compute(
+        Case.objects.all(), date.fromisoformat(people.period[0]), date.fromisoformat(people.period[1]), "unit"
+    )
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def _figures(r: dict[str, Any]) -> dict[str, Any]:
+    return {k: r[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "count")}
+
+
+def run_all(b: Bench, only: list[str]) -> None:
+    people = Personas(b)
+
+    def want(name: str) -> bool:
+        return not only or name in only
+
+    recall = _recall() if want("search") else None
+    kpis = f"/api/v1/kpis?date_from={people.period[0]}&date_to={people.period[1]}&by=unit"
+    for rep in range(1, b.reps + 1):
+        b.start()
+        try:
+            if want("dashboard_cold"):
+                status, ms = _one(b, kpis, people.bearer("leader"))
+                b.record(
+                    "dashboard_cold",
+                    rep=rep,
+                    ms=ms,
+                    p50_ms=ms,
+                    p95_ms=ms,
+                    status=status,
+                    errors=int(status != 200),
+                    path=DASHBOARD,
+                    in_process_ms=_kpis_in_process(people),
+                )
+            insert_rps = None
+            if want("reference_const"):
+                r = b.load(conns=8, seconds=15, paths=["/bench/const/"])
+                b.record("reference_const", rep=rep, conns=8, **_figures(r))
+            if want("reference_insert") or want("intake"):
+                r = b.load(conns=8, seconds=15, paths=["/bench/insert/"], method="POST", expect=201)
+                insert_rps = r["rps"]
+                b.record("reference_insert", rep=rep, conns=8, **_figures(r))
+            if want("intake"):
+                r = b.load(
+                    conns=8,
+                    seconds=15,
+                    paths=["/api/v1/cases"],
+                    method="POST",
+                    expect=201,
+                    headers=people.bearer("commissioner"),
+                    bodies=_intake_bodies(people.companies),
+                )
+                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
+                b.record("intake", rep=rep, conns=8, ratio=ratio, **_figures(r))
+            for who in ("commissioner", "handler"):
+                if want("worklist_api"):
+                    r = b.load(
+                        conns=4,
+                        seconds=10,
+                        paths=["/api/v1/cases/worklist?limit=50"],
+                        headers=people.bearer(who),
+                    )
+                    b.record("worklist_api", rep=rep, who=who, conns=4, **_figures(r))
+                if want("worklist_html"):
+                    r = b.load(conns=4, seconds=10, paths=["/"], headers={"Cookie": people.cookies[who]})
+                    b.record("worklist_html", rep=rep, who=who, conns=4, **_figures(r))
+            if want("search"):
+                paths = [f"/api/v1/cases/search?q={quote(t)}&limit=25" for t in SEARCH_TERMS]
+                r = b.load(conns=4, seconds=10, paths=paths, headers=people.bearer("leader"))
+                assert recall is not None
+                b.record(
+                    "search",
+                    rep=rep,
+                    conns=4,
+                    terms=len(SEARCH_TERMS),
+                    recall=recall["recall"],
+                    recall_by_term=recall["by_term"],
+                    like_scan_ms=recall["like_ms"],
+                    **_figures(r),
+                )
+            if want("dashboard_warm"):
+                # Last in the repetition: on a slow aggregate the requests would hold workers for the rest.
+                r = b.load(
+                    conns=1,
+                    seconds=10,
+                    paths=[kpis],
+                    headers=people.bearer("leader"),
+                    warmup=0,
+                    max_requests=5,
+                    timeout=300,
+                )
+                b.record("dashboard_warm", rep=rep, conns=1, path=DASHBOARD, **_figures(r))
+            if want("rss"):
+                b.record(
+                    "rss", rep=rep, mb=b.worker_peak_mb(), workers=int(os.environ.get("BENCH_WORKERS", "4"))
+                )
+        finally:
+            b.stop()
+    if want("calendar"):
+        for rep in range(1, b.reps + 1):
+            out = subprocess.run(
+                [PY, str(BENCH / "calendar_bench.py"), "--json", "--n", "100000", "--repeat", "1"],
+                check=True,
+                stdout=subprocess.PIPE,
+                timeout=900,
+            )
+            for line in out.stdout.decode().splitlines():
+                fig = json.loads(line)
+                fig.pop("workload", None)
+                b.record("calendar", rep=rep, **fig)
+
+
+def _recall() -> dict[str, Any]:
+    """Search against a plain LIKE scan over the same fields, for each of the 20 terms (all matches)."""
+    from nuanqi.cases.models import Case
+    from nuanqi.cases.search import like_q, matching_ids
+
+    by_term: dict[str, Any] = {}
+    worst = 1.0
+    like_ms: list[float] = []
+    for term in SEARCH_TERMS:
+        found = set(matching_ids(term))
+        t0 = time.perf_counter()
+        like = set(Case.objects.filter(like_q(term)).values_list("id", flat=True))
+        like_ms.append((time.perf_counter() - t0) * 1000)
+        r = len(found & like) / len(like) if like else 1.0
+        worst = min(worst, r)
+        by_term[term] = {"like": len(like), "index": len(found), "recall": round(r, 4)}
+    log(f"recall against LIKE: {worst} over {len(SEARCH_TERMS)} terms")
+    return {
+        "recall": round(worst, 4),
+        "by_term": by_term,
+        "like_ms": round(sorted(like_ms)[len(like_ms) // 2], 1),
+    }

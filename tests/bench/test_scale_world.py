@@ -1,0 +1,133 @@
+"""The scale generator writes, through bulk paths, the same world the services would have written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db.models import F, Q
+from django.utils import timezone
+
+from nuanqi.cases import kpis, sla
+from nuanqi.cases.models import CLOSED_STATUSES, Case, Event, NumberCounter, Status, Task, TaskStatus
+from nuanqi.cases.search import like_q, matching_ids
+from nuanqi.cases.timeline import verify
+from nuanqi.demo.scale import build_scale
+from nuanqi.enterprise.models import Assignment, Company
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+CASES = 1500
+
+
+@pytest.fixture
+def scale_world(db: None) -> dict[str, Any]:
+    return build_scale(CASES, companies=400, commissioners=20, log=lambda _line: None)
+
+
+def test_it_makes_the_world_it_reports(scale_world: dict[str, Any]) -> None:
+    assert Case.objects.count() == CASES == scale_world["cases"]
+    assert Event.objects.count() == scale_world["events"]
+    assert Task.objects.count() == scale_world["tasks"]
+    assert Company.objects.count() == 400
+    assert Assignment.objects.filter(ended_on__isnull=True).count() == 400
+    assert 5 <= scale_world["events"] / CASES <= 12
+    assert 1.0 <= scale_world["tasks"] / CASES <= 2.0
+
+
+def test_every_hash_chain_verifies(scale_world: dict[str, Any]) -> None:
+    assert list(verify()) == []
+
+
+def test_a_tampered_event_is_still_caught(scale_world: dict[str, Any]) -> None:
+    Event.objects.filter(pk=Event.objects.order_by("id").values("id")[5:6]).update(reason="改过的记录")
+    assert len(list(verify())) == 1
+
+
+def test_the_status_mix_is_mostly_closed_with_open_work_left(scale_world: dict[str, Any]) -> None:
+    counts = scale_world["status"]
+    closed = sum(v for k, v in counts.items() if k in CLOSED_STATUSES)
+    assert closed / CASES > 0.8
+    assert counts.get(Status.IN_PROGRESS, 0) > 0
+    assert "" not in counts
+
+
+def test_status_and_timestamps_tell_the_same_story(scale_world: dict[str, Any]) -> None:
+    done = (Status.RESOLVED, Status.VISITING, Status.RATED, Status.ARCHIVED)
+    assert not Case.objects.filter(status__in=done, resolved_at__isnull=True).exists()
+    assert not Case.objects.filter(status=Status.RATED, satisfaction="").exists()
+    assert not Case.objects.filter(
+        status__in=(Status.ARCHIVED, Status.REJECTED), closed_at__isnull=True
+    ).exists()
+    assert not Case.objects.filter(status=Status.IN_PROGRESS, signed_at__isnull=True).exists()
+    assert not Case.objects.filter(resolved_at__lt=F("received_at")).exists()
+    assert not Case.objects.exclude(version=F("event_count")).exists()
+    # A resolved case has no open co-handling task (services.perform refuses to resolve it otherwise).
+    open_tasks = Task.objects.filter(status__in=[TaskStatus.PENDING, TaskStatus.SIGNED])
+    assert not open_tasks.filter(case__status__in=done).exists()
+
+
+def test_counters_agree_with_the_events(scale_world: dict[str, Any]) -> None:
+    for case in Case.objects.filter(Q(return_count__gt=0) | Q(extension_days__gt=0) | Q(reopen_count__gt=0)):
+        actions = list(case.events.values_list("action", flat=True))
+        assert actions.count("return") == case.return_count
+        assert (case.extension_days > 0) == ("approve_extension" in actions)
+        assert case.reopen_count == sum(
+            1 for e in case.events.filter(action="rate") if e.changes.get("reopened")
+        )
+
+
+def test_deadlines_come_from_the_working_calendar(scale_world: dict[str, Any]) -> None:
+    for case in Case.objects.filter(extension_days=0, reopen_count=0).order_by("id")[:200]:
+        limits = sla.limits_for(case.kind, case.nature, case.priority)
+        assert case.resolve_due == sla.resolve_deadline(case.received_at, limits)
+        assert case.warn_at == sla.warn_at(case.resolve_due)
+
+
+def test_the_kpis_agree_with_the_per_case_rules(scale_world: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    k = kpis.total(Case.objects.all(), today - timedelta(days=3 * 365 + 2), today)
+    # The same figures read from each case's own timeline, the way the services wrote it.
+    resolved = returned = extended = rated = satisfied = 0
+    for actions in _timelines().values():
+        names = [a for a, _c in actions]
+        last_resolve = max((i for i, a in enumerate(names) if a == "resolve"), default=-1)
+        reopened_after = any(a == "rate" and c.get("reopened") for a, c in actions[last_resolve + 1 :])
+        resolved += last_resolve >= 0 and not reopened_after
+        returned += "return" in names
+        extended += "approve_extension" in names
+        ratings = [c["satisfaction"] for a, c in actions if a == "rate"]
+        rated += bool(ratings)
+        satisfied += bool(ratings) and ratings[-1] in ("satisfied", "basic")
+    assert k.received == CASES
+    assert (k.resolved, k.returned, k.extended, k.rated, k.satisfied) == (
+        resolved,
+        returned,
+        extended,
+        rated,
+        satisfied,
+    )
+    assert 0.8 < (k.rates["satisfaction"] or 0) <= 1
+
+
+def _timelines() -> dict[int, list[tuple[str, dict[str, Any]]]]:
+    out: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for case_id, action, changes in Event.objects.order_by("case_id", "seq").values_list(
+        "case_id", "action", "changes"
+    ):
+        out.setdefault(case_id, []).append((action, changes))
+    return out
+
+
+def test_number_counters_continue_after_the_seeded_numbers(scale_world: dict[str, Any]) -> None:
+    for counter in NumberCounter.objects.all():
+        last = Case.objects.filter(number__startswith=f"{counter.prefix}{counter.year}-").order_by("-number")
+        assert last.first().number == f"{counter.prefix}{counter.year}-{counter.value:06d}"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("word", ["环评", "人才公寓", "消防", "码头", "稳岗补贴"])
+def test_search_finds_exactly_what_a_like_scan_finds(scale_world: dict[str, Any], word: str) -> None:
+    like = set(Case.objects.filter(like_q(word)).values_list("id", flat=True))
+    assert like
+    assert set(matching_ids(word)) == like
