@@ -40,22 +40,25 @@ TAGS = {
     "lianghai": ["农业产业化龙头企业"],
 }
 
-# (company key, name, investment 万元, capacity, {stage: (planned, actual)}, case titles it serves)
-PROJECTS = [
+# (company key, name, investment 万元, capacity, {stage: (planned, actual)}, case titles it serves).
+# Projects still under way are planned in days from the day the demo is built, so that they stay current;
+# finished ones keep the dates of the seed's story.
+Plan = dict[str, tuple[date | int, date | int | None]]
+PROJECTS: list[tuple[str, str, Decimal, str, Plan, tuple[str, ...]]] = [
     (
         "huakang",
         "生物医药生产车间建设项目",
         Decimal("28000"),
         "年产原料药120吨",
         {
-            "approval": (date(2022, 10, 10), date(2022, 9, 28)),
-            "land": (date(2022, 12, 15), date(2022, 12, 9)),
-            "eia": (date(2023, 3, 31), None),
-            "energy": (date(2023, 3, 20), date(2023, 3, 15)),
-            "permit": (date(2023, 4, 30), None),
-            "start": (date(2023, 6, 1), None),
-            "acceptance": (date(2024, 10, 31), None),
-            "production": (date(2024, 12, 31), None),
+            "approval": (-300, -312),
+            "land": (-240, -246),
+            "energy": (-60, -65),
+            "eia": (-10, None),  # the 环评 case is still with the bureau: 10 days behind plan
+            "permit": (20, None),
+            "start": (45, None),
+            "acceptance": (400, None),
+            "production": (460, None),
         },
         ("生产车间项目施工许可办理", "项目环评批复跟踪", S.CERTIFICATE_TITLE, "厂区临时用电增容"),
     ),
@@ -70,9 +73,9 @@ PROJECTS = [
             "eia": (date(2022, 9, 30), date(2022, 9, 21)),
             "energy": (date(2022, 9, 30), date(2022, 9, 21)),
             "permit": (date(2022, 11, 30), date(2022, 10, 25)),
-            "start": (date(2022, 12, 15), date(2022, 11, 2)),
-            "acceptance": (date(2023, 12, 31), None),
-            "production": (date(2024, 3, 31), None),
+            "start": (date(2022, 12, 15), date(2022, 11, 2)),  # 提前开工 43 天
+            "acceptance": (-20, -35),
+            "production": (60, None),
         },
         ("二期项目施工许可提前办理", "二期项目竣工验收"),
     ),
@@ -86,7 +89,7 @@ PROJECTS = [
             "permit": (date(2022, 7, 15), date(2022, 7, 8)),
             "start": (date(2022, 7, 31), date(2022, 7, 20)),
             "acceptance": (date(2023, 2, 28), date(2023, 2, 10)),
-            "production": (date(2023, 3, 31), date(2023, 2, 20)),
+            "production": (date(2023, 3, 31), date(2023, 2, 20)),  # 提前投产 39 天
         },
         ("小包装自动化生产车间项目竣工验收",),
     ),
@@ -96,16 +99,21 @@ PROJECTS = [
         Decimal("350000"),
         "年产正极原材料20万吨",
         {
-            "approval": (date(2022, 10, 31), date(2022, 10, 18)),
-            "land": (date(2023, 1, 31), date(2023, 1, 12)),
-            "eia": (date(2023, 4, 30), None),
-            "energy": (date(2023, 4, 30), None),
-            "permit": (date(2023, 6, 30), None),
-            "start": (date(2023, 7, 31), None),
+            "approval": (-200, -213),
+            "land": (-120, -139),
+            "eia": (15, None),
+            "energy": (25, None),
+            "permit": (60, None),
+            "start": (90, None),
         },
         ("正极原材料项目环评审批", "项目节能审查", "项目施工用电专线接入"),
     ),
 ]
+
+
+def _day(value: date | int) -> date:
+    return value if isinstance(value, date) else timezone.localdate() + timedelta(days=value)
+
 
 # (title, level, issuer, doc number, benefit, max 万元, 免申即享, eligibility)
 POLICIES: list[tuple[str, str, str, str, str, Decimal | None, bool, dict[str, object]]] = [
@@ -174,12 +182,12 @@ def build_programme(w: _World) -> None:
             name=name,
             investment=invest,
             capacity=capacity,
-            plan={stage: planned for stage, (planned, _a) in plan.items()},
+            plan={stage: _day(planned) for stage, (planned, _a) in plan.items()},
             actor=admin,
         )
         for stage, (_p, actual) in plan.items():
-            if actual:
-                records.set_milestone(p, stage, actor=admin, actual_on=actual)
+            if actual is not None:
+                records.set_milestone(p, stage, actor=admin, actual_on=_day(actual))
         p.cases.set(Case.objects.filter(title__in=titles, subject_id=company.pk))
     for key, metric, year, value in INDICATORS:
         record_indicator(
