@@ -93,7 +93,9 @@ def test_a_newcomer_follows_huakang_from_dispatch_to_outcome(live_server, browse
     # The commissioner: the certificate's errands into tomorrow's work log, then the confidential records.
     page = login(browser, live_server, "commissioner")
     cert = Case.objects.get(title=CERTIFICATE_TITLE)
-    page.goto(f"{live_server.url}/errands/{cert.number}/")
+    page.goto(f"{live_server.url}/companies/{huakang.pk}/")
+    page.click(f"a[href='/errands/{cert.number}/']")
+    page.wait_for_url(re.compile(rf".*/errands/{cert.number}/$"))
     assert "区外" in page.inner_text("main")
     page.screenshot(path=str(shots / "journey_5_errands.png"), full_page=True)
     before = WorkLogEntry.objects.filter(planned=True).count()

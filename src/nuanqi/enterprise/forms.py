@@ -13,7 +13,7 @@ def choices_of(field: forms.Field) -> forms.ChoiceField:
 
 
 class LogForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(label=_("时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     place = forms.CharField(label=_("地点"), required=False, max_length=100)
     unit = forms.ChoiceField(label=_("走访单位"), required=False)

@@ -125,11 +125,20 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
     )
     upcoming = [i for i in inspections if i.status == InspectionStatus.PLANNED and i.planned_on >= today]
     recent = [i for i in inspections if i.on >= today - timedelta(days=365) and i.on < today][-10:]
+    worklist = company_worklist(user, company)
+    errand_cases = [
+        r["case"]
+        for g in worklist.groups
+        for leaf in g.leaves
+        for r in leaf.rows
+        if r["case"].status in ("dispatched", "in_progress") and r["case"].tasks_done < r["case"].tasks_total
+    ]
     return {
         "company": company,
+        "errand_cases": errand_cases,
         "assignments": assignments,
         "current": current,
-        "worklist": company_worklist(user, company),
+        "worklist": worklist,
         "tasks": company_worklist(user, company, Kind.TASK),
         "can_see_confidential": confidential_companies(user).filter(pk=company.pk).exists(),
         "can_manage": records.is_office(user)

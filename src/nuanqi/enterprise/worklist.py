@@ -150,7 +150,7 @@ def plan_errands(
                 person=user,
                 date=day,
                 time=at.time(),
-                place=unit.address or unit.name,
+                place=unit.address,
                 unit=unit,
                 company=company,
                 case=case,
