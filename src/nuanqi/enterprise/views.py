@@ -57,7 +57,7 @@ COMPANY_FILTERS = ("town", "industry", "scale", "key", "q")
 
 
 @login_required
-def company_list(request: HttpRequest) -> HttpResponse:
+def company_list(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _user(request)
     f = {k: request.GET.get(k, "").strip() for k in COMPANY_FILTERS}
     qs = filter_companies(visible_companies(user), f).select_related("town")
@@ -80,7 +80,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _xlsx(user: User, kind: str, filters: dict[str, str]) -> HttpResponse:
+def _xlsx(user: User, kind: str, filters: dict[str, str]) -> FileResponse:
     import tempfile
 
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
@@ -91,12 +91,12 @@ def _xlsx(user: User, kind: str, filters: dict[str, str]) -> HttpResponse:
 
 
 @login_required
-def export_list(request: HttpRequest, kind: str) -> HttpResponse:
+def export_list(request: HttpRequest, kind: str) -> FileResponse:
     from .exports import KINDS
 
     if kind not in KINDS:
         raise Http404
-    filters = {k: v.strip() for k, v in request.GET.items() if v.strip()}
+    filters = {k: str(v).strip() for k, v in request.GET.items() if str(v).strip()}
     return _xlsx(_user(request), kind, filters)
 
 
@@ -106,12 +106,13 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
         Assignment.objects.filter(company=company).select_related("commissioner__user", "commissioner__batch")
     )
     current = next((a for a in assignments if a.ended_on is None), None)
-    projects = list(Project.objects.filter(company=company).prefetch_related("milestones"))
+    projects = list(Project.objects.filter(company=company).prefetch_related("milestones", "cases"))
     for p in projects:
-        p.plan = sorted(p.milestones.all(), key=lambda m: m.sort_key)  # type: ignore[attr-defined]
-        p.open_cases = [
+        open_cases = [
             c for c in p.cases.all() if c.status in ("new", "accepted", "dispatched", "in_progress")
-        ]  # type: ignore[attr-defined]
+        ]
+        p.plan = sorted(p.milestones.all(), key=lambda m: m.sort_key)  # type: ignore[attr-defined]
+        p.open_cases = open_cases  # type: ignore[attr-defined]
     matches = list(
         PolicyMatch.objects.filter(company=company)
         .select_related("policy")

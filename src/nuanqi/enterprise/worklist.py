@@ -139,7 +139,11 @@ def plan_errands(
     if not all(can_act_on_task(user, t, rel) for t in chosen):
         raise Forbidden("您不能为这些单位安排跑腿")
     chosen.sort(key=lambda t: (not t.unit.in_district, t.seq, t.pk))
-    company = Company.objects.filter(pk=case.subject_id).first() if case.subject_type == "company" else None
+    company = (
+        Company.objects.filter(pk=case.subject_id).first()
+        if case.subject_type == "company" and case.subject_id is not None
+        else None
+    )
     at = datetime.combine(day, start)
     rows = []
     for t in chosen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from django.conf import settings
@@ -48,5 +49,6 @@ class Inspection(models.Model):
         verbose_name_plural = _("涉企检查")
 
     @property
-    def on(self):  # type: ignore[no-untyped-def]
+    def on(self) -> date:
+        """The day it happened, or is planned to."""
         return self.done_on or self.planned_on
