@@ -91,6 +91,19 @@ def cmd_match(args: argparse.Namespace) -> None:
     print(json.dumps(recompute_all(), ensure_ascii=False))
 
 
+def _export_group(sub: Any) -> Any:
+    """The `export` group, shared with other modules that export ledgers (the first to register makes it)."""
+    parser = sub.choices.get("export")
+    if parser is None:
+        return sub.add_parser("export", help="导出台账（Excel）").add_subparsers(
+            dest="export_kind", required=True
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise RuntimeError("export has no subcommands")
+
+
 def register(sub: Any, home: argparse.ArgumentParser) -> None:
     imp = sub.add_parser("import", help="从 Excel 模板导入台账（全部成功才写入）")
     isub = imp.add_subparsers(dest="import_kind", required=True)
@@ -103,8 +116,7 @@ def register(sub: Any, home: argparse.ArgumentParser) -> None:
         sp.add_argument("file")
         sp.set_defaults(func=cmd_import, kind=kind)
 
-    exp = sub.add_parser("export", help="导出台账（Excel）")
-    esub = exp.add_subparsers(dest="export_kind", required=True)
+    esub = _export_group(sub)
     for kind in EXPORT_KINDS:
         sp = esub.add_parser(kind, help=f"导出 {kind}", parents=[home])
         sp.add_argument("-o", "--output")
