@@ -232,7 +232,7 @@ def build_scale(
     )
     g = Generation(w, now)
     start = timezone.localtime(now) - timedelta(days=365 * YEARS)
-    span_days = (timezone.localtime(now) - start).days
+    span_days = (timezone.localtime(now) - start).days + 1  # up to and including today
     counters: dict[int, int] = {}
     case_id = Case.objects.aggregate(m=models.Max("id"))["m"] or 0
     _fast_load(True)
@@ -242,8 +242,8 @@ def build_scale(
             day = start.date() + timedelta(days=int(pos))
             minutes = 510 + (pos % 1) * 510  # 08:30 … 17:00
             received = datetime.combine(day, dtime(0), TZ) + timedelta(minutes=minutes)
-            if received > now:
-                received = now - timedelta(minutes=1)
+            if received > now:  # later today: spread over the hours already gone by
+                received = now - timedelta(minutes=rng.uniform(1, 300))
             year = received.year
             counters[year] = counters.get(year, 0) + 1
             case_id += 1
