@@ -145,3 +145,17 @@ def test_a_case_changed_after_filing_is_still_found_by_its_title(world: World) -
 @pytest.mark.parametrize("path", ["/bench/const/", "/bench/insert/"])
 def test_the_bench_reference_endpoints_do_not_exist_in_production(world: World, path: str) -> None:
     assert world.client(world.admin).get(path).status_code == 404
+
+
+def test_the_worklist_page_shows_fifty_with_a_next_link_and_counts_the_whole_list(world: World) -> None:
+    for i in range(55):
+        file_case(world.commissioner, world.huakang, f"申请融资{i}")
+    client = world.client(world.commissioner)
+    first = client.get("/")
+    html = first.content.decode()
+    assert html.count("申请融资") == 50
+    assert "待办 55 项" in html
+    nxt = first.context["next"]
+    assert nxt
+    rest = client.get("/", {"next": nxt}).content.decode()
+    assert rest.count("申请融资") == 5

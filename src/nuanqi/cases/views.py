@@ -18,7 +18,7 @@ from .errors import CaseError
 from .forms import CaseForm, TaskForm
 from .models import Case, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
-from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns
+from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
@@ -48,17 +48,27 @@ def my_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    f = CaseFilters(
-        status=request.GET.get("status") or None,
-        overdue=True if request.GET.get("overdue") == "1" else None,
-        owner_me=request.GET.get("owner") == "me",
-    )
     try:
+        f = filters_from_query(request.GET)
         rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)
     except CaseError as exc:
         messages.error(request, exc.message)
         rows, nxt = [], None
-    return render(request, "cases/case_list.html", {"rows": _rows(rows), "next": nxt, "filters": request.GET})
+    # The same filters, without the page cursor: for the next-page link and the .xlsx ledger export.
+    query = request.GET.copy()
+    query.pop("next", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "rows": _rows(rows),
+            "next": nxt,
+            "filters": request.GET,
+            "query": query.urlencode(),
+            # Filters the form has no field for (set by a dashboard link) survive re-filtering.
+            "hidden": [(k, v) for k, v in query.items() if k not in ("status", "overdue", "owner", "q")],
+        },
+    )
 
 
 def _detail_context(user: User, case: Case) -> dict[str, Any]:
