@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -12,11 +14,13 @@ from django.utils import timezone
 
 from . import coerce
 from .errors import Invalid
-from .models import OPEN_STATUSES, Case, Kind, Status, Task, TaskStatus
+from .models import OPEN_STATUSES, Case, Channel, Kind, Status, Task, TaskStatus
 from .visibility import visible_cases
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
+
+_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _task_count(extra: Q | None = None) -> Coalesce:
@@ -43,10 +47,68 @@ class CaseFilters:
     overdue: bool | None = None
     company: int | None = None
     open_only: bool = False
+    # The filters behind every dashboard figure (a number links to the list it counts).
+    unit: int | None = None
+    category: int | None = None
+    channel: str | None = None
+    date_from: date | None = None  # received on or after (Asia/Shanghai day)
+    date_to: date | None = None  # received on or before
+    sla: str | None = None  # "red" | "yellow"
+    extra: dict[str, str] = field(default_factory=dict)  # filters registered by modules (town, commissioner)
+
+
+# Filters that modules above the engine register (name → function from the raw value to a Q on Case).
+EXTRA_FILTERS: dict[str, Callable[[str], Q]] = {}
+
+
+def register_filter(name: str, fn: Callable[[str], Q]) -> None:
+    EXTRA_FILTERS[name] = fn
+
+
+def _int(value: Any, field_name: str, label: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise Invalid(f"{label}“{value}”无效", "invalid_filter", field=field_name) from None
+
+
+def filters_from_query(params: Any) -> CaseFilters:
+    """CaseFilters from a query string (the list page, the ledger export, dashboard links)."""
+
+    def day(key: str) -> date | None:
+        value = (params.get(key) or "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f"日期“{value}”格式不正确，应形如 2023-03-27", "invalid_date", field=key) from None
+
+    sla = params.get("sla") or None
+    if sla not in (None, "red", "yellow"):
+        raise Invalid("sla 只能是 red 或 yellow", "invalid_filter", field="sla")
+    return CaseFilters(
+        kind=params.get("kind") or None,
+        status=params.get("status") or None,
+        owner_me=params.get("owner") == "me",
+        overdue=True if params.get("overdue") == "1" else None,
+        company=_int(params["company"], "company", "企业") if params.get("company") else None,
+        unit=_int(params["unit"], "unit", "单位") if params.get("unit") else None,
+        category=_int(params["category"], "category", "分类") if params.get("category") else None,
+        channel=params.get("channel") or None,
+        date_from=day("from"),
+        date_to=day("to"),
+        sla=sla,
+        extra={k: params[k] for k in EXTRA_FILTERS if params.get(k)},
+    )
 
 
 def filtered_cases(user: User, f: CaseFilters) -> QuerySet[Case]:
-    qs = visible_cases(user)
+    return apply_filters(visible_cases(user), f, user)
+
+
+def apply_filters(qs: QuerySet[Case], f: CaseFilters, user: User | None = None) -> QuerySet[Case]:
+    """The filters on any base queryset (a person's visible cases, or every case for an admin's CLI)."""
     if f.kind:
         qs = qs.filter(kind=coerce.choice(Kind, f.kind, "类别", "kind"))
     if f.status:
@@ -56,7 +118,7 @@ def filtered_cases(user: User, f: CaseFilters) -> QuerySet[Case]:
             qs = qs.filter(status=coerce.choice(Status, f.status, "状态", "status"))
     if f.open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
-    if f.owner_me:
+    if f.owner_me and user is not None:
         qs = qs.filter(owner_id=user.pk)
     if f.overdue is not None:
         now = timezone.now()
@@ -64,6 +126,25 @@ def filtered_cases(user: User, f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     if f.company is not None:
         qs = qs.filter(subject_type="company", subject_id=f.company)
+    if f.unit is not None:
+        qs = qs.filter(lead_unit_id=f.unit)
+    if f.category is not None:
+        qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
+    if f.channel:
+        qs = qs.filter(channel=coerce.choice(Channel, f.channel, "渠道", "channel"))
+    if f.date_from is not None:
+        qs = qs.filter(received_at__gte=datetime.combine(f.date_from, time.min, tzinfo=_TZ))
+    if f.date_to is not None:
+        qs = qs.filter(received_at__lt=datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=_TZ))
+    if f.sla:
+        now = timezone.now()
+        if f.sla == "red":
+            qs = qs.filter(status__in=OPEN_STATUSES, resolve_due__lt=now)
+        else:
+            qs = qs.filter(status__in=OPEN_STATUSES, warn_at__lte=now, resolve_due__gte=now)
+    for name, value in f.extra.items():
+        if name in EXTRA_FILTERS:
+            qs = qs.filter(EXTRA_FILTERS[name](value))
     return qs
 
 

@@ -547,3 +547,44 @@ def task_action(
         )
         locked.save()
     return task
+
+
+# ---------------------------------------------------------------- SLA sweeps (the worker)
+
+
+def sla_sweep_event(case_id: int, kind: str, *, now: datetime | None = None) -> Case | None:
+    """Raise one SLA card (`sweeps.YELLOW`, `RED`, `REMIND`, `ESCALATE`) on a case: lock the row, re-check
+    under the lock that the card is still due (another worker may have raised it), append the event.
+    Returns the case, or None when nothing was due. The system is the actor.
+
+    Cards are notices, not changes of the case: only escalation (which sets 督办) bumps the version, so a
+    person's open form does not turn stale because a reminder went out."""
+    from . import sweeps
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().filter(pk=case_id).first()
+        if locked is None or not sweeps.wanted(locked, kind, now):
+            return None
+        if locked.sla_due_seen != locked.resolve_due:
+            # A new deadline (extension, 重办): the cards of the old one no longer count.
+            locked.yellow_sent_at = locked.red_sent_at = locked.escalated_at = None
+            locked.sla_due_seen = locked.resolve_due
+        changes: dict[str, Any] = {"resolve_due": locked.resolve_due, "card": sweeps.LABELS[kind]}
+        if kind == sweeps.YELLOW:
+            locked.yellow_sent_at = now
+        elif kind == sweeps.RED:
+            locked.red_sent_at = now
+        elif kind == sweeps.REMIND:
+            locked.sla_reminded_at = now
+            locked.remind_count += 1
+            changes["count"] = locked.remind_count
+        elif kind == sweeps.ESCALATE:
+            locked.escalated_at = now
+            changes["supervised"] = [locked.supervised, True]
+            locked.supervised = True
+            locked.version += 1
+        locked.updated_at = now
+        timeline.append(locked, actor=None, action=kind, changes=changes, at=now)
+        locked.save()
+    return locked

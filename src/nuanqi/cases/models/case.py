@@ -166,6 +166,14 @@ class Case(models.Model):
     resolve_due = models.DateTimeField(_("办结期限"), null=True, blank=True)
     # The yellow card starts one working day before resolve_due; stored so lists can filter in SQL.
     warn_at = models.DateTimeField(null=True, blank=True)
+    # When the worker's SLA sweep last raised the yellow card, the red card and the 督办 escalation for the
+    # current deadline; cleared (by the sweep) when the deadline moves, so each fires once per deadline.
+    yellow_sent_at = models.DateTimeField(_("黄牌提醒时间"), null=True, blank=True)
+    red_sent_at = models.DateTimeField(_("红牌提醒时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("升级督办时间"), null=True, blank=True)
+    sla_reminded_at = models.DateTimeField(_("自动催办时间"), null=True, blank=True)
+    # The deadline the cards above were raised for: when resolve_due moves (延期, 重办) they fire again.
+    sla_due_seen = models.DateTimeField(null=True, blank=True)
 
     extension_days = models.PositiveIntegerField(_("已延期工作日"), default=0)
     extension_pending = models.JSONField(null=True, blank=True)
