@@ -18,8 +18,8 @@ from nuanqi.enterprise.models import Company, WorkLogEntry
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(browser, live_server, username):
-    page = browser.new_page(viewport={"width": 412, "height": 915}, device_scale_factor=1, locale="zh-CN")
+def login(b, live_server, username):
+    page = b.new_page(viewport={"width": 412, "height": 915}, device_scale_factor=1, locale="zh-CN")
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -30,6 +30,10 @@ def login(browser, live_server, username):
 
 def test_a_newcomer_follows_huakang_from_dispatch_to_outcome(live_server, browser, shots):
     build_world()
+    browser.run(lambda b: journey(b, live_server, shots))
+
+
+def journey(browser, live_server, shots):
     huakang = Company.objects.get(name="舟山华康生物科技有限公司")
     changhong = Company.objects.get(name="舟山长宏国际船舶修造有限公司")
 
