@@ -1,0 +1,84 @@
+"""Pages of notifications: the person's inbox, channel preferences, and the admins' dead letters."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nuanqi.accounts.models import Role, User
+
+from .models import OPTIONAL_CHANNELS, ChannelConfig, ChannelKind, Delivery, DeliveryStatus, Preference
+from .outbox import retry_dead
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    items = list(Delivery.objects.filter(recipient=user, channel=ChannelKind.IN_APP).order_by("-id")[:100])
+    return render(request, "notify/inbox.html", {"items": items})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = Delivery.objects.filter(recipient=user, channel=ChannelKind.IN_APP, read_at__isnull=True)
+    if request.POST.get("id"):
+        qs = qs.filter(pk=request.POST["id"])
+    n = qs.update(read_at=timezone.now())
+    messages.success(request, f"已标记 {n} 条为已读")
+    return redirect("notify_inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    configured = set(ChannelConfig.objects.filter(enabled=True).values_list("kind", flat=True))
+    current = {p.channel: p for p in Preference.objects.filter(user=user)}
+    if request.method == "POST":
+        for ch in OPTIONAL_CHANNELS:
+            on = request.POST.get(f"on_{ch}") == "1"
+            address = (request.POST.get(f"addr_{ch}") or "").strip()[:200]
+            if on or ch in current:
+                Preference.objects.update_or_create(
+                    user=user, channel=ch, defaults={"enabled": on, "address": address}
+                )
+        messages.success(request, "通知偏好已保存")
+        return redirect("notify_preferences")
+    rows = [
+        {
+            "code": ch.value,
+            "label": ch.label,
+            "on": bool(current.get(ch) and current[ch].enabled),
+            "address": current[ch].address if ch in current else "",
+            "available": ch == ChannelKind.EMAIL or ch in configured,
+        }
+        for ch in OPTIONAL_CHANNELS
+    ]
+    return render(request, "notify/preferences.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dead_letters(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.ADMIN):
+        raise Http404
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        n = retry_dead(ids)
+        messages.success(request, f"已重新排队 {n} 条")
+        return redirect("notify_dead")
+    items = list(
+        Delivery.objects.filter(status=DeliveryStatus.DEAD).select_related("recipient").order_by("-id")[:200]
+    )
+    return render(request, "notify/dead.html", {"items": items})
