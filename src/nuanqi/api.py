@@ -131,5 +131,11 @@ def _register() -> None:
     api.add_router("/", enterprise_router)
     api.add_router("/calendar", calendar_router)
 
+    from nuanqi.dashboard.api import router as dashboard_router
+    from nuanqi.notify.api import router as notify_router
+
+    api.add_router("/", dashboard_router)
+    api.add_router("/", notify_router)
+
 
 _register()

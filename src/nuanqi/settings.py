@@ -5,6 +5,9 @@ NUANQI_DATABASE_URL    postgres://user@host:port/db — use PostgreSQL instead o
 NUANQI_SECRET_KEY      secret key (a stable one is generated into $NUANQI_HOME on first start)
 NUANQI_DEBUG           1 to enable debug pages
 NUANQI_ALLOWED_HOSTS   comma-separated host names (default: any, for an intranet box)
+NUANQI_REMIND_EVERY_DAYS, NUANQI_ESCALATE_AFTER_DAYS   the worker's 催办 and 督办 periods (working days)
+NUANQI_NOTIFY_BACKOFF_SECONDS   first retry delay of a failed notification (doubles each attempt)
+NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
     "nuanqi.cases",
     "nuanqi.enterprise",
     "nuanqi.demo",
+    "nuanqi.notify",
+    "nuanqi.dashboard",
 ]
 
 # Benchmarks only (bench/): reference endpoints showing the framework's ceiling. Never set in production.
@@ -86,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nuanqi.calendars.context.calendar_warnings",
+                "nuanqi.notify.context.bell",
             ],
         },
     },
@@ -142,6 +148,21 @@ X_FRAME_OPTIONS = "DENY"
 NUANQI_RETURN_WINDOW_DAYS = int(os.environ.get("NUANQI_RETURN_WINDOW_DAYS", "2"))
 # Total extension a case may be granted, in working days (舟山12345: ≤ 20).
 NUANQI_EXTENSION_CAP_DAYS = int(os.environ.get("NUANQI_EXTENSION_CAP_DAYS", "20"))
+
+# SLA sweeps of the worker: automatic 催办 every N working days while overdue; 督办 (escalation to the
+# office) once a case is overdue by this many working days. Notification retries back off from this base.
+NUANQI_REMIND_EVERY_DAYS = int(os.environ.get("NUANQI_REMIND_EVERY_DAYS", "1"))
+NUANQI_ESCALATE_AFTER_DAYS = int(os.environ.get("NUANQI_ESCALATE_AFTER_DAYS", "2"))
+NUANQI_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NUANQI_NOTIFY_BACKOFF_SECONDS", "30"))
+# Outgoing e-mail (Django's SMTP backend); without a host, mail is written to the console.
+EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "25"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("NUANQI_EMAIL_FROM", "nuanqi@localhost")
 
 LOGGING = {
     "version": 1,

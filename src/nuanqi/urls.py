@@ -5,8 +5,10 @@ from django.urls import include, path
 
 from nuanqi.api import api
 from nuanqi.cases import views as case_views
+from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
+from nuanqi.notify import views as notify_views
 
 urlpatterns = [
     path("", case_views.my_list, name="my_list"),
@@ -35,6 +37,18 @@ urlpatterns = [
     path("inspections/merge/", enterprise_pages.inspection_merge, name="inspection_merge"),
     path("errands/<str:number>/", enterprise_pages.errand_plan, name="errand_plan"),
     path("tasks/new/", enterprise_pages.task_new, name="task_new"),
+    path("dashboard/", dashboard_views.overview, name="dashboard"),
+    path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
+    path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),
+    path("dashboard/week/", dashboard_views.commissioner_week, name="dashboard_week"),
+    path("dashboard/kpis/", dashboard_views.kpi_table, name="dashboard_kpis"),
+    path("briefing/", dashboard_views.briefing, name="briefing"),
+    path("briefing.xlsx", dashboard_views.briefing_xlsx, name="briefing_xlsx"),
+    path("ledger/cases.xlsx", dashboard_views.case_ledger, name="case_ledger"),
+    path("notifications/", notify_views.inbox, name="notify_inbox"),
+    path("notifications/read/", notify_views.mark_read, name="notify_read"),
+    path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
+    path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

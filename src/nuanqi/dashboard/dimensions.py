@@ -1,0 +1,78 @@
+"""KPI dimensions the engine cannot know by itself: a case's company's commissioner and town.
+
+The dashboard sits above both the engine and the enterprise module, so it teaches `cases.kpis` to group by
+them with correlated subqueries (still one aggregate query per figure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import IntegerField, OuterRef, Subquery, When
+
+
+def _commissioner_expr() -> Any:
+    from nuanqi.enterprise.models import Assignment
+
+    current = Assignment.objects.filter(company_id=OuterRef("subject_id"), ended_on__isnull=True).values(
+        "commissioner__user_id"
+    )[:1]
+    return When_(
+        When(subject_type="company", then=Subquery(current, output_field=IntegerField())),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _town_expr() -> Any:
+    from nuanqi.enterprise.models import Company
+
+    town = Company.objects.filter(pk=OuterRef("subject_id")).values("town_id")[:1]
+    return When_(
+        When(subject_type="company", then=Subquery(town, output_field=IntegerField())),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _people(ids: list[Any]) -> dict[Any, str]:
+    from nuanqi.accounts.models import User
+
+    return {u.pk: str(u) for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
+
+
+def _units(ids: list[Any]) -> dict[Any, str]:
+    from nuanqi.accounts.models import Unit
+
+    return {u.pk: u.label for u in Unit.objects.filter(pk__in=[i for i in ids if i is not None])}
+
+
+def register() -> None:
+    from nuanqi.cases.kpis import Dimension, register_dimension
+
+    register_dimension(Dimension("commissioner", "暖企专员", _commissioner_expr, _people, "commissioner"))
+    register_dimension(Dimension("town", "镇街", _town_expr, _units, "town"))
+
+
+def register_filters() -> None:
+    """/cases/?town=…&commissioner=… — the lists behind the town and commissioner figures."""
+    from django.db.models import Q
+
+    from nuanqi.cases.queries import register_filter
+    from nuanqi.enterprise.models import Assignment, Company
+
+    def town(value: str) -> Q:
+        ids = Company.objects.filter(town_id=int(value) if value.isdigit() else -1).values("pk")
+        return Q(subject_type="company", subject_id__in=ids)
+
+    def commissioner(value: str) -> Q:
+        ids = Assignment.objects.filter(
+            commissioner__user_id=int(value) if value.isdigit() else -1, ended_on__isnull=True
+        ).values("company_id")
+        return Q(subject_type="company", subject_id__in=ids)
+
+    register_filter("town", town)
+    register_filter("commissioner", commissioner)
+    # The office's triage queues: returned by a unit and waiting to be re-dispatched; extensions waiting.
+    register_filter("returned", lambda v: Q(return_count__gt=0, status="accepted") if v == "1" else Q())
+    register_filter("extension", lambda v: Q(extension_pending__isnull=False) if v == "pending" else Q())
