@@ -1,4 +1,4 @@
-"""The dashboards (issue 4) in real Chromium for the leader, the office, a unit and a commissioner (screenshots), and
+"""The dashboards in real Chromium for the leader, the office, a unit and a commissioner (screenshots), and
 the weekly briefing printed to PDF by Chromium and opened by LibreOffice where it is installed."""
 
 from __future__ import annotations

@@ -211,7 +211,9 @@ class Case(models.Model):
             # 我的清单 of the office (visibility.my_worklist): extension requests awaiting approval, a handful
             # among millions of cases, so a partial index rather than a scan.
             models.Index(
-                fields=["id"], condition=models.Q(extension_pending__isnull=False), name="case_extension_pending"
+                fields=["id"],
+                condition=models.Q(extension_pending__isnull=False),
+                name="case_extension_pending",
             ),
         ]
         verbose_name = _("事项")
