@@ -278,7 +278,7 @@ def worklist(request: HttpRequest, q: Query[WorklistQuery]) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     if not 1 <= q.limit <= 200:
         raise Invalid("limit 须在 1 到 200 之间", "invalid_query", field="limit")
-    rows, nxt = worklist_page(with_list_columns(my_worklist(user)), q.next, q.limit)
+    rows, nxt = worklist_page(my_worklist(user), q.next, q.limit)
     return {"items": [case_out(c) for c in rows], "next": nxt}
 
 

@@ -164,7 +164,9 @@ def keyset_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case]
 def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case], str | None]:
     """A page of 我的清单 (`visibility.my_worklist`), keyset on its own order: rank, priority, due, id.
 
-    The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET."""
+    The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET. The page's ids are found
+    first and only those rows get the list columns: SQLite would otherwise compute the joins and the task
+    counts for every open item before sorting."""
     if cursor not in (None, ""):
         try:
             rank, prio, due_us, last = (int(x) for x in str(cursor).split("."))
@@ -177,11 +179,12 @@ def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Cas
             | Q(overdue_rank=rank, priority=prio, due_key__gt=due)
             | Q(overdue_rank=rank, priority=prio, due_key=due, pk__gt=last)
         )
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if not (more and rows):
+    keys = list(qs.values_list("pk", "overdue_rank", "priority", "due_key")[: limit + 1])
+    more = len(keys) > limit
+    keys = keys[:limit]
+    by_id = {c.pk: c for c in with_list_columns(Case.objects.filter(pk__in=[k[0] for k in keys]))}
+    rows = [by_id[k[0]] for k in keys]
+    if not (more and keys):
         return rows, None
-    c: Any = rows[-1]
-    due_us = round(c.due_key.timestamp() * 1e6)
-    return rows, f"{c.overdue_rank}.{c.priority}.{due_us}.{c.pk}"
+    pk, rank_, prio_, due_ = keys[-1]
+    return rows, f"{rank_}.{prio_}.{round(due_.timestamp() * 1e6)}.{pk}"

@@ -6,19 +6,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, Unit, User
 
-from . import services
+from . import search, services
 from .access import resolve_subject
 from .errors import CaseError
 from .forms import CaseForm, TaskForm
 from .models import Case, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
-from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns
+from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
@@ -35,22 +37,36 @@ def _rows(cases: list[Case]) -> list[dict[str, Any]]:
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    cases = list(with_list_columns(my_worklist(user))[:200])
-    rows = _rows(cases)
-    counts = {
-        "total": len(rows),
-        "red": sum(1 for r in rows if r["sla"] == "red"),
-        "yellow": sum(1 for r in rows if r["sla"] == "yellow"),
-    }
-    return render(request, "cases/my_list.html", {"rows": rows, "counts": counts})
+    worklist = my_worklist(user)
+    try:
+        # A page of 50 with a keyset cursor: a phone renders it quickly however long the list is.
+        cases, nxt = worklist_page(worklist, request.GET.get("next"), 50)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        cases, nxt = [], None
+    now = timezone.now()
+    # The counts cover the whole list, not just this page: one aggregate query (open items only, so the
+    # cards are sla_state's: red once overdue, yellow from warn_at).
+    counts = worklist.order_by().aggregate(
+        total=Count("pk"),
+        red=Count("pk", filter=Q(resolve_due__lt=now)),
+        yellow=Count("pk", filter=Q(resolve_due__gte=now, warn_at__lte=now)),
+    )
+    return render(request, "cases/my_list.html", {"rows": _rows(cases), "counts": counts, "next": nxt})
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     try:
-        f = filters_from_query(request.GET)
-        rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)
+        q = (request.GET.get("q") or "").strip()[:100]
+        if q:
+            # The search box: full text over title, description and subject (cases/search.py), newest first.
+            below = request.GET.get("next") or ""
+            rows, nxt = search.search(user, q, limit=50, below=int(below) if below.isdigit() else None)
+        else:
+            f = filters_from_query(request.GET)
+            rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)
     except CaseError as exc:
         messages.error(request, exc.message)
         rows, nxt = [], None

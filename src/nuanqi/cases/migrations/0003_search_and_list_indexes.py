@@ -39,4 +39,9 @@ class Migration(migrations.Migration):
                 name="case_extension_pending",
             ),
         ),
+        # A unit handler's visibility through co-handling tasks, index-only (visibility._unit_q).
+        migrations.AddIndex(
+            model_name="task",
+            index=models.Index(fields=["unit", "case"], name="task_unit_case"),
+        ),
     ]

@@ -250,6 +250,9 @@ class Task(models.Model):
         indexes: ClassVar = [
             # A unit's inbox of co-handling tasks, and visibility of cases through tasks.
             models.Index(fields=["unit", "status"], name="task_unit_status"),
+            # A unit handler's visibility (visibility._unit_q): the case ids of all the unit's tasks, read
+            # from the index alone (the (case, unit) constraint has them in the wrong order).
+            models.Index(fields=["unit", "case"], name="task_unit_case"),
         ]
         verbose_name = _("协办任务")
         verbose_name_plural = _("协办任务")
