@@ -56,9 +56,16 @@ class ChromiumThread:
             while (job := self._jobs.get()) is not None:
                 fn, reply = job
                 try:
-                    reply.put((True, fn(b)))
+                    result: tuple[bool, Any] = (True, fn(b))
                 except BaseException as exc:  # an assertion in the test body, re-raised in the test thread
-                    reply.put((False, exc))
+                    result = (False, exc)
+                finally:
+                    # This thread's own database connections must not outlive the test (the test database is
+                    # dropped at the end of the run).
+                    from django.db import connections
+
+                    connections.close_all()
+                reply.put(result)
         finally:
             b.close()
             p.stop()
