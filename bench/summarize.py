@@ -1,6 +1,6 @@
 """Summarise bench/results/*.jsonl: one row per (db, workload, who), medians over the repetitions of a run.
 
-    python bench/summarize.py [bench/results/sqlite.jsonl …] [--run RUN_ID] [--cases N]
+python bench/summarize.py [bench/results/sqlite.jsonl …] [--run RUN_ID] [--cases N]
 """
 
 from __future__ import annotations
