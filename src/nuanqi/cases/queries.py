@@ -179,7 +179,9 @@ def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Cas
             | Q(overdue_rank=rank, priority=prio, due_key__gt=due)
             | Q(overdue_rank=rank, priority=prio, due_key=due, pk__gt=last)
         )
-    keys = list(qs.values_list("pk", "overdue_rank", "priority", "due_key")[: limit + 1])
+    # overdue_rank and due_key are my_worklist's annotations (the type checker sees only model fields).
+    annotated: Any = qs
+    keys = list(annotated.values_list("pk", "overdue_rank", "priority", "due_key")[: limit + 1])
     more = len(keys) > limit
     keys = keys[:limit]
     by_id = {c.pk: c for c in with_list_columns(Case.objects.filter(pk__in=[k[0] for k in keys]))}
