@@ -7,6 +7,7 @@ NUANQI_DEBUG           1 to enable debug pages
 NUANQI_ALLOWED_HOSTS   comma-separated host names (default: any, for an intranet box)
 NUANQI_REMIND_EVERY_DAYS, NUANQI_ESCALATE_AFTER_DAYS   the worker's 催办 and 督办 periods (working days)
 NUANQI_NOTIFY_BACKOFF_SECONDS   first retry delay of a failed notification (doubles each attempt)
+NUANQI_NOTIFY_LEASE_SECONDS     how long a worker's claim holds before a crashed worker's rows are retried
 NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
 """
 
@@ -154,6 +155,8 @@ NUANQI_EXTENSION_CAP_DAYS = int(os.environ.get("NUANQI_EXTENSION_CAP_DAYS", "20"
 NUANQI_REMIND_EVERY_DAYS = int(os.environ.get("NUANQI_REMIND_EVERY_DAYS", "1"))
 NUANQI_ESCALATE_AFTER_DAYS = int(os.environ.get("NUANQI_ESCALATE_AFTER_DAYS", "2"))
 NUANQI_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NUANQI_NOTIFY_BACKOFF_SECONDS", "30"))
+# How long a worker's claim on a notification holds; after it, a crashed worker's rows are taken again.
+NUANQI_NOTIFY_LEASE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_LEASE_SECONDS", "60"))
 # Outgoing e-mail (Django's SMTP backend); without a host, mail is written to the console.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "25"))

@@ -108,6 +108,18 @@ def test_the_weekly_briefing_prints_to_a_two_page_a4_pdf_and_its_xlsx_opens_in_l
     page.emulate_media(media="print")
     page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
     shutil.copy(pdf, shots / "briefing.pdf")
+    # The same page printed by the chromium program itself (--print-to-pdf), as an office would.
+    html = tmp_path / "briefing.html"
+    html.write_text(page.content(), encoding="utf-8")
+    cli_pdf = tmp_path / "briefing-cli.pdf"
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium is not None
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--print-to-pdf={cli_pdf}", html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert len(re.findall(rb"/Type\s*/Page[^s]", cli_pdf.read_bytes())) == 2
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     # Page 1: highlights, KPIs by unit, 红黑榜; page 2 (forced break): the overdue items.

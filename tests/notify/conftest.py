@@ -16,6 +16,10 @@ import pytest
 class Endpoint:
     url: str
     fail_first: int = 0
+    # Hold the first request without answering until `release` is set (a worker killed mid-send).
+    hang_first: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
+    arrived: threading.Event = field(default_factory=threading.Event)
     answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -35,7 +39,8 @@ def endpoint() -> Iterator[Endpoint]:
             ep = state["ep"]
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with ep.lock:
-                failing = len(ep.requests) < ep.fail_first
+                first = not ep.requests
+                failing = len(ep.requests) < ep.fail_first or (first and ep.hang_first)
                 ep.requests.append(
                     {
                         "path": self.path,
@@ -44,6 +49,11 @@ def endpoint() -> Iterator[Endpoint]:
                         "ok": not failing,
                     }
                 )
+            ep.arrived.set()
+            if first and ep.hang_first:
+                # Never acknowledged: the sender died waiting, so for it this message was not delivered.
+                ep.release.wait(30)
+                return
             if failing:
                 self.send_response(503)
                 self.end_headers()
@@ -63,5 +73,6 @@ def endpoint() -> Iterator[Endpoint]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state["ep"]
+    state["ep"].release.set()
     server.shutdown()
     server.server_close()

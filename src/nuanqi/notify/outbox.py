@@ -35,6 +35,11 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(seconds=60)
 
 
+def lease() -> timedelta:
+    """How long a claim holds before another worker may take the row (a setting; default one minute)."""
+    return timedelta(seconds=float(getattr(settings, "NUANQI_NOTIFY_LEASE_SECONDS", LEASE.total_seconds())))
+
+
 def backoff_base() -> float:
     return float(getattr(settings, "NUANQI_NOTIFY_BACKOFF_SECONDS", 30))
 
@@ -135,7 +140,7 @@ def claim(batch: int = 50, *, now: datetime | None = None) -> tuple[str, list[De
     fields = {
         "status": DeliveryStatus.CLAIMED,
         "claim_token": token,
-        "lease_until": now + LEASE,
+        "lease_until": now + lease(),
         "attempts": F("attempts") + 1,
     }
     if connection.vendor == "postgresql":
