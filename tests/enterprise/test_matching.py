@@ -131,3 +131,18 @@ def test_every_division_belongs_to_exactly_one_section():
     assert gbt4754.parse("27").code == "C27"
     with pytest.raises(gbt4754.IndustryError):
         gbt4754.parse("A27")
+
+
+@pytest.mark.django_db
+def test_a_new_policy_and_a_new_yearly_figure_are_matched_at_once(world):
+    from nuanqi.enterprise.records import create_policy
+
+    Company.objects.filter(pk=world.huakang.pk).update(industry="C27")
+    policy = create_policy(
+        {"title": "稳岗返还", "thresholds": [{"metric": "用工人数", "op": ">=", "value": 50}]}, actor=world.admin
+    )
+    assert not PolicyMatch.objects.exists()
+    record_indicator(world.huakang, "employees", "year", date(2022, 1, 1), 60, actor=world.commissioner)
+    assert PolicyMatch.objects.get().policy == policy
+    other = create_policy({"title": "医药", "industries": ["医药制造业"]}, actor=world.admin)
+    assert PolicyMatch.objects.get(policy=other).reasons == "符合：医药制造业"

@@ -191,7 +191,14 @@ def build_programme(w: _World) -> None:
         p.cases.set(Case.objects.filter(title__in=titles, subject_id=company.pk))
     for key, metric, year, value in INDICATORS:
         record_indicator(
-            w.companies[key], metric, "year", date(year, 1, 1), value, actor=admin, source="demo"
+            w.companies[key],
+            metric,
+            "year",
+            date(year, 1, 1),
+            value,
+            actor=admin,
+            source="demo",
+            rematch=False,
         )
     for title, level, issuer, number, benefit, most, auto, rule in POLICIES:
         records.create_policy(
@@ -208,6 +215,7 @@ def build_programme(w: _World) -> None:
                 **rule,
             },
             actor=admin,
+            match=False,
         )
     recompute_all()
     _applications(w)

@@ -305,6 +305,11 @@ def run_import(kind: str, source: Source, *, actor: User | None = None) -> Impor
     rows = list(read_sheet(source, spec.fields))
     report.rows = len(rows)
     importer(report, rows, actor)
+    if report.ok and kind in ("companies", "policies", "indicators"):
+        # What a company is eligible for may have changed with its record, the library or its figures.
+        from .matching import recompute_all
+
+        report.matches = recompute_all()["matches"]
     return report
 
 

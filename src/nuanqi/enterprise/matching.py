@@ -319,3 +319,18 @@ def recompute_company(company: Company) -> int:
         PolicyMatch.objects.filter(company=company).delete()
         PolicyMatch.objects.bulk_create(rows)
     return len(rows)
+
+
+def recompute_policy(policy: Policy) -> int:
+    """Match one (new or changed) policy against every company."""
+    index = CompanyIndex(load_facts())
+    live = {p.pk for p in live_policies()}
+    rows = (
+        [PolicyMatch(policy=policy, company_id=i, reasons=r) for i, r in index.match(Criteria.of(policy))]
+        if policy.pk in live
+        else []
+    )
+    with transaction.atomic():
+        PolicyMatch.objects.filter(policy=policy).delete()
+        PolicyMatch.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)

@@ -52,6 +52,7 @@ def record_indicator(
     *,
     actor: User,
     source: str = "form",
+    rematch: bool = True,
 ) -> Indicator:
     """Enter (or correct) one figure; the office, the serving commissioner or the company itself."""
     if not (is_office(actor) or serves(actor, company) or is_contact(actor, company)):
@@ -70,6 +71,11 @@ def record_indicator(
             period_start=start,
             defaults={"period_end": end, "value": amount, "source": source, "entered_by": actor},
         )
+    if kind == PeriodKind.YEAR and rematch:
+        # Thresholds read the latest yearly figures: the company's matches may change.
+        from .matching import recompute_company
+
+        recompute_company(company)
     return row
 
 

@@ -167,8 +167,9 @@ def track_application(
     return app
 
 
-def create_policy(data: dict[str, Any], *, actor: User) -> Policy:
-    """A policy with structured eligibility; every criterion is checked before anything is written."""
+def create_policy(data: dict[str, Any], *, actor: User, match: bool = True) -> Policy:
+    """A policy with structured eligibility; every criterion is checked before anything is written. The new
+    policy is matched against every company at once (`match=False` when a bulk load recomputes afterwards)."""
     from nuanqi.accounts.models import Unit, UnitKind
     from nuanqi.lib import gbt4754
 
@@ -204,7 +205,7 @@ def create_policy(data: dict[str, Any], *, actor: User) -> Policy:
         thresholds.append({"metric": metric, "op": op, "value": value})
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
         raise Invalid("有效期止不能早于有效期起", "invalid_date", field="valid_to")
-    return Policy.objects.create(
+    policy = Policy.objects.create(
         title=title,
         level=level,
         issuer=str(data.get("issuer") or ""),
@@ -222,3 +223,8 @@ def create_policy(data: dict[str, Any], *, actor: User) -> Policy:
         tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
         thresholds=thresholds,
     )
+    if match:
+        from .matching import recompute_policy
+
+        recompute_policy(policy)
+    return policy

@@ -53,6 +53,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    matches: int | None = None  # policy matches after the import, when it recomputed them
 
     @property
     def ok(self) -> bool:
@@ -64,7 +65,8 @@ class ImportReport:
     def summary(self) -> str:
         if self.errors:
             return f"导入失败：{self.rows} 行中有 {len(self.errors)} 处错误，未导入任何数据"
-        return f"导入成功：共 {self.rows} 行，新增 {self.created} 条，更新 {self.updated} 条"
+        text = f"导入成功：共 {self.rows} 行，新增 {self.created} 条，更新 {self.updated} 条"
+        return text if self.matches is None else f"{text}；已重新匹配惠企政策，共 {self.matches} 条匹配"
 
 
 class TemplateError(ValueError):
