@@ -215,3 +215,26 @@ def test_indicators_import_by_period_in_the_ways_people_write_it(world, tmp_path
     q = Indicator.objects.get(metric="employees")
     assert (q.period_start, q.period_end, q.value) == (date(2023, 1, 1), date(2023, 3, 31), 180)
     assert Indicator.objects.get(metric="revenue").value == Decimal("1234.5")
+
+
+def test_the_office_downloads_a_template_and_uploads_it_through_the_page(world, tmp_path):
+    client = world.client(world.dispatcher)
+    r = client.get("/imports/companies.xlsx")
+    assert r.status_code == 200
+    template = tmp_path / "t.xlsx"
+    template.write_bytes(b"".join(r.streaming_content))
+    assert load_workbook(template).sheetnames == ["企业"]
+    rows = [["甲公司", uscc(1), "E", "大型", "", "白泉镇"], ["乙公司", uscc(2), "E", "巨型", "", "白泉镇"]]
+    bad = fill_template("companies", tmp_path / "bad.xlsx", rows)
+    with bad.open("rb") as f:
+        r = client.post("/imports/", {"kind": "companies", "file": f})
+    body = r.content.decode()
+    assert "未导入任何数据" in body and "<td>3</td><td>规模</td>" in body
+    assert not Company.objects.filter(name="甲公司").exists()
+    good = fill_template("companies", tmp_path / "good.xlsx", rows[:1])
+    with good.open("rb") as f:
+        r = client.post("/imports/", {"kind": "companies", "file": f})
+    assert "导入成功" in r.content.decode()
+    assert Company.objects.filter(name="甲公司").exists()
+    assert world.client(world.commissioner).get("/imports/").status_code == 404
+    assert world.client(world.handler).get("/imports/companies.xlsx").status_code == 404

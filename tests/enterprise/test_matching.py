@@ -139,7 +139,8 @@ def test_a_new_policy_and_a_new_yearly_figure_are_matched_at_once(world):
 
     Company.objects.filter(pk=world.huakang.pk).update(industry="C27")
     policy = create_policy(
-        {"title": "稳岗返还", "thresholds": [{"metric": "用工人数", "op": ">=", "value": 50}]}, actor=world.admin
+        {"title": "稳岗返还", "thresholds": [{"metric": "用工人数", "op": ">=", "value": 50}]},
+        actor=world.admin,
     )
     assert not PolicyMatch.objects.exists()
     record_indicator(world.huakang, "employees", "year", date(2022, 1, 1), 60, actor=world.commissioner)

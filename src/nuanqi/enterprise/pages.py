@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -237,3 +238,45 @@ def task_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已向{case.subject_label}下达任务 {case.number}")
             return redirect("case_detail", case.number)
     return render(request, "enterprise/task_new.html", {})
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> FileResponse:
+    """The template the office fills in: one sheet, Chinese headers, a note on each."""
+    from .imports import KIND_LABELS, SPECS, write_template
+
+    if kind not in SPECS or not _user(request).has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    buffer = io.BytesIO()
+    write_template(kind, buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=f"{KIND_LABELS[kind]}导入模板.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a filled template: every row is checked; all rows are applied or none, with the report."""
+    from nuanqi.lib.excel_import import TemplateError
+
+    from .imports import KIND_LABELS, run_import
+
+    user = _user(request)
+    if not user.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    report = None
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        if kind not in KIND_LABELS or upload is None:
+            messages.error(request, "请选择台账类型和 Excel 文件")
+        else:
+            try:
+                report = run_import(kind, upload, actor=user)
+            except TemplateError as exc:
+                messages.error(request, str(exc))
+            except CaseError as exc:
+                messages.error(request, exc.message)
+            else:
+                (messages.success if report.ok else messages.error)(request, report.summary())
+    return render(request, "enterprise/imports.html", {"kinds": KIND_LABELS.items(), "report": report})

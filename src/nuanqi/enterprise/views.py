@@ -76,6 +76,7 @@ def company_list(request: HttpRequest) -> HttpResponse | FileResponse:
             "filters": f,
             "towns": Unit.objects.filter(kind=UnitKind.TOWN, active=True).order_by("sort", "name"),
             "scales": Scale.choices,
+            "can_import": records.is_office(user),
         },
     )
 
