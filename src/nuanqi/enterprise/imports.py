@@ -71,12 +71,15 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- cell parsers
 
 
-def _choice_parser(choices: dict[str, str], what: str) -> Callable[[Any], str]:
+def _choice_parser(choices: dict[str, str], what: str, shown: Any = None) -> Callable[[Any], str]:
+    """Accept any spelling in `choices`; the message lists the labels people should use (`shown`)."""
+    options = "、".join(str(s) for s in shown) if shown is not None else "、".join(dict.fromkeys(choices))
+
     def parse(value: Any) -> str:
         text = normalize_text(value)
         if text in choices:
             return choices[text]
-        raise CellError(f"{what}“{text}”不在可选范围内（可选：{'、'.join(dict.fromkeys(choices))}）")
+        raise CellError(f"{what}“{text}”不在可选范围内（可选：{options}）")
 
     return parse
 
@@ -102,8 +105,11 @@ _METRICS = {
 _PERIODS = {**{str(p.label): p.value for p in PeriodKind}, "月": "month", "季": "quarter", "年": "year"}
 
 
+_parse_scale = _choice_parser(_SCALES, "规模", Scale.labels)
+
+
 def parse_scale(value: Any) -> str:
-    return _choice_parser(_SCALES, "规模")(value)
+    return _parse_scale(value)
 
 
 def parse_industry(value: Any) -> str:
@@ -538,7 +544,7 @@ def _policies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], acto
         return [towns.parse(v).name for v in parse_list(value)]
 
     parsers = {
-        "level": _choice_parser(_LEVELS, "层级"),
+        "level": _choice_parser(_LEVELS, "层级", Level.labels),
         "valid_from": parse_date,
         "valid_to": parse_date,
         "deadline": parse_date,
@@ -593,8 +599,8 @@ def _policies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], acto
 def _indicators(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
     parsers = {
         "company": _company_lookup(),
-        "metric": _choice_parser(_METRICS, "指标"),
-        "period_kind": _choice_parser(_PERIODS, "周期"),
+        "metric": _choice_parser(_METRICS, "指标", Metric.labels),
+        "period_kind": _choice_parser(_PERIODS, "周期", PeriodKind.labels),
         "period": parse_period,
         "value": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
     }
