@@ -59,6 +59,7 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("dispatcher", "营商办受理派单员"),
     ("commissioner", "暖企专员，服务舟山华康生物科技有限公司（第三批）"),
     ("commissioner2", "暖企专员，服务舟山长宏国际船舶修造有限公司（第一批）"),
+    ("commissioner_new", "暖企专员（第三批，待分配企业），尚未签订保密条约"),
     ("handler", "区住建局经办人"),
     ("handler_fgj", "区发改局经办人（合规证明主办）"),
     ("handler_jxj", "区经信局经办人"),
