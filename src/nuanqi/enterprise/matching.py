@@ -252,11 +252,14 @@ def _writer(cursor: Any, table: str, sql: str) -> Callable[[list[tuple[int, int,
     if connection.vendor == "postgresql":
 
         def copy(rows: list[tuple[int, int, str, Any]]) -> None:
+            # COPY's text format written in one piece: formatting the lines in Python is far cheaper than
+            # adapting them row by row. Reasons are our own words (no tabs or newlines); backslashes escaped.
+            stamp = rows[0][3].isoformat() if rows else ""
+            data = "".join(f"{p}\t{c}\t{r.replace(chr(92), chr(92) * 2)}\t{stamp}\n" for p, c, r, _at in rows)
             with cursor.cursor.copy(
                 f"COPY {table} (policy_id, company_id, reasons, matched_at) FROM STDIN"
             ) as cp:
-                for row in rows:
-                    cp.write_row(row)
+                cp.write(data)
 
         return copy
     if connection.vendor == "sqlite":
