@@ -267,6 +267,9 @@ SPECS: dict[str, Spec] = {
 }
 
 
+TEXT_COLUMNS = {"uscc", "contact_phone", "phone", "username", "doc_number", "company"}
+
+
 def write_template(kind: str, target: Source) -> None:
     """One sheet with the Chinese headers (required ones marked *), each explained in a comment."""
     spec = SPECS[kind]
@@ -281,6 +284,9 @@ def write_template(kind: str, target: Source) -> None:
         if f.help:
             cell.comment = Comment(f.help, "暖企")
         ws.column_dimensions[cell.column_letter].width = max(12, len(f.header) * 2.4)
+        if f.key in TEXT_COLUMNS:
+            # Typed as text, so Excel keeps an 18-digit 信用代码 or a phone number exactly (not as a float).
+            ws.column_dimensions[cell.column_letter].number_format = "@"
     ws.freeze_panes = "A2"
     wb.save(target)
 
