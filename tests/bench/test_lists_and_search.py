@@ -60,10 +60,10 @@ def test_the_worklist_keeps_its_query_budget_however_long_it_is(
         dispatched_to(file_case(world.commissioner, world.huakang, f"协调用电{i}"), world)
     client = world.client(world.handler)
     client.get("/api/v1/cases/worklist")
-    with django_assert_max_num_queries(5):  # type: ignore[operator]
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
         r = client.get("/api/v1/cases/worklist?limit=50")
     assert len(r.json()["items"]) == 30
-    with django_assert_max_num_queries(8):  # type: ignore[operator]
+    with django_assert_max_num_queries(9):  # type: ignore[operator]
         page = client.get("/")
     assert page.status_code == 200
 

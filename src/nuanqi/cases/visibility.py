@@ -95,14 +95,16 @@ _NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 def my_worklist(user: User) -> QuerySet[Case]:
     """我的清单: open items, overdue first, then P1→P4, then the nearest deadline (`due_key`), then id.
 
-    The branches are fetched as a UNION of small indexed queries (open items only) and the ranking sorts just
-    those rows: one OR over all branches, with their subqueries, made PostgreSQL scan the whole table."""
+    The branches are fetched as a UNION of small indexed queries (open items only), run here as one query,
+    and visibility and the ranking then see just those ids. One OR over all branches with their subqueries
+    made PostgreSQL scan the whole table; so did the UNION left as a subquery, which it hash-joined against a
+    sequential scan for the visibility filter (1.8 s at a million cases instead of milliseconds)."""
     now = timezone.now()
     parts = [
-        Case.objects.filter(b, status__in=OPEN_STATUSES).order_by().values("pk")
+        Case.objects.filter(b, status__in=OPEN_STATUSES).order_by().values_list("pk", flat=True)
         for b in _worklist_branches(user)
     ]
-    ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    ids = list(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
     return (
         visible_cases(user)
         .filter(pk__in=ids)
