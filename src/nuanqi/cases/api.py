@@ -13,7 +13,8 @@ from nuanqi.accounts.models import User
 from . import search, services
 from .access import resolve_subject
 from .errors import Invalid
-from .models import Case, Event, Task
+from .models import Case, Channel, Event, Task
+from .models import Status as CaseStatus
 from .permissions import allowed_actions, relations
 from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
@@ -161,6 +162,12 @@ def _ref(obj: Any) -> Ref | None:
     return Ref(id=obj.pk, name=str(obj)) if obj is not None else None
 
 
+# Labels by code, translated when rendered: Django's get_FOO_display() rebuilds a dict of every choice on each
+# call, which was a quarter of a 50-row list's time.
+_STATUS_LABELS: dict[str, Any] = dict(CaseStatus.choices)
+_CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
+
+
 def case_out(c: Case, tasks_done: int | None = None, tasks_total: int | None = None) -> dict[str, Any]:
     cat = c.category
     return {
@@ -168,13 +175,13 @@ def case_out(c: Case, tasks_done: int | None = None, tasks_total: int | None = N
         "kind": c.kind,
         "title": c.title,
         "status": c.status,
-        "status_label": c.get_status_display(),
+        "status_label": str(_STATUS_LABELS.get(c.status, c.status)),
         "priority": f"P{c.priority}",
         "importance": c.importance,
         "urgency": c.urgency,
         "nature": c.nature,
         "channel": c.channel,
-        "channel_label": c.get_channel_display(),
+        "channel_label": str(_CHANNEL_LABELS.get(c.channel, c.channel)),
         "category": cat.name if cat else None,
         "category_top": cat.top.name if cat else None,
         "lead_unit": _ref(c.lead_unit),

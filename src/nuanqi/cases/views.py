@@ -18,12 +18,15 @@ from . import search, services
 from .access import resolve_subject
 from .errors import CaseError
 from .forms import CaseForm, TaskForm
-from .models import Case, Event, Satisfaction, Task
+from .models import Case, Channel, Event, Satisfaction, Status, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
 from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
+
+STATUS_LABELS: dict[str, Any] = dict(Status.choices)
+CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 
 
 def _user(request: HttpRequest) -> User:
@@ -31,7 +34,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:
-    return [{"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)} for c in cases]
+    # Labels from a map: get_FOO_display() rebuilds a dict of all choices on every call (slow for 50 rows).
+    return [
+        {
+            "case": c,
+            "sla": sla_state(c.status, c.resolve_due, c.warn_at),
+            "status_label": STATUS_LABELS.get(c.status, c.status),
+            "channel_label": CHANNEL_LABELS.get(c.channel, c.channel),
+        }
+        for c in cases
+    ]
 
 
 @login_required
