@@ -118,6 +118,10 @@ class RoleGrant(models.Model):
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["user", "role"], name="uniq_user_role")]
+        indexes: ClassVar = [
+            # Everyone holding a role (the office's dispatchers to notify of a new case).
+            models.Index(fields=["role", "user"], name="role_grant_role"),
+        ]
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
 

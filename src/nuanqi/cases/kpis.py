@@ -17,11 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
 
+from .dbfuncs import LocalDate
 from .errors import Invalid
 from .models import OPEN_STATUSES, Case, Channel, Satisfaction
 
@@ -238,8 +239,8 @@ def compute(
         cohort.filter(resolved_at__isnull=False)
         .annotate(
             _key=dim.expr() if dim else Value(0, output_field=IntegerField()),
-            _a=TruncDate("received_at", tzinfo=TZ),
-            _b=TruncDate("resolved_at", tzinfo=TZ),
+            _a=LocalDate("received_at"),
+            _b=LocalDate("resolved_at"),
         )
         .values("_key", "_a", "_b")
         .annotate(n=Count("id"))
