@@ -79,7 +79,7 @@ def recipients(event: Event, case: Case) -> list[User]:
             name = str((event.changes or {}).get("unit", ""))
             if name:
                 ids.update(_handlers(Q(user__unit__name=name)))
-    ids.discard(event.actor_id)  # type: ignore[arg-type]
+    ids.discard(event.actor_id)
     if not ids:
         return []
     people = User.objects.filter(pk__in=ids, is_active=True)
