@@ -47,6 +47,7 @@ urlpatterns = [
     path("briefing/", dashboard_views.briefing, name="briefing"),
     path("briefing.xlsx", dashboard_views.briefing_xlsx, name="briefing_xlsx"),
     path("ledger/cases.xlsx", dashboard_views.case_ledger, name="case_ledger"),
+    path("ledger/my.xlsx", dashboard_views.my_ledger, name="my_ledger"),
     path("notifications/", notify_views.inbox, name="notify_inbox"),
     path("notifications/read/", notify_views.mark_read, name="notify_read"),
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),

@@ -391,3 +391,17 @@ def case_ledger(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
     ledger.export(qs, response, notes=ledger.describe({k: str(v) for k, v in request.GET.items()}))  # type: ignore[arg-type]
     return response
+
+
+@login_required
+def my_ledger(request: HttpRequest) -> HttpResponse:
+    """我的清单 as a ledger: the person's open items in the list's own order."""
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="my-list-{stamp}.xlsx"'
+    ledger.export(
+        my_worklist(_user(request)),
+        response,
+        notes=[("清单", "我的清单（未办结，超期优先、P1→P4、期限近者先）")],
+    )  # type: ignore[arg-type]
+    return response
