@@ -399,9 +399,6 @@ def my_ledger(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="my-list-{stamp}.xlsx"'
-    ledger.export(
-        my_worklist(_user(request)),
-        response,
-        notes=[("清单", "我的清单（未办结，超期优先、P1→P4、期限近者先）")],
-    )  # type: ignore[arg-type]
+    notes = [("清单", "我的清单（未办结，超期优先、P1→P4、期限近者先）")]
+    ledger.export(my_worklist(_user(request)), response, notes=notes)  # type: ignore[arg-type]
     return response
