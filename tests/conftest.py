@@ -125,3 +125,11 @@ def world(db: None) -> World:
 def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     """Tests create many people; the production hasher's 1M rounds would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Cached aggregates are keyed by the newest event id, which restarts with every test database."""
+    from django.core.cache import cache
+
+    cache.clear()

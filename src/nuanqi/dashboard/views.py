@@ -27,7 +27,7 @@ from nuanqi.cases.visibility import my_worklist, visible_cases
 from nuanqi.lib import svg
 
 from . import briefing as briefing_mod
-from . import ledger
+from . import kpicache, ledger
 
 
 def _user(request: HttpRequest) -> User:
@@ -124,7 +124,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         title="超期事项（按主办单位）",
     )
     trend_start = _months_back(today, 12)
-    months = kpis.compute(qs, trend_start, today, "month", now=now)
+    months = kpicache.compute(user, trend_start, today, "month")
     months.sort(key=lambda k: k.key)
     labels = [f"{k.key:%y-%m}" for k in months]
     trend_chart = svg.line(
@@ -139,7 +139,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ],
         title="近 12 个月受理与办结",
     )
-    categories = [k for k in kpis.compute(qs, start, end, "category", now=now) if k.key is not None]
+    categories = [k for k in kpicache.compute(user, start, end, "category") if k.key is not None]
     category_chart = svg.hbar(_kpi_bars(categories, "category", start, end), title="本月诉求大类")
     rank = kpis.ranking(qs, start, end, now=now)
     links = {
@@ -309,8 +309,8 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         start, end = period_from(request)
-        rows = kpis.compute(visible_cases(user), start, end, by)
-        total = kpis.total(visible_cases(user), start, end)
+        rows = kpicache.compute(user, start, end, by)
+        total = kpicache.compute(user, start, end)[0]
     except CaseError as exc:
         error = exc.message
         start = end = timezone.localdate()
