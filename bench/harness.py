@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -128,6 +129,8 @@ class Bench:
     # ------------------------------------------------------------ server
 
     def start(self) -> None:
+        # A fresh server must also mean a cold KPI cache: the file cache outlives server processes.
+        shutil.rmtree(self.home / "cache", ignore_errors=True)
         log(f"starting nuanqi serve on 127.0.0.1:{self.port}")
         self.server = subprocess.Popen(
             [

@@ -69,6 +69,8 @@ def _run_server(host: str, port: int, workers: int) -> None:
         f"{host}:{port}",
         "--workers",
         str(workers),
+        # Load the application in the master before forking: workers share its memory and start warm.
+        "--preload",
         "--access-logfile",
         "-",
     ]

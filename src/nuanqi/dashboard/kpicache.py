@@ -2,8 +2,8 @@
 
 The leader's three-year view aggregates every case; recomputing it for each page view costs seconds at a
 province's scale. Every change of a case writes a timeline event (one writer per state), so the newest
-event id says whether anything changed; the minute in the key keeps overdue counts, which move with the
-clock alone, at most a minute old. Office roles share one entry (they see the same cases); others get
+event id in the key says whether anything changed; entries live a minute, which bounds the drift of overdue
+counts (they move with the clock alone). Office roles share one entry (they see the same cases); others get
 their own.
 """
 
@@ -14,14 +14,13 @@ from datetime import date
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 
 from nuanqi.accounts.models import User
 from nuanqi.cases import kpis
 from nuanqi.cases.models import Event
 from nuanqi.cases.visibility import visible_cases
 
-TTL_SECONDS = 90
+TTL_SECONDS = 60
 
 
 def _scope(user: User) -> str:
@@ -31,9 +30,8 @@ def _scope(user: User) -> str:
 def compute(user: User, start: date, end: date, by: str | None = None) -> list[kpis.Kpi]:
     """`kpis.compute` over `visible_cases(user)`, served from the cache while nothing has changed."""
     head = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    minute = timezone.localtime().strftime("%Y%m%d%H%M")
     db = f"{connection.vendor}:{settings.DATABASES['default']['NAME']}"
-    key = f"kpis:{db}:{_scope(user)}:{start}:{end}:{by or ''}:{head}:{minute}"
+    key = f"kpis:{db}:{_scope(user)}:{start}:{end}:{by or ''}:{head}"
     rows: list[kpis.Kpi] | None = cache.get(key)
     if rows is None:
         rows = kpis.compute(visible_cases(user), start, end, by)
