@@ -1,8 +1,8 @@
 """The case ledger (事项台账): any filtered list of cases as .xlsx, streamed row by row.
 
 Rows come from `values_list(...).iterator(chunk_size=…)` over one joined query, so neither model instances
-nor the whole result are ever held, and `lib.xlsx_stream` streams the sheet into the zip: memory stays flat
-and 100,000 rows take seconds (bench/ledger_export_bench.py).
+nor the whole result are ever held, and `lib.excel.write_ledger` streams the sheet into the zip: memory stays
+flat and 100,000 rows take seconds (bench/ledger_export_bench.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nuanqi.cases.models import OPEN_STATUSES, Case, Channel, Kind, Nature, Satisfaction, Status
-from nuanqi.lib.excel import Column
-from nuanqi.lib.xlsx_stream import write_ledger_fast
+from nuanqi.lib.excel import Column, write_ledger
 
 COLUMNS: tuple[Column, ...] = (
     Column("编号", 16),
@@ -125,7 +124,7 @@ def rows(qs: QuerySet[Case], now: datetime | None = None) -> Iterator[Sequence[A
 
 def export(qs: QuerySet[Case], target: str | Path | IO[bytes], notes: Sequence[tuple[str, str]] = ()) -> int:
     """Write the ledger of `qs` to `target`; returns the number of cases written."""
-    return write_ledger_fast(target, COLUMNS, rows(qs), title="事项台账", notes=notes)
+    return write_ledger(target, COLUMNS, rows(qs), title="事项台账", notes=notes)
 
 
 def describe(params: dict[str, str]) -> list[tuple[str, str]]:
