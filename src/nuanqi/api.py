@@ -122,12 +122,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register() -> None:
     from nuanqi.accounts.api import router as accounts_router
+    from nuanqi.attachments.api import router as attachments_router
     from nuanqi.calendars.api import router as calendar_router
     from nuanqi.cases.api import router as cases_router
+    from nuanqi.cases.public_api import router as public_router
     from nuanqi.enterprise.api import router as enterprise_router
 
     api.add_router("/", accounts_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/attachments", attachments_router)
+    api.add_router("/public", public_router)
     api.add_router("/", enterprise_router)
     api.add_router("/calendar", calendar_router)
 

@@ -9,6 +9,14 @@ NUANQI_REMIND_EVERY_DAYS, NUANQI_ESCALATE_AFTER_DAYS   the worker's 催办 and �
 NUANQI_NOTIFY_BACKOFF_SECONDS   first retry delay of a failed notification (doubles each attempt)
 NUANQI_NOTIFY_LEASE_SECONDS     how long a worker's claim holds before a crashed worker's rows are retried
 NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
+NUANQI_ATTACHMENT_MAX_MB        largest accepted attachment (default 20)
+NUANQI_ATTACHMENTS_PER_EVENT    most files one upload or action carries (default 10)
+NUANQI_TRUSTED_PROXIES          comma-separated addresses of our reverse proxies (whose X-Forwarded-For
+                                is believed)
+NUANQI_PUBLIC_THROTTLE          the N-th failed receipt lookup or public post within a minute from one
+                                client is refused with 429 (default 20)
+NUANQI_RECEIPT_SALT             the installation's secret salt for receipt codes (default: generated into
+                                $NUANQI_HOME/receipt_salt on first start; keep it with the backups' keys)
 """
 
 from __future__ import annotations
@@ -36,6 +44,21 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _receipt_salt() -> str:
+    if salt := os.environ.get("NUANQI_RECEIPT_SALT"):
+        return salt
+    path = HOME / "receipt_salt"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Public receipts (GlobaLeaks' scheme): Argon2id(receipt, the installation's secret salt), one hash a lookup.
+NUANQI_RECEIPT_SALT = _receipt_salt()
+NUANQI_RECEIPT_ARGON2 = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 1}
 DEBUG = os.environ.get("NUANQI_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("NUANQI_ALLOWED_HOSTS", "*").split(",") if h]
 
@@ -49,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "nuanqi.accounts",
     "nuanqi.calendars",
+    "nuanqi.attachments",
     "nuanqi.cases",
     "nuanqi.enterprise",
     "nuanqi.demo",
@@ -143,6 +167,15 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded attachments, through Django's storage API (a city may configure object storage instead); never
+# served as static files: every download goes through the owner's visibility check.
+MEDIA_ROOT = HOME / "media"
+NUANQI_ATTACHMENT_MAX_MB = float(os.environ.get("NUANQI_ATTACHMENT_MAX_MB", "20"))
+NUANQI_ATTACHMENTS_PER_EVENT = int(os.environ.get("NUANQI_ATTACHMENTS_PER_EVENT", "10"))
+NUANQI_TRUSTED_PROXIES = [
+    a.strip() for a in os.environ.get("NUANQI_TRUSTED_PROXIES", "").split(",") if a.strip()
+]
+NUANQI_PUBLIC_THROTTLE = int(os.environ.get("NUANQI_PUBLIC_THROTTLE", "20"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -158,6 +191,8 @@ X_FRAME_OPTIONS = "DENY"
 NUANQI_RETURN_WINDOW_DAYS = int(os.environ.get("NUANQI_RETURN_WINDOW_DAYS", "2"))
 # Total extension a case may be granted, in working days (舟山12345: ≤ 20).
 NUANQI_EXTENSION_CAP_DAYS = int(os.environ.get("NUANQI_EXTENSION_CAP_DAYS", "20"))
+# Working days after a rating within which the lead unit may appeal a 不满意 (申诉).
+NUANQI_APPEAL_WINDOW_DAYS = int(os.environ.get("NUANQI_APPEAL_WINDOW_DAYS", "5"))
 
 # SLA sweeps of the worker: automatic 催办 every N working days while overdue; 督办 (escalation to the
 # office) once a case is overdue by this many working days. Notification retries back off from this base.

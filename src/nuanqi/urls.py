@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from nuanqi.api import api
+from nuanqi.attachments import views as attachment_views
+from nuanqi.cases import public_views
 from nuanqi.cases import views as case_views
 from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
@@ -20,6 +22,12 @@ urlpatterns = [
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/act/", case_views.case_act, name="case_act"),
     path("cases/<str:number>/tasks/", case_views.task_add, name="task_add"),
+    path("cases/<str:number>/attachments/", case_views.attachment_add, name="attachment_add"),
+    path("public/<slug:slug>/", public_views.public_form, name="public_form"),
+    path("public/<slug:slug>/status/", public_views.public_status, name="public_status"),
+    path("public/<slug:slug>/messages/", public_views.public_message, name="public_message"),
+    path("files/<int:attachment_id>/", attachment_views.download, name="attachment_download"),
+    path("files/<int:attachment_id>/thumbnail/", attachment_views.thumbnail, name="attachment_thumbnail"),
     path("cases/<str:number>/tasks/<int:task_id>/act/", case_views.task_act, name="task_act"),
     path("companies/", enterprise_views.company_list, name="company_list"),
     path("companies/<int:company_id>/", enterprise_views.company_detail, name="company_detail"),

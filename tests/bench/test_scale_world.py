@@ -9,8 +9,8 @@ import pytest
 from django.db.models import F, Q
 from django.utils import timezone
 
-from nuanqi.cases import kpis, sla
-from nuanqi.cases.models import CLOSED_STATUSES, Case, Event, NumberCounter, Status, Task, TaskStatus
+from nuanqi.cases import kinds, kpis, sla
+from nuanqi.cases.models import Case, Event, NumberCounter, Status, Task, TaskStatus
 from nuanqi.cases.search import like_q, matching_ids
 from nuanqi.cases.timeline import verify
 from nuanqi.demo.scale import build_scale
@@ -47,7 +47,7 @@ def test_a_tampered_event_is_still_caught(scale_world: dict[str, Any]) -> None:
 
 def test_the_status_mix_is_mostly_closed_with_open_work_left(scale_world: dict[str, Any]) -> None:
     counts = scale_world["status"]
-    closed = sum(v for k, v in counts.items() if k in CLOSED_STATUSES)
+    closed = sum(v for k, v in counts.items() if k in kinds.statuses(kinds.CLOSED))
     assert closed / CASES > 0.8
     assert counts.get(Status.IN_PROGRESS, 0) > 0
     assert "" not in counts

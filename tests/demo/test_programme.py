@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from nuanqi.cases.models import Case, Kind
+from nuanqi.cases.models import Case
 from nuanqi.cases.timeline import verify
 from nuanqi.demo.world import build_world
 from nuanqi.enterprise import inspections as insp
@@ -23,6 +23,7 @@ from nuanqi.enterprise.models import (
     WorkLogEntry,
 )
 from nuanqi.enterprise.outcomes import compare_company
+from nuanqi.enterprise.workflow import TASK
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_huakang_shows_every_feature():
     warned = Inspection.objects.filter(company=huakang).exclude(warning="")
     assert warned.exists()
     assert [p.company for p in insp.joint_proposals()] == [huakang]
-    assert Case.objects.filter(kind=Kind.TASK, subject_id=huakang.pk, status="in_progress").exists()
+    assert Case.objects.filter(kind=TASK, subject_id=huakang.pk, status="in_progress").exists()
     assert Case.objects.filter(subject_id=huakang.pk, channel="company_request").exists()
     assert WorkLogEntry.objects.filter(person__username="commissioner", planned=True).count() >= 3
 

@@ -7,9 +7,10 @@ import pytest
 
 from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.errors import Forbidden
-from nuanqi.cases.models import Case, Kind, Status
+from nuanqi.cases.models import Case, Status
 from nuanqi.cases.permissions import allowed_actions
 from nuanqi.cases.services import NewCase, create_case
+from nuanqi.enterprise.workflow import TASK
 from tests.cases.helpers import act
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def post_task(world):
     return create_case(
         NewCase(
-            kind=Kind.TASK,
+            kind=TASK,
             title="填报规上工业统计月报",
             channel="部门交办",
             lead_unit=world.zhujian.pk,
@@ -53,7 +54,7 @@ def test_the_task_page_posts_and_outsiders_do_not_see_it(world):
         "/tasks/new/", {"company": world.huakang.name, "title": "报送安全生产自查表", "description": ""}
     )
     assert r.status_code == 302
-    case = Case.objects.get(kind=Kind.TASK)
+    case = Case.objects.get(kind=TASK)
     assert case.lead_unit == world.zhujian and case.channel == "department"
     assert world.client(world.commissioner).get(f"/cases/{case.number}/").status_code == 200
     assert world.client(world.company).get(f"/cases/{case.number}/").status_code == 200

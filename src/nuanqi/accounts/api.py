@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from nuanqi.cases.errors import CaseError
+from nuanqi.lib.errors import CaseError
 
 from .models import ApiToken, Unit, User
 

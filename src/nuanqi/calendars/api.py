@@ -5,7 +5,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from nuanqi.cases.errors import Invalid
+from nuanqi.lib.errors import Invalid
 
 from .services import current_calendar
 

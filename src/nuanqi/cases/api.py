@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from pydantic import Field
 
 from nuanqi.accounts.models import User
+from nuanqi.attachments.api import AttachmentOut, attachment_out
 
-from . import search, services
+from . import kinds, search, services
 from .access import resolve_subject
 from .errors import Invalid
-from .models import Case, Channel, Event, Task
-from .models import Status as CaseStatus
+from .models import Case, CaseLink, Channel, Event, Task
 from .permissions import allowed_actions, relations
 from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
@@ -34,12 +35,25 @@ class SubjectOut(Schema):
     label: str
 
 
+def _status_doc() -> str:
+    """The statuses of every kind registered when the schema is built, for the OpenAPI description."""
+    parts = []
+    for spec in kinds.all_kinds():
+        if spec.sealed:
+            continue
+        items = "、".join(f"{s.code}={s.label}（{s.phase}）" for s in spec.statuses)
+        parts.append(f"{spec.code}（{spec.label}）：{items}")
+    return "状态代码，随类别而定（详见 GET /api/v1/cases/kinds）。" + "；".join(parts)
+
+
 class CaseOut(Schema):
     number: str
     kind: str
+    kind_label: str
     title: str
-    status: str
+    status: str = Field(description=_status_doc())
     status_label: str
+    phase: str = Field(description="阶段：open 办理中（计入我的清单与超期）、held 挂起、closed 已结束")
     priority: str
     importance: str
     urgency: str
@@ -91,6 +105,56 @@ class ActionOut(Schema):
     required: list[str]
 
 
+class LinkOut(Schema):
+    type: str
+    label: str
+    direction: str = Field(description="out：本事项指向对方；in：对方指向本事项")
+    number: str
+
+
+class LinkIn(Schema):
+    type: str = Field(description="duplicate_of、repeat_of、spawned_from 或 relapse_of（也接受中文名称）")
+    number: str = Field(max_length=20, description="被关联的（更早的）事项编号")
+
+
+class StatusDefOut(Schema):
+    code: str
+    label: str
+    phase: str
+    resolved: bool
+    rated: bool
+    counted: bool
+
+
+class TransitionOut(Schema):
+    action: str
+    label: str
+    sources: list[str]
+    target: str | None
+    who: list[str]
+    required: list[str]
+    evidence: bool
+
+
+class ClockOut(Schema):
+    name: str
+    label: str
+    starts_on: list[str]
+    stops_on: list[str]
+    duration: float
+    unit: str
+
+
+class KindOut(Schema):
+    code: str
+    label: str
+    prefix: str
+    initial: str
+    statuses: list[StatusDefOut]
+    actions: list[TransitionOut]
+    clocks: list[ClockOut]
+
+
 class CaseDetail(CaseOut):
     description: str
     requester_name: str
@@ -102,6 +166,8 @@ class CaseDetail(CaseOut):
     tasks: list[TaskOut]
     events: list[EventOut]
     actions: list[ActionOut]
+    links: list[LinkOut]
+    attachments: list[AttachmentOut]
 
 
 class CasePage(Schema):
@@ -137,6 +203,10 @@ class ActionIn(Schema):
     satisfaction: str | None = None
     comment: str | None = None
     referral: str | None = None
+    original: str | None = Field(default=None, max_length=20, description="合并为重复件时的原事项编号")
+    attachment_ids: list[int] | None = Field(
+        default=None, max_length=10, description="作为本次操作依据的附件编号（先上传到本事项）"
+    )
 
 
 class RatingIn(Schema):
@@ -164,7 +234,6 @@ def _ref(obj: Any) -> Ref | None:
 
 # Labels by code, translated when rendered: Django's get_FOO_display() rebuilds a dict of every choice on each
 # call, which was a quarter of a 50-row list's time.
-_STATUS_LABELS: dict[str, Any] = dict(CaseStatus.choices)
 _CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 
 
@@ -173,9 +242,11 @@ def case_out(c: Case, tasks_done: int | None = None, tasks_total: int | None = N
     return {
         "number": c.number,
         "kind": c.kind,
+        "kind_label": kinds.kind_label(c.kind),
         "title": c.title,
         "status": c.status,
-        "status_label": str(_STATUS_LABELS.get(c.status, c.status)),
+        "status_label": kinds.status_label(c.kind, c.status),
+        "phase": kinds.phase_of(c.kind, c.status),
         "priority": f"P{c.priority}",
         "importance": c.importance,
         "urgency": c.urgency,
@@ -247,8 +318,67 @@ def case_detail(user: User, number: str) -> dict[str, Any]:
             ActionOut(action=t.action, label=str(t.label), required=list(t.required))
             for t in allowed_actions(user, c, rel)
         ],
+        links=_links(user, c),
+        attachments=[attachment_out(a) for a in services.case_attachments(c)],
     )
     return data
+
+
+def _links(user: User, c: Case) -> list[LinkOut]:
+    """Links in both directions, to the cases this person may read."""
+    readable = visible_cases(user).values("pk")
+    out = [
+        LinkOut(type=link.type, label=link.get_type_display(), direction="out", number=link.to_case.number)
+        for link in CaseLink.objects.filter(from_case=c, to_case__in=readable).select_related("to_case")
+    ]
+    out += [
+        LinkOut(type=link.type, label=link.get_type_display(), direction="in", number=link.from_case.number)
+        for link in CaseLink.objects.filter(to_case=c, from_case__in=readable).select_related("from_case")
+    ]
+    return out
+
+
+def kind_out(spec: kinds.KindSpec) -> KindOut:
+    return KindOut(
+        code=spec.code,
+        label=str(spec.label),
+        prefix=spec.prefix,
+        initial=spec.initial,
+        statuses=[
+            StatusDefOut(
+                code=s.code,
+                label=str(s.label),
+                phase=s.phase,
+                resolved=s.resolved,
+                rated=s.rated,
+                counted=s.counted,
+            )
+            for s in spec.statuses
+        ],
+        actions=[
+            TransitionOut(
+                action=t.action,
+                label=str(t.label),
+                sources=list(t.sources),
+                target=t.target,
+                who=sorted(t.who),
+                required=list(t.required),
+                evidence=t.evidence,
+            )
+            for t in spec.transitions
+        ],
+        clocks=[
+            ClockOut(
+                name=k.name,
+                label=str(k.label),
+                starts_on=list(k.starts_on),
+                stops_on=list(k.stops_on),
+                duration=k.duration,
+                unit=k.unit,
+            )
+            for k in spec.clocks
+        ],
+    )
 
 
 class ListQuery(Schema):
@@ -347,6 +477,12 @@ def _own_company(user: User) -> Any:
     return resolve("company", user, link.company_id) if link else None
 
 
+@router.get("/kinds", response=list[KindOut], summary="事项类别及其状态、阶段、流转操作与计时")
+def list_kinds(request: HttpRequest) -> list[KindOut]:
+    """Every kind that generic lists may show (sealed kinds are documented by their modules only)."""
+    return [kind_out(k) for k in kinds.all_kinds() if not k.sealed]
+
+
 @router.get("/{number}", response=CaseDetail, summary="事项详情（含协办、时间线、可执行操作）")
 def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
     return case_detail(request.user, number)  # type: ignore[arg-type]
@@ -386,6 +522,14 @@ def add_task(request: HttpRequest, number: str, payload: TaskIn) -> Status[TaskO
     return Status(201, task_out(Task.objects.select_related("unit").get(pk=task.pk)))
 
 
+@router.delete("/{number}/tasks/{task_id}", response={204: None}, summary="移除协办单位（已完成的不能移除）")
+def remove_task(request: HttpRequest, number: str, task_id: int, version: int | None = None) -> Status[None]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    services.remove_task(case, task_id, actor=user, version=version)
+    return Status(204, None)
+
+
 @router.post("/{number}/tasks/{task_id}/actions", response=TaskOut, summary="协办任务签收/完成/退回")
 def task_action(request: HttpRequest, number: str, task_id: int, payload: TaskActionIn) -> TaskOut:
     user: User = request.user  # type: ignore[assignment]
@@ -394,3 +538,30 @@ def task_action(request: HttpRequest, number: str, task_id: int, payload: TaskAc
         case, task_id, payload.action, actor=user, note=payload.note, version=payload.version
     )
     return task_out(Task.objects.select_related("unit").get(pk=task.pk))
+
+
+@router.post(
+    "/{number}/links", response={201: LinkOut}, summary="关联到另一事项（重复、重复来件、派生、复发）"
+)
+def add_link(request: HttpRequest, number: str, payload: LinkIn) -> Status[LinkOut]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    link = services.link_cases(case, payload.number, payload.type, actor=user)
+    return Status(
+        201,
+        LinkOut(type=link.type, label=link.get_type_display(), direction="out", number=link.to_case.number),
+    )
+
+
+@router.post(
+    "/{number}/attachments",
+    response={201: AttachmentOut},
+    summary="上传附件（multipart：file，可选 task 为协办任务编号）",
+)
+def upload_attachment(
+    request: HttpRequest, number: str, file: File[UploadedFile], task: Form[int | None] = None
+) -> Status[AttachmentOut]:
+    user: User = request.user  # type: ignore[assignment]
+    case = get_visible_case(user, number)
+    stored = services.attach(case, [file], actor=user, task=task)
+    return Status(201, attachment_out(stored[0]))

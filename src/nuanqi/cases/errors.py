@@ -1,35 +1,6 @@
-"""Errors of the list engine. Each has a stable `code` for the API and a Chinese message for people."""
+"""The engine's errors are the project's shared error types (`nuanqi.lib.errors`); kept here for the modules
+that import them from the engine."""
 
-from __future__ import annotations
+from nuanqi.lib.errors import CaseError, Conflict, Forbidden, Invalid, NotAllowedNow, NotFound
 
-
-class CaseError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, code: str | None = None, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.field = field
-
-
-class Conflict(CaseError):
-    status = 409
-    code = "stale_version"
-
-
-class Forbidden(CaseError):
-    status = 403
-    code = "not_allowed"
-
-
-class NotAllowedNow(CaseError):
-    status = 409
-    code = "transition_not_allowed"
-
-
-class Invalid(CaseError):
-    status = 422
-    code = "invalid"
+__all__ = ["CaseError", "Conflict", "Forbidden", "Invalid", "NotAllowedNow", "NotFound"]

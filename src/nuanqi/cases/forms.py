@@ -15,7 +15,8 @@ def choices_of(field: forms.Field) -> forms.ChoiceField:
 
 
 class CaseForm(forms.Form):
-    company = forms.ChoiceField(label=_("企业"))
+    kind = forms.ChoiceField(label=_("类别"), required=False)
+    company = forms.ChoiceField(label=_("企业"), required=False)
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     category = forms.ChoiceField(label=_("分类"), required=False)
@@ -25,8 +26,16 @@ class CaseForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急性"), choices=Urgency.choices, initial=Urgency.NORMAL)
     lead_unit = forms.ChoiceField(label=_("建议主办单位"), required=False)
 
-    def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, companies: list[tuple[int, str]], kinds: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Only the kinds this person may file; with a single one the field is hidden.
+        choices_of(self.fields["kind"]).choices = kinds
+        self.fields["kind"].initial = kinds[0][0] if kinds else ""
+        if len(kinds) <= 1:
+            self.fields["kind"].widget = forms.HiddenInput()
+        self._default_kind = kinds[0][0] if kinds else ""
         choices_of(self.fields["company"]).choices = [("", "——请选择——"), *companies]
         groups: dict[str, list[tuple[str, str]]] = {}
         for c in Category.objects.filter(kind=Kind.REQUEST, active=True).select_related("parent"):
@@ -39,6 +48,10 @@ class CaseForm(forms.Form):
             ("", "——由受理员派单——"),
             *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
         ]
+
+    def clean_kind(self) -> str:
+        """A form posted without a kind (one kind offered, or an old page) files the first offered kind."""
+        return str(self.cleaned_data.get("kind") or self._default_kind)
 
 
 class TaskForm(forms.Form):

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
 
+from . import kinds
 from .dbfuncs import LocalDate
 from .errors import Invalid
-from .models import OPEN_STATUSES, Case, Channel, Satisfaction
+from .models import AppealState, Case, Channel, Satisfaction
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -83,6 +84,9 @@ register_dimension(
     )
 )
 register_dimension(Dimension("channel", "渠道", lambda: F("channel"), _channel_names, "channel"))
+register_dimension(
+    Dimension("kind", "类别", lambda: F("kind"), lambda v: {k: kinds.kind_label(k) for k in v if k}, "kind")
+)
 register_dimension(Dimension("month", "月份", lambda: TruncMonth("received_at", tzinfo=TZ), _month_names, ""))
 
 
@@ -103,7 +107,11 @@ class Kpi:
     resolved: int = 0
     resolved_on_time: int = 0
     rated: int = 0
+    # Ratings that count in 满意率: all but those taken out by an upheld appeal (申诉成立).
+    rated_counted: int = 0
     satisfied: int = 0
+    appealed: int = 0
+    appeal_upheld: int = 0
     extended: int = 0
     reopened: int = 0
     open: int = 0
@@ -124,7 +132,7 @@ RATES: dict[str, tuple[str, str, str]] = {
     "sign_on_time": ("及时签收率", "signed_on_time", "signed"),
     "resolve_on_time": ("按时办结率", "resolved_on_time", "resolved"),
     "resolve": ("办结率", "resolved", "received"),
-    "satisfaction": ("满意率", "satisfied", "rated"),
+    "satisfaction": ("满意率", "satisfied", "rated_counted"),
     "rating": ("参评率", "rated", "resolved"),
     "return": ("退单率", "returned", "dispatched"),
     "extension": ("延期率", "extended", "received"),
@@ -137,6 +145,8 @@ COUNT_LABELS = {
     "open": "在办",
     "overdue": "超期",
     "avg_days": "平均办理时长(工作日)",
+    "appealed": "申诉",
+    "appeal_upheld": "申诉成立",
 }
 
 
@@ -157,11 +167,14 @@ def _aggregates(now: datetime) -> dict[str, Any]:
             "id", filter=resolved & (Q(resolve_due__isnull=True) | Q(resolved_at__lte=F("resolve_due")))
         ),
         "rated": Count("id", filter=~Q(satisfaction="")),
+        "rated_counted": Count("id", filter=~Q(satisfaction="") & ~Q(appeal_state=AppealState.UPHELD)),
+        "appealed": Count("id", filter=~Q(appeal_state="")),
+        "appeal_upheld": Count("id", filter=Q(appeal_state=AppealState.UPHELD)),
         "satisfied": Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
         "extended": Count("id", filter=Q(extension_days__gt=0)),
         "reopened": Count("id", filter=Q(reopen_count__gt=0)),
-        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "overdue": Count("id", filter=Q(status__in=OPEN_STATUSES, resolve_due__lt=now)),
+        "open": Count("id", filter=Q(status__in=kinds.statuses(kinds.OPEN))),
+        "overdue": Count("id", filter=Q(status__in=kinds.statuses(kinds.OPEN), resolve_due__lt=now)),
     }
 
 
@@ -224,6 +237,12 @@ def compute(
     total row). Two aggregate queries (figures, then handling time) plus one to name the groups."""
     now = now or timezone.now()
     cohort = in_period(qs, start, end).order_by()
+    # A merged duplicate (a status that does not count) is counted once, as its original; sealed kinds never.
+    uncounted = kinds.statuses(counted=False)
+    if uncounted:
+        cohort = cohort.exclude(status__in=uncounted)
+    if kinds.sealed_kinds():
+        cohort = cohort.exclude(kind__in=kinds.sealed_kinds())
     if by:
         dim = _DIMENSIONS.get(by)
         if dim is None:

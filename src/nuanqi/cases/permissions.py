@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.utils import timezone
+
 from nuanqi.accounts.models import Role
+from nuanqi.calendars.services import current_calendar
 
 from .access import providers
-from .models import Case, Task
+from .models import AppealState, Case, Satisfaction, Task
 from .workflow import Transition, table_for
 
 if TYPE_CHECKING:
@@ -29,13 +34,25 @@ def relations(user: User, case: Case) -> set[str]:
     return rel
 
 
-def _extra_condition(t: Transition, case: Case) -> bool:
+def unmet(t: Transition, case: Case, now: datetime | None = None) -> tuple[str, str] | None:
+    """Why an action the table allows from this status cannot be taken now — (message, code) — or None.
+    The UI offers only actions with nothing unmet, and `services.perform` refuses the others with the same
+    words."""
     pending = case.extension_pending is not None
-    if t.action in ("approve_extension", "deny_extension"):
-        return pending
-    if t.action == "request_extension":
-        return not pending
-    return True
+    if t.action in ("approve_extension", "deny_extension") and not pending:
+        return "该事项没有待审批的延期申请", "no_pending_extension"
+    if t.action == "request_extension" and pending:
+        return "已有一条延期申请待审批", "extension_pending"
+    if t.action == "appeal":
+        if case.satisfaction != Satisfaction.UNSATISFIED or case.appeal_state:
+            return "只能对尚未申诉的“不满意”评价提出申诉", "appeal_not_open"
+        days = int(getattr(settings, "NUANQI_APPEAL_WINDOW_DAYS", 5))
+        rated = case.rated_at
+        if rated is None or (now or timezone.now()) > current_calendar().add_working_days(rated, days):
+            return f"申诉须在评价后 {days} 个工作日内提出，现已超过", "appeal_window_passed"
+    if t.action in ("uphold_appeal", "reject_appeal") and case.appeal_state != AppealState.PENDING:
+        return "该事项没有待审的申诉", "no_pending_appeal"
+    return None
 
 
 def allowed_actions(user: User, case: Case, rel: set[str] | None = None) -> list[Transition]:
@@ -44,14 +61,15 @@ def allowed_actions(user: User, case: Case, rel: set[str] | None = None) -> list
     return [
         t
         for t in table_for(case.kind).values()
-        if t.allows_from(case.status) and t.who & rel and _extra_condition(t, case)
+        if t.allows_from(case.status) and t.who & rel and unmet(t, case) is None
     ]
 
 
 def can_manage_tasks(user: User, case: Case, rel: set[str] | None = None) -> bool:
-    """The case's owner or the office adds co-handling units."""
+    """The case's owner, the office, or the commissioner serving the case's company (who runs the errand
+    herself, as the seed's commissioner did for the 15-unit certificate) adds co-handling units."""
     rel = relations(user, case) if rel is None else rel
-    return bool(rel & {"owner", "admin", "dispatcher"})
+    return bool(rel & {"owner", "admin", "dispatcher", "commissioner"})
 
 
 def can_act_on_task(user: User, task: Task, rel: set[str]) -> bool:

@@ -12,9 +12,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import coerce
+from . import coerce, kinds
 from .errors import Invalid
-from .models import OPEN_STATUSES, Case, Channel, Kind, Status, Task, TaskStatus
+from .models import Case, Channel, Task, TaskStatus
 from .visibility import visible_cases
 
 if TYPE_CHECKING:
@@ -103,26 +103,39 @@ def filters_from_query(params: Any) -> CaseFilters:
     )
 
 
+def _status_code(value: str, kind: str | None) -> str:
+    """A status code from its code or its label (in the given kind's words, else any kind's)."""
+    text = value.strip()
+    specs = [kinds.parse_kind(kind)] if kind else kinds.all_kinds()
+    for spec in specs:
+        for st in spec.statuses:
+            if text in (st.code, str(st.label)):
+                return st.code
+    options = "、".join(dict.fromkeys(str(st.label) for spec in specs for st in spec.statuses))
+    raise Invalid(f"状态“{text}”不在可选范围内（可选：{options}）", "invalid_choice", field="status")
+
+
 def filtered_cases(user: User, f: CaseFilters) -> QuerySet[Case]:
     return apply_filters(visible_cases(user), f, user)
 
 
 def apply_filters(qs: QuerySet[Case], f: CaseFilters, user: User | None = None) -> QuerySet[Case]:
     """The filters on any base queryset (a person's visible cases, or every case for an admin's CLI)."""
+    open_statuses = kinds.statuses(kinds.OPEN)
     if f.kind:
-        qs = qs.filter(kind=coerce.choice(Kind, f.kind, "类别", "kind"))
+        qs = qs.filter(kind=kinds.parse_kind(f.kind).code)
     if f.status:
-        if f.status == "open":
-            qs = qs.filter(status__in=OPEN_STATUSES)
+        if f.status in kinds.PHASES:
+            qs = qs.filter(status__in=kinds.statuses(f.status))
         else:
-            qs = qs.filter(status=coerce.choice(Status, f.status, "状态", "status"))
+            qs = qs.filter(status=_status_code(f.status, f.kind))
     if f.open_only:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.filter(status__in=open_statuses)
     if f.owner_me and user is not None:
         qs = qs.filter(owner_id=user.pk)
     if f.overdue is not None:
         now = timezone.now()
-        overdue = Q(status__in=OPEN_STATUSES, resolve_due__lt=now)
+        overdue = Q(status__in=open_statuses, resolve_due__lt=now)
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     if f.company is not None:
         qs = qs.filter(subject_type="company", subject_id=f.company)
@@ -139,9 +152,9 @@ def apply_filters(qs: QuerySet[Case], f: CaseFilters, user: User | None = None) 
     if f.sla:
         now = timezone.now()
         if f.sla == "red":
-            qs = qs.filter(status__in=OPEN_STATUSES, resolve_due__lt=now)
+            qs = qs.filter(status__in=open_statuses, resolve_due__lt=now)
         else:
-            qs = qs.filter(status__in=OPEN_STATUSES, warn_at__lte=now, resolve_due__gte=now)
+            qs = qs.filter(status__in=open_statuses, warn_at__lte=now, resolve_due__gte=now)
     for name, value in f.extra.items():
         if name in EXTRA_FILTERS:
             qs = qs.filter(EXTRA_FILTERS[name](value))

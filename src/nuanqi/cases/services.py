@@ -13,21 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from nuanqi.accounts.models import Role, Unit
 
-from . import coerce, search, sla, timeline
+from . import coerce, kinds, search, sla, timeline
 from .access import SubjectRef
 from .errors import Conflict, Forbidden, Invalid, NotAllowedNow
 from .models import (
-    NUMBER_PREFIX,
+    AppealState,
     Case,
+    CaseClock,
+    CaseLink,
     Channel,
     Importance,
     Kind,
+    LinkType,
     Nature,
     NumberCounter,
+    PublicMessage,
     Satisfaction,
     Status,
     Task,
@@ -35,8 +40,8 @@ from .models import (
     Urgency,
     priority_of,
 )
-from .permissions import can_act_on_task, can_manage_tasks, relations
-from .workflow import WORKFLOWS, table_for
+from .permissions import can_act_on_task, can_manage_tasks, relations, unmet
+from .workflow import table_for
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
@@ -51,7 +56,11 @@ FIELD_LABELS = {
     "referral": "转办去向",
     "owner": "责任人",
     "comment": "评价意见",
+    "original": "原事项编号",
 }
+
+# Free-text inputs a sealed kind may not send in plaintext (its module seals them and passes `sealed`).
+_TEXT_FIELDS = ("reason", "result", "comment", "referral")
 
 CREATOR_ROLES = {Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.COMMISSIONER, Role.ENTERPRISE, Role.HANDLER}
 
@@ -61,7 +70,7 @@ CREATOR_ROLES = {Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.COMMISSIONER, Ro
 
 def next_number(kind: str, year: int) -> str:
     """QY2023-000123: a gap-free sequence per prefix and year, incremented under a row lock."""
-    prefix = NUMBER_PREFIX[kind]  # type: ignore[index]
+    prefix = kinds.get_kind(kind).prefix
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -95,28 +104,47 @@ class NewCase:
     requester_phone: str = ""
     confidential: bool = False
     received_at: datetime | None = None
+    # A sealed kind's title and content, as the module's ciphertext (title and description stay empty).
+    sealed: bytes | None = None
 
 
-def create_case(data: NewCase, *, actor: User) -> Case:
-    """Validate and file a new case; it starts 待受理 with its SLA deadlines computed."""
-    if not actor.has_role(*CREATOR_ROLES):
-        raise Forbidden("您没有登记事项的权限")
-    kind = coerce.choice(Kind, data.kind, "类别", "kind")
-    if kind not in WORKFLOWS:
-        raise Invalid(f"“{Kind(kind).label}”类事项尚未开通", "kind_not_enabled", field="kind")
+def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> Case:
+    """Validate and file a new case; it starts in its kind's initial status with its SLA deadlines
+    computed and the clocks that start on filing running. `public=True` (with no actor) is the public intake
+    path of `cases.public`, open only to kinds that have a `PublicIntake`."""
+    spec = kinds.parse_kind(data.kind)
+    kind = spec.code
+    if public:
+        if spec.public is None:
+            raise Forbidden(f"“{spec.label}”不接受公众提交")
+    else:
+        filers = spec.filers or CREATOR_ROLES
+        if actor is None or not actor.has_role(*filers):
+            raise Forbidden(f"您没有登记“{spec.label}”的权限")
     title = (data.title or "").strip()
-    if not title:
-        raise Invalid("请填写标题", "missing_field", field="title")
-    if len(title) > 200:
-        raise Invalid("标题不能超过 200 字", "too_long", field="title")
+    description = (data.description or "").strip()
+    if spec.sealed:
+        if title or description:
+            raise Invalid("密封类事项的标题和内容须加密后提交", "sealed_plaintext", field="title")
+        if not data.sealed:
+            raise Invalid("缺少密封内容", "missing_field", field="sealed")
+    else:
+        if not title:
+            raise Invalid("请填写标题", "missing_field", field="title")
+        if len(title) > 200:
+            raise Invalid("标题不能超过 200 字", "too_long", field="title")
     nature = coerce.choice(Nature, data.nature, "性质", "nature")
     channel = coerce.choice(Channel, data.channel, "渠道", "channel")
     importance = coerce.choice(Importance, data.importance, "重要性", "importance")
     urgency = coerce.choice(Urgency, data.urgency, "紧急性", "urgency")
     category = coerce.category(kind, data.category)
     lead_unit = coerce.unit(data.lead_unit) if data.lead_unit not in (None, "") else None
-    if kind == Kind.REQUEST and data.subject is None:
-        raise Invalid("请选择企业", "missing_field", field="company")
+    if spec.subject_required and (data.subject is None or data.subject.type != spec.subject_required):
+        raise Invalid(
+            "请选择企业" if spec.subject_required == "company" else "请选择对象",
+            "missing_field",
+            field=spec.subject_required,
+        )
     priority = priority_of(importance, urgency)
     now = timezone.now()
     received = data.received_at or now
@@ -127,8 +155,10 @@ def create_case(data: NewCase, *, actor: User) -> Case:
         case = Case(
             number=next_number(kind, timezone.localtime(received).year),
             kind=kind,
+            status=spec.initial,
             title=title,
-            description=(data.description or "").strip(),
+            description=description,
+            sealed=data.sealed if spec.sealed else None,
             category=category,
             nature=nature,
             channel=channel,
@@ -153,10 +183,13 @@ def create_case(data: NewCase, *, actor: User) -> Case:
             updated_at=now,
         )
         case.save()
-        search.index_case(case)
+        if not spec.sealed:
+            search.index_case(case)
+        _run_clocks(case, spec, kinds.ON_CREATE, now)
         timeline.append(
             case,
             actor=actor,
+            actor_name="公众" if public else None,
             action="create",
             to_status=case.status,
             changes={
@@ -373,6 +406,10 @@ def _rate(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[
     value = coerce.choice(Satisfaction, data.get("satisfaction"), "满意度", "satisfaction")
     case.satisfaction = value
     case.rating_comment = _text(data, "comment")
+    case.rated_at = now
+    # A new rating opens a new appeal window (and ends any appeal against the old one).
+    case.appeal_state = AppealState.NONE
+    case.appealed_at = None
     changes: dict[str, Any] = {"satisfaction": value, "comment": case.rating_comment}
     if value == Satisfaction.UNSATISFIED:
         # 不满意 → 重办: back to the lead unit with a fresh deadline.
@@ -380,6 +417,27 @@ def _rate(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[
         changes["reopened"] = True
         changes.update(_restart_clock(case, now))
     return changes
+
+
+@_handles("appeal")
+def _appeal(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    case.appeal_state = AppealState.PENDING
+    case.appealed_at = now
+    return {"appeal": AppealState.PENDING, "satisfaction": case.satisfaction}
+
+
+@_handles("uphold_appeal")
+def _uphold_appeal(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """申诉成立 takes the 不满意 out of 满意率 (docs/kpis.md)."""
+    old, case.appeal_state = case.appeal_state, AppealState.UPHELD
+    return {"appeal": [old, case.appeal_state]}
+
+
+@_handles("reject_appeal")
+def _reject_appeal(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """驳回申诉: the 不满意 stays counted."""
+    old, case.appeal_state = case.appeal_state, AppealState.REJECTED
+    return {"appeal": [old, case.appeal_state]}
 
 
 @_handles("reopen")
@@ -405,9 +463,19 @@ def _remind(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dic
     return {"count": case.remind_count}
 
 
-def perform(case: Case, action: str, *, actor: User, version: Any, **data: Any) -> Case:
-    """Apply one workflow action. Raises Conflict (stale version), Forbidden, NotAllowedNow or Invalid,
-    leaving the case untouched; on success returns the updated case with its new version."""
+def perform(
+    case: Case,
+    action: str,
+    *,
+    actor: User,
+    version: Any,
+    sealed: bytes | None = None,
+    attachment_ids: Any = None,
+    **data: Any,
+) -> Case:
+    """Apply one workflow action of the case's kind. Raises Conflict (stale version), Forbidden, NotAllowedNow
+    or Invalid, leaving the case untouched; on success returns the updated case with its new version.
+    `sealed` is a sealed kind's ciphertext note for the event (its free text never reaches the engine)."""
     with transaction.atomic():
         locked = _lock(case, version)
         table = table_for(locked.kind)
@@ -418,12 +486,12 @@ def perform(case: Case, action: str, *, actor: User, version: Any, **data: Any) 
         if not t.who & rel:
             raise Forbidden(f"您无权对该事项执行“{t.label}”")
         if not t.allows_from(locked.status):
-            raise NotAllowedNow(f"事项当前为“{locked.get_status_display()}”，不能执行“{t.label}”")
-        pending = locked.extension_pending is not None
-        if action in ("approve_extension", "deny_extension") and not pending:
-            raise NotAllowedNow("该事项没有待审批的延期申请", "no_pending_extension")
-        if action == "request_extension" and pending:
-            raise NotAllowedNow("已有一条延期申请待审批", "extension_pending")
+            raise NotAllowedNow(f"事项当前为“{locked.status_label}”，不能执行“{t.label}”")
+        if (why := unmet(t, locked)) is not None:
+            raise NotAllowedNow(*why)
+        spec = kinds.get_kind(locked.kind)
+        if spec.sealed and any(_text(data, f) for f in _TEXT_FIELDS):
+            raise Invalid("密封类事项的文字须加密后提交", "sealed_plaintext", field="reason")
         for f in t.required:
             if data.get(f) in (None, "") or (isinstance(data.get(f), str) and not data[f].strip()):
                 raise Invalid(f"请填写{FIELD_LABELS.get(f, f)}", "missing_field", field=f)
@@ -431,8 +499,13 @@ def perform(case: Case, action: str, *, actor: User, version: Any, **data: Any) 
         from_status = locked.status
         if t.target:
             locked.status = t.target
+        evidence = _evidence(locked, attachment_ids)
         handler = _HANDLERS.get(action)
         changes = handler(locked, actor, data, now) if handler else {}
+        if evidence:
+            changes["attachments"] = evidence
+        _stamp_phase(locked, spec, now)
+        _run_clocks(locked, spec, action, now)
         locked.version += 1
         locked.updated_at = now
         timeline.append(
@@ -444,9 +517,127 @@ def perform(case: Case, action: str, *, actor: User, version: Any, **data: Any) 
             changes=changes,
             reason=_text(data, "reason"),
             at=now,
+            sealed=sealed,
         )
         locked.save()
     return locked
+
+
+def _evidence(case: Case, attachment_ids: Any) -> list[dict[str, Any]]:
+    """The files named as an action's evidence: already uploaded to this case (or one of its tasks), listed
+    with their SHA-256 in the action's event so that its hash covers them."""
+    if attachment_ids in (None, "", []):
+        return []
+    from nuanqi.attachments.services import max_per_event
+
+    raw = attachment_ids if isinstance(attachment_ids, list | tuple) else str(attachment_ids).split(",")
+    try:
+        ids = sorted({int(str(i).strip()) for i in raw if str(i).strip()})
+    except ValueError:
+        raise Invalid("附件编号须为整数", "invalid_attachment", field="attachment_ids") from None
+    if len(ids) > max_per_event():
+        raise Invalid(f"一次最多附 {max_per_event()} 个文件", "too_many_files", field="attachment_ids")
+    found = list(_case_attachments(case).filter(pk__in=ids).order_by("pk"))
+    if len(found) != len(ids):
+        raise Invalid("附件不属于本事项或不存在，请先上传", "invalid_attachment", field="attachment_ids")
+    return [{"id": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size} for a in found]
+
+
+def _case_attachments(case: Case) -> Any:
+    from django.contrib.contenttypes.models import ContentType
+
+    from nuanqi.attachments.models import Attachment
+
+    case_ct = ContentType.objects.get_for_model(Case)
+    task_ct = ContentType.objects.get_for_model(Task)
+    message_ct = ContentType.objects.get_for_model(PublicMessage)
+    return Attachment.objects.filter(
+        Q(owner_type=case_ct, owner_id=case.pk)
+        | Q(owner_type=task_ct, owner_id__in=Task.objects.filter(case=case).values("pk"))
+        | Q(owner_type=message_ct, owner_id__in=PublicMessage.objects.filter(case=case).values("pk"))
+    )
+
+
+def case_attachments(case: Case) -> Any:
+    """The files of a case and of its co-handling tasks, oldest first."""
+    return _case_attachments(case).order_by("pk")
+
+
+def attach(case: Case, files: list[Any], *, actor: User, task: Any = None, version: Any = None) -> list[Any]:
+    """Upload files to a case (or to one of its co-handling tasks): every file checked and stored, and one
+    `attach` event listing each file's name and SHA-256, so `audit verify` notices a file replaced on disk.
+    Anyone related to the case may add files; nothing is stored when any file is refused."""
+    from nuanqi.attachments.services import max_per_event, store
+
+    if not files:
+        raise Invalid("请选择要上传的文件", "missing_field", field="file")
+    if len(files) > max_per_event():
+        raise Invalid(f"一次最多上传 {max_per_event()} 个文件", "too_many_files", field="file")
+    with transaction.atomic():
+        locked = _task_lock(case, version)
+        rel = relations(actor, locked)
+        if not rel:
+            raise Forbidden("您与该事项无关，不能上传附件")
+        if kinds.is_sealed(locked.kind):
+            raise Forbidden("密封类事项的附件由其模块加密保存")
+        owner: Any = locked
+        if task not in (None, ""):
+            try:
+                owner = Task.objects.select_related("unit").get(case=locked, pk=int(str(task)))
+            except (Task.DoesNotExist, ValueError):
+                raise Invalid("协办任务不存在", "unknown_task", field="task") from None
+        stored = [store(f, owner=owner, actor=actor) for f in files]
+        now = timezone.now()
+        changes: dict[str, Any] = {
+            "attachments": [{"id": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size} for a in stored]
+        }
+        if owner is not locked:
+            changes["unit"] = owner.unit.name
+            changes["task"] = owner.pk
+        timeline.append(locked, actor=actor, action="attach", changes=changes, at=now)
+        locked.updated_at = now
+        locked.save(update_fields=["event_count", "event_head", "updated_at"])
+    return stored
+
+
+def _stamp_phase(case: Case, spec: kinds.KindSpec, now: datetime) -> None:
+    """What a status implies, for every kind: reaching a resolved status stamps 办结 (KPIs read
+    `resolved_at`); going back to an open status clears it."""
+    status = spec.status(case.status)
+    if status is None:
+        return
+    if status.resolved and case.resolved_at is None:
+        case.resolved_at = now
+    elif status.phase == kinds.OPEN and case.resolved_at is not None:
+        case.resolved_at = None
+
+
+def _run_clocks(case: Case, spec: kinds.KindSpec, action: str, now: datetime) -> None:
+    """Start the kind's named clocks that `action` starts, stop those it stops; a closed case stops them all.
+    The caller holds the case row lock."""
+    if not spec.clocks:
+        return
+    closing = spec.status(case.status) is not None and case.phase == kinds.CLOSED
+    running = (
+        {c.name: c for c in CaseClock.objects.filter(case=case, stopped_at__isnull=True)} if case.pk else {}
+    )
+    for clock in spec.clocks:
+        if clock.name in running and (action in clock.stops_on or closing):
+            CaseClock.objects.filter(pk=running[clock.name].pk).update(stopped_at=now)
+        elif action in clock.starts_on and not closing:
+            due, warn = sla.clock_deadline(now if action != kinds.ON_CREATE else case.received_at, clock)
+            CaseClock.objects.update_or_create(
+                case=case,
+                name=clock.name,
+                defaults={
+                    "started_at": now,
+                    "due_at": due,
+                    "warn_at": warn,
+                    "stopped_at": None,
+                    "yellow_sent_at": None,
+                    "red_sent_at": None,
+                },
+            )
 
 
 # ---------------------------------------------------------------- co-handling tasks
@@ -467,9 +658,9 @@ def add_task(
         locked = _task_lock(case, version)
         rel = relations(actor, locked)
         if not can_manage_tasks(actor, locked, rel):
-            raise Forbidden("只有事项责任人或受理派单员可以添加协办单位")
-        if locked.status not in (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.NEW):
-            raise NotAllowedNow(f"事项当前为“{locked.get_status_display()}”，不能添加协办单位")
+            raise Forbidden("只有事项责任人、受理派单员或服务该企业的专员可以添加协办单位")
+        if locked.phase != kinds.OPEN:
+            raise NotAllowedNow(f"事项当前为“{locked.status_label}”，不能添加协办单位")
         target: Unit = coerce.unit(unit, field="unit", label="协办单位")
         if locked.tasks.filter(unit=target).exists():
             raise Invalid(f"“{target.name}”已是本事项的协办单位", "duplicate_task", field="unit")
@@ -494,6 +685,30 @@ def add_task(
         )
         locked.save()
     return task
+
+
+def remove_task(case: Case, task_id: int, *, actor: User, version: Any = None) -> None:
+    """Take a co-handling unit off an open case (one that turned out not to be needed). A task the unit has
+    completed stays: it is part of the record. Raises Task.DoesNotExist for a task of another case."""
+    with transaction.atomic():
+        locked = _task_lock(case, version)
+        task = Task.objects.select_related("unit").filter(case=locked, pk=task_id).first()
+        if task is None:
+            raise Task.DoesNotExist
+        rel = relations(actor, locked)
+        if not can_manage_tasks(actor, locked, rel):
+            raise Forbidden("只有事项责任人、受理派单员或服务该企业的专员可以移除协办单位")
+        if locked.phase != kinds.OPEN:
+            raise NotAllowedNow(f"事项当前为“{locked.status_label}”，不能移除协办单位")
+        if task.status == TaskStatus.DONE:
+            raise NotAllowedNow(f"“{task.unit.name}”已完成协办，不能移除", "task_done")
+        now = timezone.now()
+        unit_name = task.unit.name
+        task.delete()
+        locked.version += 1
+        locked.updated_at = now
+        timeline.append(locked, actor=actor, action="task_remove", changes={"unit": unit_name}, at=now)
+        locked.save()
 
 
 _TASK_MOVES = {
@@ -553,33 +768,31 @@ def task_action(
 
 
 def sla_sweep_event(case_id: int, kind: str, *, now: datetime | None = None) -> Case | None:
-    """Raise one SLA card (`sweeps.YELLOW`, `RED`, `REMIND`, `ESCALATE`) on a case: lock the row, re-check
+    """Raise one SLA card (`sla.YELLOW`, `RED`, `REMIND`, `ESCALATE`) on a case: lock the row, re-check
     under the lock that the card is still due (another worker may have raised it), append the event.
     Returns the case, or None when nothing was due. The system is the actor.
 
     Cards are notices, not changes of the case: only escalation (which sets 督办) bumps the version, so a
     person's open form does not turn stale because a reminder went out."""
-    from . import sweeps
-
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().filter(pk=case_id).first()
-        if locked is None or not sweeps.wanted(locked, kind, now):
+        if locked is None or not sla.card_wanted(locked, kind, now):
             return None
         if locked.sla_due_seen != locked.resolve_due:
             # A new deadline (extension, 重办): the cards of the old one no longer count.
             locked.yellow_sent_at = locked.red_sent_at = locked.escalated_at = None
             locked.sla_due_seen = locked.resolve_due
-        changes: dict[str, Any] = {"resolve_due": locked.resolve_due, "card": sweeps.LABELS[kind]}
-        if kind == sweeps.YELLOW:
+        changes: dict[str, Any] = {"resolve_due": locked.resolve_due, "card": sla.CARD_LABELS[kind]}
+        if kind == sla.YELLOW:
             locked.yellow_sent_at = now
-        elif kind == sweeps.RED:
+        elif kind == sla.RED:
             locked.red_sent_at = now
-        elif kind == sweeps.REMIND:
+        elif kind == sla.REMIND:
             locked.sla_reminded_at = now
             locked.remind_count += 1
             changes["count"] = locked.remind_count
-        elif kind == sweeps.ESCALATE:
+        elif kind == sla.ESCALATE:
             locked.escalated_at = now
             changes["supervised"] = [locked.supervised, True]
             locked.supervised = True
@@ -588,3 +801,108 @@ def sla_sweep_event(case_id: int, kind: str, *, now: datetime | None = None) -> 
         timeline.append(locked, actor=None, action=kind, changes=changes, at=now)
         locked.save()
     return locked
+
+
+def clock_sweep_event(clock_id: int, card: str, *, now: datetime | None = None) -> Case | None:
+    """Raise a named clock's card (`sla.CLOCK_YELLOW`, `CLOCK_RED`): lock the case row, re-check under the
+    lock, stamp the clock and append the event (no version bump: a notice, not a change). None when nothing
+    was due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case_id = CaseClock.objects.filter(pk=clock_id).values_list("case_id", flat=True).first()
+        if case_id is None:
+            return None
+        locked = Case.objects.select_for_update().filter(pk=case_id).first()
+        clock = CaseClock.objects.filter(pk=clock_id).first()
+        if locked is None or clock is None or not sla.clock_card_wanted(locked, clock, card, now):
+            return None
+        if card == sla.CLOCK_YELLOW:
+            clock.yellow_sent_at = now
+        else:
+            clock.red_sent_at = now
+        clock.save(update_fields=["yellow_sent_at", "red_sent_at"])
+        spec = kinds.get_kind(locked.kind)
+        label = next((str(c.label) for c in spec.clocks if c.name == clock.name), clock.name)
+        locked.updated_at = now
+        timeline.append(
+            locked,
+            actor=None,
+            action=card,
+            changes={"clock": clock.name, "label": label, "due": clock.due_at, "card": sla.CARD_LABELS[card]},
+            at=now,
+        )
+        locked.save(update_fields=["event_count", "event_head", "updated_at"])
+    return locked
+
+
+# ---------------------------------------------------------------- links and merge
+
+
+def _link(case: Case, other: Case, type_: str, actor: User | None, now: datetime) -> CaseLink:
+    """Record the link and tell the other case's timeline (the caller has `case` locked and saves it)."""
+    if other.pk == case.pk:
+        raise Invalid("不能关联到本事项自身", "invalid_link", field="original")
+    if kinds.is_sealed(other.kind) or kinds.is_sealed(case.kind):
+        raise Invalid("密封类事项不能与其他事项关联", "invalid_link", field="original")
+    link, created = CaseLink.objects.get_or_create(
+        from_case=case, to_case=other, type=type_, defaults={"created_by": actor, "created_at": now}
+    )
+    if not created:
+        raise Invalid(f"已与 {other.number} 关联", "duplicate_link", field="original")
+    target = Case.objects.select_for_update().get(pk=other.pk)
+    timeline.append(
+        target,
+        actor=actor,
+        action="linked_from",
+        changes={"type": type_, "label": str(LinkType(type_).label), "number": case.number},
+        at=now,
+    )
+    target.updated_at = now
+    target.save(update_fields=["event_count", "event_head", "updated_at"])
+    return link
+
+
+def link_cases(case: Case, other_number: str, type_: str, *, actor: User) -> CaseLink:
+    """Link `case` to an earlier case (`duplicate_of`, `repeat_of`, `spawned_from`, `relapse_of`); both
+    timelines record it. The office, or whoever may act on both cases, links them."""
+    type_ = coerce.choice(LinkType, type_, "关联类型", "type")
+    from .visibility import visible_cases
+
+    other = visible_cases(actor).filter(number=str(other_number or "").strip()).first()
+    if other is None:
+        raise Invalid(f"找不到事项“{other_number}”", "unknown_case", field="original")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        rel = relations(actor, locked)
+        if not rel & {"admin", "dispatcher", "owner", "lead_unit"}:
+            raise Forbidden("只有受理派单员、责任人或主办单位可以关联事项")
+        now = timezone.now()
+        link = _link(locked, other, type_, actor, now)
+        timeline.append(
+            locked,
+            actor=actor,
+            action="link",
+            changes={"type": type_, "label": str(LinkType(type_).label), "number": other.number},
+            at=now,
+        )
+        locked.updated_at = now
+        locked.save(update_fields=["event_count", "event_head", "updated_at"])
+    return link
+
+
+@_handles("merge")
+def _merge(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """重复件: the duplicate closes pointing at the original, whose timeline records the merge."""
+    from .visibility import visible_cases
+
+    number = _text(data, "original")
+    original = visible_cases(actor).filter(number=number).first()
+    if original is None:
+        raise Invalid(f"找不到原事项“{number}”", "unknown_case", field="original")
+    if original.received_at > case.received_at or (
+        original.received_at == case.received_at and original.pk > case.pk
+    ):
+        raise Invalid("只能合并到更早登记的事项", "invalid_link", field="original")
+    _link(case, original, LinkType.DUPLICATE_OF, actor, now)
+    case.closed_at = now
+    return {"original": original.number}

@@ -5,18 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
 from nuanqi.worktime import WorkCalendar
 
-from .models import CLOSED_STATUSES, ClockMode, CountFrom, Nature, SlaPolicy, SlaState, Status
+from . import kinds
+from .models import Case, CaseClock, ClockMode, CountFrom, SlaPolicy, SlaState
 
 # One working day is the yellow-card margin (MISSION §2); the default sessions hold 6.5 hours.
 WORKDAY_HOURS = 6.5
 
-# Defaults from 舟山12345 when no policy row matches: 咨询 3, 求助/一般 5, 投诉/复杂 7 working days.
-_DEFAULT_DAYS = {Nature.CONSULT: 3, Nature.COMPLAINT: 7, Nature.REPORT: 7}
+# The cards the worker's sweeps raise (timeline actions), on the resolve deadline and on named clocks.
+YELLOW = "sla_yellow"
+RED = "sla_red"
+REMIND = "sla_remind"
+ESCALATE = "sla_escalate"
+CARDS = (YELLOW, RED, REMIND, ESCALATE)
+CLOCK_YELLOW = "clock_yellow"
+CLOCK_RED = "clock_red"
+CLOCK_CARDS = (CLOCK_YELLOW, CLOCK_RED)
+CARD_LABELS = {
+    YELLOW: "黄牌预警",
+    RED: "红牌超期",
+    REMIND: "自动催办",
+    ESCALATE: "升级督办",
+    CLOCK_YELLOW: "黄牌预警",
+    CLOCK_RED: "红牌超期",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +60,9 @@ def limits_for(kind: str, nature: str, priority: int) -> Limits:
         if score > best_score:
             best, best_score = p, score
     if best is None:
-        return Limits(2.0, 4.0, _DEFAULT_DAYS.get(nature, 5), None, CountFrom.NEXT_DAY, ClockMode.WORKING)  # type: ignore[call-overload]
+        spec = kinds.get_kind(kind)
+        days = spec.sla_days.get(nature, spec.sla_default_days)
+        return Limits(2.0, 4.0, days, None, CountFrom.NEXT_DAY, ClockMode.WORKING)
     return Limits(
         float(best.sign_hours),
         float(best.contact_hours),
@@ -98,8 +117,8 @@ def extend(due: datetime, days: int) -> datetime:
 def sla_state(
     status: str, resolve_due: datetime | None, warn: datetime | None, now: datetime | None = None
 ) -> str:
-    """Red when overdue, yellow from one working day before the deadline, else normal."""
-    if status in CLOSED_STATUSES or status == Status.ON_HOLD or resolve_due is None:
+    """Red when overdue, yellow from one working day before the deadline, else normal (only open cases)."""
+    if status not in kinds.statuses(kinds.OPEN) or resolve_due is None:
         return SlaState.NONE
     now = now or timezone.now()
     if now > resolve_due:
@@ -107,3 +126,67 @@ def sla_state(
     if warn is not None and now >= warn:
         return SlaState.YELLOW
     return SlaState.NONE
+
+
+def clock_deadline(start: datetime, clock: kinds.Clock) -> tuple[datetime, datetime]:
+    """(deadline, yellow-card time) of a named clock started at `start`, in the clock's unit."""
+    cal = current_calendar()
+    if clock.unit == kinds.WORKING_DAYS:
+        due = cal.add_working_days(start, int(clock.duration))
+        if clock.warn_before is None:
+            return due, warn_at(due) or due
+        return due, cal.sub_working_hours(due, clock.warn_before * _day_hours(cal, due))
+    margin = clock.warn_before if clock.warn_before is not None else clock.duration / 5
+    if clock.unit == kinds.WORKING_HOURS:
+        due = cal.add_working_hours(start, clock.duration)
+        return due, cal.sub_working_hours(due, margin)
+    due = timezone.localtime(start + timedelta(hours=clock.duration))
+    return due, due - timedelta(hours=margin)
+
+
+def remind_every_days() -> int:
+    """Working days between two automatic 催办 of an overdue case."""
+    return int(getattr(settings, "NUANQI_REMIND_EVERY_DAYS", 1))
+
+
+def escalate_after_days() -> int:
+    """Working days a case may stay overdue before it is escalated to the office as 督办."""
+    return int(getattr(settings, "NUANQI_ESCALATE_AFTER_DAYS", 2))
+
+
+def card_wanted(case: Case, card: str, now: datetime) -> bool:
+    """Whether the card is due for this (locked, fresh) case now: the sweeps' candidates are re-checked with
+    this under the row lock, so two workers raise each card once."""
+    if case.status not in kinds.statuses(kinds.OPEN) or case.resolve_due is None:
+        return False
+    seen = case.sla_due_seen == case.resolve_due
+    cal = current_calendar()
+    if card == YELLOW:
+        return (
+            case.warn_at is not None
+            and case.warn_at <= now <= case.resolve_due
+            and not (seen and case.yellow_sent_at)
+        )
+    if card == RED:
+        return now > case.resolve_due and not (seen and case.red_sent_at)
+    if card == REMIND:
+        if now <= cal.add_working_days(case.resolve_due, remind_every_days()):
+            return False
+        last = case.sla_reminded_at
+        return last is None or now > cal.add_working_days(last, remind_every_days())
+    if card == ESCALATE:
+        return now > cal.add_working_days(case.resolve_due, escalate_after_days()) and not (
+            seen and case.escalated_at
+        )
+    return False
+
+
+def clock_card_wanted(case: Case, clock: CaseClock, card: str, now: datetime) -> bool:
+    """Whether a named clock's card is due now (the case open, the clock running, the card not yet raised)."""
+    if case.status not in kinds.statuses(kinds.OPEN) or clock.stopped_at is not None:
+        return False
+    if card == CLOCK_YELLOW:
+        return clock.yellow_sent_at is None and clock.warn_at <= now <= clock.due_at
+    if card == CLOCK_RED:
+        return clock.red_sent_at is None and now > clock.due_at
+    return False

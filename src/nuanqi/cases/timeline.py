@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from . import kinds
 from .models import Case, Event
 
 if TYPE_CHECKING:
@@ -77,9 +78,20 @@ def append(
     changes: dict[str, Any] | None = None,
     reason: str = "",
     at: datetime | None = None,
+    sealed: bytes | None = None,
+    actor_name: str | None = None,
 ) -> Event:
-    """Write the next event of the case's chain. The caller holds the case row lock and saves the case."""
+    """Write the next event of the case's chain. The caller holds the case row lock and saves the case.
+
+    For a sealed kind the event keeps only the names of what changed, never values or a reason; the module's
+    ciphertext note (`sealed`) is stored beside it and its SHA-256 is part of the hashed `changes`."""
     at = at or timezone.now()
+    if kinds.is_sealed(case.kind):
+        if reason:
+            raise ValueError("a sealed kind's event carries no plaintext reason")
+        changes = {"fields": sorted(changes or {})}
+    if sealed is not None:
+        changes = {**(changes or {}), "sealed_sha256": hashlib.sha256(sealed).hexdigest()}
     # Stored timestamps keep microseconds on both databases; hashing the same value we store.
     changes = json_safe(changes or {})
     seq = case.event_count + 1
@@ -101,18 +113,42 @@ def append(
         seq=seq,
         at=at,
         actor=actor,
-        actor_name=str(actor) if actor else "系统",
+        actor_name=actor_name or (str(actor) if actor else "系统"),
         action=action,
         from_status=from_status,
         to_status=to_status,
         changes=changes,
         reason=reason,
+        sealed=sealed,
         prev_hash=prev,
         hash=digest,
     )
     case.event_count = seq
     case.event_head = digest
     return event
+
+
+def _verify_files(number: str, events: list[Event]) -> Iterator[Breach]:
+    """Each file an event recorded must still hold the bytes whose SHA-256 the event's hash covers."""
+    from nuanqi.attachments.models import Attachment
+    from nuanqi.attachments.services import file_sha256
+
+    recorded = [(ev.seq, f) for ev in events for f in (ev.changes or {}).get("attachments", []) or []]
+    if not recorded:
+        return
+    files = Attachment.objects.in_bulk([f["id"] for _seq, f in recorded])
+    for seq, f in recorded:
+        att = files.get(f["id"])
+        if att is None:
+            yield Breach(number, seq, f"附件“{f.get('name', '')}”的记录已被删除")
+            continue
+        try:
+            actual = file_sha256(att)
+        except OSError:
+            yield Breach(number, seq, f"附件“{att.name}”的文件已丢失")
+            continue
+        if actual != f.get("sha256") or att.sha256 != f.get("sha256"):
+            yield Breach(number, seq, f"附件“{att.name}”的文件内容与记录的哈希不符（文件被替换）")
 
 
 @dataclass(frozen=True)
@@ -139,6 +175,7 @@ def verify(batch: int = 2000) -> Iterator[Breach]:
             by_case[ev.case_id].append(ev)
         for c in cases:
             yield from _verify_chain(c["number"], c["event_count"], c["event_head"], by_case[c["pk"]])
+            yield from _verify_files(c["number"], by_case[c["pk"]])
 
 
 def _verify_chain(number: str, count: int, head: str, events: list[Event]) -> Iterator[Breach]:
@@ -164,6 +201,11 @@ def _verify_chain(number: str, count: int, head: str, events: list[Event]) -> It
         )
         if digest != ev.hash:
             yield Breach(number, ev.seq, "记录内容与哈希不符（记录被改动）")
+            return
+        if ev.sealed is not None and (
+            hashlib.sha256(bytes(ev.sealed)).hexdigest() != (ev.changes or {}).get("sealed_sha256")
+        ):
+            yield Breach(number, ev.seq, "密文与记录的哈希不符（密文被改动）")
             return
         prev = ev.hash
     if len(events) != count or prev != head:

@@ -9,24 +9,27 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, Unit, User
+from nuanqi.attachments.services import max_bytes
 
-from . import search, services
+from . import kinds, search, services
 from .access import resolve_subject
 from .errors import CaseError
 from .forms import CaseForm, TaskForm
-from .models import Case, Channel, Event, Satisfaction, Status, Task
+from .models import Case, CaseLink, Channel, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
 from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns, worklist_page
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
 
-STATUS_LABELS: dict[str, Any] = dict(Status.choices)
 CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
+# The filters the case list's form has fields for; any other (from a dashboard link) rides along hidden.
+_FORM_FILTERS = ("status", "overdue", "owner", "q", "kind")
 
 
 def _user(request: HttpRequest) -> User:
@@ -39,7 +42,8 @@ def _rows(cases: list[Case]) -> list[dict[str, Any]]:
         {
             "case": c,
             "sla": sla_state(c.status, c.resolve_due, c.warn_at),
-            "status_label": STATUS_LABELS.get(c.status, c.status),
+            "status_label": kinds.status_label(c.kind, c.status),
+            "kind_label": kinds.kind_label(c.kind),
             "channel_label": CHANNEL_LABELS.get(c.channel, c.channel),
         }
         for c in cases
@@ -94,13 +98,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filters": request.GET,
             "query": query.urlencode(),
             # Filters the form has no field for (set by a dashboard link) survive re-filtering.
-            "hidden": [(k, v) for k, v in query.items() if k not in ("status", "overdue", "owner", "q")],
+            "hidden": [
+                (k, v) for k, v in query.items() if k not in ("status", "overdue", "owner", "q", "kind")
+            ],
+            "kinds": [(k.code, k.label) for k in kinds.listed_kinds()],
         },
     )
 
 
 def _detail_context(user: User, case: Case) -> dict[str, Any]:
     rel = relations(user, case)
+    spec = kinds.get_kind(case.kind)
+    panel = spec.panel_context(user, case) if spec.panel_context else {}
     tasks = list(visible_tasks(user, case))
     done = sum(1 for t in tasks if t.status == "done")
     return {
@@ -112,11 +121,21 @@ def _detail_context(user: User, case: Case) -> dict[str, Any]:
         "tasks_pct": round(100 * done / len(tasks)) if tasks else 0,
         "events": list(Event.objects.filter(case=case).select_related("actor").order_by("-seq")),
         "actions": allowed_actions(user, case, rel),
-        "can_add_task": can_manage_tasks(user, case, rel)
-        and case.status in ("new", "accepted", "dispatched", "in_progress"),
+        "can_add_task": can_manage_tasks(user, case, rel) and case.phase == kinds.OPEN,
+        "links_out": CaseLink.objects.filter(from_case=case, to_case__in=visible_cases(user).values("pk"))
+        .select_related("to_case")
+        .order_by("pk"),
+        "links_in": CaseLink.objects.filter(to_case=case, from_case__in=visible_cases(user).values("pk"))
+        .select_related("from_case")
+        .order_by("pk"),
         "task_form": TaskForm(),
         "units": Unit.objects.filter(active=True).exclude(kind="enterprise"),
         "satisfaction_choices": Satisfaction.choices,
+        "kind_panel": spec.panel_template,
+        "panel": panel,
+        "attachments": list(services.case_attachments(case)),
+        "can_attach": bool(rel) and not kinds.is_sealed(case.kind),
+        "max_mb": int(max_bytes() / (1024 * 1024)),
     }
 
 
@@ -146,16 +165,47 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
         case = get_visible_case(user, number)
     except Case.DoesNotExist:
         raise Http404("未找到该事项") from None
-    data = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "action", "version")}
+    data: dict[str, Any] = {
+        k: v
+        for k, v in request.POST.items()
+        if k not in ("csrfmiddlewaretoken", "action", "version", "sealed", "attachment_ids")
+    }
     action = request.POST.get("action", "")
     try:
-        services.perform(case, action, actor=user, version=request.POST.get("version"), **data)
+        services.perform(
+            case,
+            action,
+            actor=user,
+            version=request.POST.get("version"),
+            attachment_ids=request.POST.getlist("attachment_ids"),
+            **data,
+        )
     except CaseError as exc:
         messages.error(request, exc.message)
     else:
         t = table_for(case.kind).get(action)
         messages.success(request, f"已{t.label}" if t else "操作已完成")
     return redirect("case_detail", number=number)
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
+    """Photos and documents from the case page (a phone's camera through `capture`)."""
+    user = _user(request)
+    try:
+        case = get_visible_case(user, number)
+    except Case.DoesNotExist:
+        raise Http404("未找到该事项") from None
+    try:
+        stored = services.attach(
+            case, request.FILES.getlist("file"), actor=user, task=request.POST.get("task") or None
+        )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已上传 {len(stored)} 个文件")
+    return redirect(f"{reverse('case_detail', args=[number])}#files")
 
 
 @login_required
@@ -211,17 +261,19 @@ def new_case(request: HttpRequest) -> HttpResponse:
     from nuanqi.enterprise.access import visible_companies  # the page lists companies to pick from
 
     companies = [(c.pk, c.name) for c in visible_companies(user).only("id", "name")]
-    if not user.has_role(*services.CREATOR_ROLES):
+    fileable = [(k.code, k.label) for k in kinds.fileable_kinds(user.roles, services.CREATOR_ROLES)]
+    if not fileable:
         raise Http404
-    form = CaseForm(request.POST or None, companies=companies)
+    form = CaseForm(request.POST or None, companies=companies, kinds=fileable)
     if user.has_role(Role.ENTERPRISE) and len(companies) == 1:
         form.fields["channel"].initial = "company_request"
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            subject = resolve_subject("company", user, d["company"])
+            subject = resolve_subject("company", user, d["company"]) if d["company"] else None
             case = services.create_case(
                 services.NewCase(
+                    kind=d["kind"],
                     title=d["title"],
                     description=d["description"],
                     category=d["category"] or None,

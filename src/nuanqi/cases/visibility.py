@@ -12,15 +12,19 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import Role
 
+from . import kinds
 from .access import providers
-from .models import OPEN_STATUSES, Case, Kind, Status, Task, TaskStatus
+from .models import Case, Task, TaskStatus
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
 
-# Tips (举报) are never readable by the office-wide roles: only their inspection group sees them
-# (the tips module adds that through its provider).
-_OFFICE_KINDS_EXCLUDED = (Kind.TIP,)
+
+def generic_cases() -> QuerySet[Case]:
+    """Every case that generic lists, exports, KPIs and dashboards may ever show: all but the sealed kinds,
+    which only their module's own pages read (through the module's own visibility function)."""
+    sealed = kinds.sealed_kinds()
+    return Case.objects.exclude(kind__in=sealed) if sealed else Case.objects.all()
 
 
 def _unit_q(user: User) -> Q:
@@ -44,8 +48,8 @@ def visible_cases(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     if user.sees_everything:
-        return Case.objects.exclude(kind__in=_OFFICE_KINDS_EXCLUDED) | Case.objects.filter(_access_q(user))
-    return Case.objects.filter(_access_q(user))
+        return generic_cases()
+    return generic_cases().filter(_access_q(user))
 
 
 def get_visible_case(user: User, number: str) -> Case:
@@ -62,7 +66,9 @@ def _worklist_branches(user: User) -> list[Q]:
     """The separate reasons an open item is this person's work; each one is a query an index serves."""
     branches = [Q(owner_id=user.pk)]
     if user.unit_id and user.has_role(Role.HANDLER):
-        branches.append(Q(lead_unit_id=user.unit_id, status__in=[Status.DISPATCHED, Status.IN_PROGRESS]))
+        branches.append(
+            Q(lead_unit_id=user.unit_id, status__in=kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT))
+        )
         branches.append(
             Q(
                 pk__in=Task.objects.filter(
@@ -71,7 +77,7 @@ def _worklist_branches(user: User) -> list[Q]:
             )
         )
     if user.has_role(Role.DISPATCHER, Role.ADMIN):
-        branches.append(Q(status__in=[Status.NEW, Status.ACCEPTED]))
+        branches.append(Q(status__in=kinds.statuses(kinds.OPEN, turn=kinds.TURN_OFFICE)))
         branches.append(Q(extension_pending__isnull=False))
     for provider in providers():
         extra = provider.worklist_q(user)
@@ -101,7 +107,7 @@ def my_worklist(user: User) -> QuerySet[Case]:
     sequential scan for the visibility filter (1.8 s at a million cases instead of milliseconds)."""
     now = timezone.now()
     parts = [
-        Case.objects.filter(b, status__in=OPEN_STATUSES).order_by().values_list("pk", flat=True)
+        Case.objects.filter(b, status__in=kinds.statuses(kinds.OPEN)).order_by().values_list("pk", flat=True)
         for b in _worklist_branches(user)
     ]
     ids = list(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])

@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from nuanqi.cases import kpis
-from nuanqi.cases.models import OPEN_STATUSES, Case
+from nuanqi.cases import kinds, kpis
+from nuanqi.cases.models import Case
 from nuanqi.lib.excel import Column, excel_value
 
 OVERDUE_LIMIT = 30
@@ -68,7 +68,7 @@ def build(qs: QuerySet[Case], start: date, end: date, *, now: datetime | None = 
     now = now or timezone.now()
     span = (end - start).days + 1
     prev_end = start - timedelta(days=1)
-    overdue_qs = qs.filter(status__in=OPEN_STATUSES, resolve_due__lt=now)
+    overdue_qs = qs.filter(status__in=kinds.statuses(kinds.OPEN), resolve_due__lt=now)
     b = Briefing(
         start=start,
         end=end,

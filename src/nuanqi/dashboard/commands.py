@@ -22,10 +22,10 @@ def _day(text: str) -> date:
 
 
 def _all_cases() -> Any:
-    from nuanqi.cases.models import Case, Kind
+    from nuanqi.cases.visibility import generic_cases
 
-    # Tips are readable only by their inspection group, never in office-wide figures.
-    return Case.objects.exclude(kind=Kind.TIP)
+    # Sealed kinds (tips) are readable only in their module's pages, never in office-wide figures.
+    return generic_cases()
 
 
 def cmd_kpis(args: argparse.Namespace) -> None:

@@ -74,5 +74,16 @@ def register_filters() -> None:
     register_filter("town", town)
     register_filter("commissioner", commissioner)
     # The office's triage queues: returned by a unit and waiting to be re-dispatched; extensions waiting.
-    register_filter("returned", lambda v: Q(return_count__gt=0, status="accepted") if v == "1" else Q())
+    register_filter(
+        "returned",
+        lambda v: Q(return_count__gt=0, status__in=_office_turn_after_filing()) if v == "1" else Q(),
+    )
     register_filter("extension", lambda v: Q(extension_pending__isnull=False) if v == "pending" else Q())
+
+
+def _office_turn_after_filing() -> list[str]:
+    """Statuses back in the office's hands after filing (a returned case waits there to be re-dispatched)."""
+    from nuanqi.cases import kinds
+
+    filed = kinds.initial_statuses()
+    return [s for s in kinds.statuses(kinds.OPEN, turn=kinds.TURN_OFFICE) if s not in filed]

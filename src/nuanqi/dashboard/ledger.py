@@ -15,7 +15,8 @@ from typing import IO, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from nuanqi.cases.models import OPEN_STATUSES, Case, Channel, Kind, Nature, Satisfaction, Status
+from nuanqi.cases import kinds as case_kinds
+from nuanqi.cases.models import Case, Channel, Nature, Satisfaction
 from nuanqi.lib.excel import Column, write_ledger
 
 COLUMNS: tuple[Column, ...] = (
@@ -83,15 +84,16 @@ def _labels(choices: Any) -> dict[str, str]:
 
 def rows(qs: QuerySet[Case], now: datetime | None = None) -> Iterator[Sequence[Any]]:
     now = now or timezone.now()
-    kinds, natures, channels = _labels(Kind), _labels(Nature), _labels(Channel)
-    statuses, sats = _labels(Status), _labels(Satisfaction)
+    kinds = {k.code: str(k.label) for k in case_kinds.all_kinds()}
+    natures, channels, sats = _labels(Nature), _labels(Channel), _labels(Satisfaction)
+    open_statuses = set(case_kinds.statuses(case_kinds.OPEN))
     for r in qs.order_by("pk").values_list(*_FIELDS).iterator(chunk_size=CHUNK):
         (number, kind, title, parent, cat, nature, channel, subject, prio, unit, owner, status,
          received, dispatched, signed, due, resolved, warn, ext, ret, reopen, remind, supervised, sat,
          result) = r  # fmt: skip
         top, sub = (parent, cat) if parent else (cat or "", "")
         sla = ""
-        if status in OPEN_STATUSES and due is not None:
+        if status in open_statuses and due is not None:
             sla = "红牌·超期" if now > due else ("黄牌·临期" if warn is not None and now >= warn else "正常")
         yield (
             number,
@@ -105,7 +107,7 @@ def rows(qs: QuerySet[Case], now: datetime | None = None) -> Iterator[Sequence[A
             f"P{prio}",
             unit or "",
             owner or "",
-            statuses.get(status, status),
+            case_kinds.status_label(kind, status),
             received,
             dispatched,
             signed,

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nuanqi.accounts.models import Role, Unit, User
-from nuanqi.cases import kpis
+from nuanqi.cases import kinds, kpis
 from nuanqi.cases.errors import CaseError
-from nuanqi.cases.models import OPEN_STATUSES, Case, Status
+from nuanqi.cases.models import Case
 from nuanqi.cases.queries import filtered_cases, filters_from_query, with_list_columns
 from nuanqi.cases.sla import sla_state
 from nuanqi.cases.visibility import my_worklist, visible_cases
@@ -64,7 +64,7 @@ def _tiles(qs: QuerySet[Case], today: date) -> dict[str, int]:
     monday, _sunday = _week(today)
     lo_today, hi_today = kpis.period_bounds(today, today)
     lo_week, _hi = kpis.period_bounds(monday, today)
-    open_q = Q(status__in=OPEN_STATUSES)
+    open_q = Q(status__in=kinds.statuses(kinds.OPEN))
     return qs.order_by().aggregate(
         today=Count("id", filter=Q(received_at__gte=lo_today, received_at__lt=hi_today)),
         week=Count("id", filter=Q(received_at__gte=lo_week, received_at__lt=hi_today)),
@@ -105,7 +105,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     start, end = today.replace(day=1), today
     now = timezone.now()
     overdue_rows = list(
-        qs.filter(status__in=OPEN_STATUSES, resolve_due__lt=now)
+        qs.filter(status__in=kinds.statuses(kinds.OPEN), resolve_due__lt=now)
         .order_by()
         .values("lead_unit_id", "lead_unit__name", "lead_unit__short_name")
         .annotate(n=Count("id"))
@@ -177,10 +177,13 @@ def office(request: HttpRequest) -> HttpResponse:
     if not user.has_role(Role.DISPATCHER, Role.ADMIN, Role.LEADER):
         raise Http404
     qs = visible_cases(user)
+    # The office's queues come from the kinds: each kind's filing status, then its other office-turn statuses.
+    filed = kinds.initial_statuses()
+    office_turn = [s for s in kinds.statuses(kinds.OPEN, turn=kinds.TURN_OFFICE) if s not in filed]
     queues = {
-        "new": Q(status=Status.NEW),
-        "accepted": Q(status=Status.ACCEPTED, return_count=0),
-        "returned": Q(status=Status.ACCEPTED, return_count__gt=0),
+        "new": Q(status__in=filed),
+        "accepted": Q(status__in=office_turn, return_count=0),
+        "returned": Q(status__in=office_turn, return_count__gt=0),
         "extension": Q(extension_pending__isnull=False),
     }
     counts = qs.order_by().aggregate(**{k: Count("id", filter=q) for k, q in queues.items()})
@@ -212,10 +215,12 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     qs = visible_cases(user).filter(lead_unit_id=unit.pk)
     now = timezone.now()
     today = timezone.localdate()
-    open_q = Q(status__in=OPEN_STATUSES)
+    open_q = Q(status__in=kinds.statuses(kinds.OPEN))
+    lead_turn = kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
+    to_sign = [s for s in kinds.sources_of("sign") if s in lead_turn]
     counts = qs.order_by().aggregate(
-        to_sign=Count("id", filter=Q(status=Status.DISPATCHED)),
-        in_progress=Count("id", filter=Q(status=Status.IN_PROGRESS)),
+        to_sign=Count("id", filter=Q(status__in=to_sign)),
+        in_progress=Count("id", filter=Q(status__in=lead_turn) & ~Q(status__in=to_sign)),
         red=Count("id", filter=open_q & Q(resolve_due__lt=now)),
         yellow=Count("id", filter=open_q & Q(warn_at__lte=now, resolve_due__gte=now)),
         supervised=Count("id", filter=open_q & Q(supervised=True)),
@@ -267,7 +272,7 @@ def commissioner_week(request: HttpRequest) -> HttpResponse:
     week_cases = [
         {"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)}
         for c in with_list_columns(
-            qs.filter(Q(received_at__gte=lo, received_at__lt=hi) | Q(status__in=OPEN_STATUSES))
+            qs.filter(Q(received_at__gte=lo, received_at__lt=hi) | Q(status__in=kinds.statuses(kinds.OPEN)))
         ).order_by("resolve_due")[:30]
     ]
     log = list(

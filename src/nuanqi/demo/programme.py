@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
 from nuanqi.cases.access import resolve_subject
-from nuanqi.cases.models import Case, Channel, Kind, Task, TaskStatus
+from nuanqi.cases.models import Case, Channel, Task, TaskStatus
 from nuanqi.cases.services import NewCase, create_case, perform
 from nuanqi.enterprise import inspections as insp
 from nuanqi.enterprise import records
 from nuanqi.enterprise.matching import recompute_all
 from nuanqi.enterprise.models import Company, Inspection, InspectionStatus, Policy
 from nuanqi.enterprise.outcomes import record_indicator
+from nuanqi.enterprise.workflow import TASK
 from nuanqi.enterprise.worklist import plan_errands
 
 from . import seed_data as S
@@ -304,7 +305,7 @@ def _department_tasks(w: _World) -> None:
         company = w.companies[key]
         case = create_case(
             NewCase(
-                kind=Kind.TASK,
+                kind=TASK,
                 title=title,
                 description=f"请{company.name}按时完成：{title}。",
                 nature="help",

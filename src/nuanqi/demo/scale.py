@@ -125,6 +125,7 @@ class Generation:
             "to_status",
             "changes",
             "reason",
+            "sealed",
             "prev_hash",
             "hash",
         ]
@@ -165,6 +166,7 @@ class Generation:
                     e["to_status"],
                     dumps(e["changes"], ensure_ascii=False),
                     e["reason"],
+                    None,
                     e["prev_hash"],
                     e["hash"],
                 )

@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
 from nuanqi.calendars.services import current_calendar
-from nuanqi.cases import coerce, sla
+from nuanqi.cases import coerce, kinds, sla
 from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.models import (
-    OPEN_STATUSES,
     Case,
     Category,
     Event,
@@ -447,7 +446,7 @@ def _work_log(w: _World) -> None:
 
 def _summary() -> dict[str, int | str]:
     now = timezone.now()
-    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    open_cases = Case.objects.filter(status__in=kinds.statuses(kinds.OPEN))
     return {
         "单位": Unit.objects.count(),
         "区外单位": Unit.objects.filter(in_district=False).count(),

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Schema, Status
 
 from nuanqi.accounts.models import Role, User
+from nuanqi.cases import kinds
 from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.coerce import unit as coerce_unit
 from nuanqi.cases.errors import Forbidden
@@ -198,9 +199,7 @@ def _project_out(p: Project) -> ProjectOut:
             )
             for m in ms
         ],
-        open_cases=[
-            c.number for c in p.cases.all() if c.status in ("new", "accepted", "dispatched", "in_progress")
-        ],
+        open_cases=[c.number for c in p.cases.all() if c.phase == kinds.OPEN],
     )
 
 

@@ -13,9 +13,8 @@ class EnterpriseConfig(AppConfig):
         register_provider(EnterpriseAccess())
         register_subject("company", resolve_company)
 
-        from nuanqi.cases.models import Kind
-        from nuanqi.cases.workflow import register_workflow
+        from nuanqi.cases.kinds import register_kind
 
-        from .workflow import TASK_WORKFLOW
+        from .workflow import TASK_KIND
 
-        register_workflow(Kind.TASK, TASK_WORKFLOW)
+        register_kind(TASK_KIND)

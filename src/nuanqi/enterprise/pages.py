@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.errors import CaseError
-from nuanqi.cases.models import Channel, Kind
+from nuanqi.cases.models import Channel
 from nuanqi.cases.services import NewCase, create_case
 from nuanqi.cases.visibility import get_visible_case
 from nuanqi.lib.excel_import import CellError, parse_date
@@ -27,6 +27,7 @@ from .access import visible_companies
 from .exports import describe
 from .models import Assignment, Batch, Commissioner, Inspection, InspectionStatus, Level, Policy, PolicyMatch
 from .outcomes import compare_programme
+from .workflow import TASK
 from .worklist import errands, plan_errands
 
 
@@ -222,7 +223,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
             subject = resolve_subject("company", user, request.POST.get("company", ""))
             case = create_case(
                 NewCase(
-                    kind=Kind.TASK,
+                    kind=TASK,
                     title=request.POST.get("title", ""),
                     description=request.POST.get("description", ""),
                     nature="help",

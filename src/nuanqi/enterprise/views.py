@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import User
+from nuanqi.cases import kinds
 from nuanqi.cases.errors import CaseError
-from nuanqi.cases.models import Kind
 from nuanqi.lib.excel_import import CellError, parse_date, parse_decimal
 
 from . import inspections as insp
@@ -39,6 +39,7 @@ from .models import (
     WorkLogEntry,
 )
 from .outcomes import compare_company, record_indicator
+from .workflow import TASK
 from .worklist import company_worklist
 
 
@@ -109,9 +110,7 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
     current = next((a for a in assignments if a.ended_on is None), None)
     projects = list(Project.objects.filter(company=company).prefetch_related("milestones", "cases"))
     for p in projects:
-        open_cases = [
-            c for c in p.cases.all() if c.status in ("new", "accepted", "dispatched", "in_progress")
-        ]
+        open_cases = [c for c in p.cases.all() if c.phase == kinds.OPEN]
         p.plan = sorted(p.milestones.all(), key=lambda m: m.sort_key)  # type: ignore[attr-defined]
         p.open_cases = open_cases  # type: ignore[attr-defined]
     matches = list(
@@ -133,7 +132,8 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
         for g in worklist.groups
         for leaf in g.leaves
         for r in leaf.rows
-        if r["case"].status in ("dispatched", "in_progress") and r["case"].tasks_done < r["case"].tasks_total
+        if r["case"].status in kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
+        and r["case"].tasks_done < r["case"].tasks_total
     ]
     return {
         "company": company,
@@ -141,7 +141,7 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
         "assignments": assignments,
         "current": current,
         "worklist": worklist,
-        "tasks": company_worklist(user, company, Kind.TASK),
+        "tasks": company_worklist(user, company, TASK),
         "can_see_confidential": confidential_companies(user).filter(pk=company.pk).exists(),
         "can_manage": records.is_office(user)
         or (current is not None and current.commissioner.user_id == user.pk),

@@ -5,12 +5,31 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from nuanqi.cases.models import OPEN_STATUSES, Status
-from nuanqi.cases.workflow import Transition, _t
+from nuanqi.cases.kinds import (
+    CLOSED,
+    OPEN,
+    TURN_LEAD_UNIT,
+    TURN_OFFICE,
+    KindSpec,
+    StatusDef,
+    Transition,
+)
+from nuanqi.cases.kinds import transition as _t
+from nuanqi.cases.models import Status
+
+TASK = "task"
 
 S = Status
 OFFICE = {"admin", "dispatcher"}
-LIVE = (*OPEN_STATUSES, S.ON_HOLD)
+LIVE = (S.NEW, S.IN_PROGRESS)
+
+TASK_STATUSES: tuple[StatusDef, ...] = (
+    StatusDef(S.NEW, S.NEW.label, OPEN, TURN_OFFICE),
+    StatusDef(S.IN_PROGRESS, S.IN_PROGRESS.label, OPEN, TURN_LEAD_UNIT),
+    StatusDef(S.RESOLVED, S.RESOLVED.label, CLOSED, resolved=True),
+    StatusDef(S.ARCHIVED, S.ARCHIVED.label, CLOSED, resolved=True),
+    StatusDef(S.REJECTED, S.REJECTED.label, CLOSED),
+)
 
 TASK_WORKFLOW: tuple[Transition, ...] = (
     _t("relay", _("转达企业"), (S.NEW,), S.IN_PROGRESS, {"commissioner", *OFFICE}, style="primary"),
@@ -36,4 +55,19 @@ TASK_WORKFLOW: tuple[Transition, ...] = (
         "danger",
     ),
     _t("remind", _("催办"), LIVE, None, {"lead_unit", "commissioner", *OFFICE}, (), "", ("reason",)),
+)
+
+
+TASK_KIND = KindSpec(
+    code=TASK,
+    label=_("部门任务"),
+    prefix="RW",
+    statuses=TASK_STATUSES,
+    transitions=TASK_WORKFLOW,
+    initial=S.NEW,
+    sla_default_days=5,
+    subject_required="company",
+    # Departments post tasks on their own page (`/tasks/new/`), not on the generic new-case form.
+    filers=frozenset(),
+    generic_form=False,
 )

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from nuanqi.accounts.models import Unit
+from nuanqi.cases import kinds
 from nuanqi.cases.errors import Forbidden, Invalid
-from nuanqi.cases.models import OPEN_STATUSES, Case, Category, Channel, Kind, Task, TaskStatus
+from nuanqi.cases.models import Case, Category, Channel, Kind, Task, TaskStatus
 from nuanqi.cases.permissions import can_act_on_task, relations
 from nuanqi.cases.queries import with_list_columns
 from nuanqi.cases.sla import sla_state
@@ -57,7 +58,7 @@ class WorkList:
 
 def _order(c: Case) -> tuple[int, int, float]:
     due = c.resolve_due.timestamp() if c.resolve_due else float("inf")
-    return (0 if c.status in OPEN_STATUSES else 1, c.priority, due)
+    return (0 if c.phase == kinds.OPEN else 1, c.priority, due)
 
 
 def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> WorkList:
@@ -84,7 +85,7 @@ def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> 
         label = str(Channel(c.channel).label)
         g.channels[label] = g.channels.get(label, 0) + 1
         channel_counts[label] = channel_counts.get(label, 0) + 1
-        if c.status in OPEN_STATUSES:
+        if c.phase == kinds.OPEN:
             g.open += 1
     return WorkList(
         groups=list(groups.values()),

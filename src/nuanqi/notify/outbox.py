@@ -53,21 +53,26 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _label(event: Event, case: Case) -> str:
-    from nuanqi.cases.sweeps import LABELS
+    from nuanqi.cases import kinds
+    from nuanqi.cases.sla import CARD_LABELS as LABELS
     from nuanqi.cases.workflow import table_for
 
+    if kinds.is_sealed(case.kind):
+        return "有待办事项"
     if event.action in LABELS:
         return LABELS[event.action]
     if event.action == "create":
         return "新登记"
     if event.action.startswith("task_"):
         return {"task_add": "新协办任务", "task_return": "协办退回"}.get(event.action, "协办更新")
-    t = table_for(case.kind).get(event.action) if case.kind else None
+    t = table_for(case.kind).get(event.action) if case.kind in {k.code for k in kinds.all_kinds()} else None
     return str(t.label) if t else event.action
 
 
 def fan_out(event: Event, case: Case | None = None) -> int:
     """Write the deliveries of one event. Returns how many rows it wrote."""
+    from nuanqi.cases import kinds
+
     case = case or event.case
     people = recipients(event, case)
     if not people:
@@ -75,6 +80,9 @@ def fan_out(event: Event, case: Case | None = None) -> int:
     label = _label(event, case)
     title = f"{case.number} {label}"
     body = case.title if not event.reason else f"{case.title}（{event.reason}）"
+    if kinds.is_sealed(case.kind):
+        # A sealed kind's notice says only that something is waiting: no title, no reason, no values.
+        title, body = f"{case.number} {label}", "请登录系统查看"
     prefs: dict[int, list[Preference]] = {}
     external = {c for c in OPTIONAL_CHANNELS if c != ChannelKind.EMAIL}
     configured = set(

@@ -27,6 +27,7 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "accept": ("requester",),
     "reject": ("requester",),
     "resolve": ("requester",),
+    "merge": ("requester",),
     "task_add": ("task_unit",),
     "task_return": ("unit",),
     "sla_yellow": ("unit",),
@@ -48,8 +49,16 @@ def _unit_ids(case: Case) -> list[int]:
     return []
 
 
-def _requester_ids(case: Case) -> list[int]:
+def _requester_ids(case: Case, *, followers: bool = True) -> list[int]:
+    """The filer and the company's people; with `followers`, also those of the duplicates merged into this
+    case (重复件), who follow the original from then on."""
     ids = [case.created_by_id] if case.created_by_id else []
+    if followers:
+        from nuanqi.cases.models import Case as CaseModel
+        from nuanqi.cases.models import LinkType
+
+        for dup in CaseModel.objects.filter(links_out__to_case=case, links_out__type=LinkType.DUPLICATE_OF):
+            ids += _requester_ids(dup, followers=False)
     if case.subject_type == "company" and case.subject_id:
         from nuanqi.enterprise.models import Assignment, CompanyContact
 

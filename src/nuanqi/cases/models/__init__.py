@@ -1,8 +1,6 @@
-from .case import Case, Category, Event, NumberCounter, SlaPolicy, Task
+from .case import Case, CaseClock, CaseLink, Category, Event, LinkType, NumberCounter, SlaPolicy, Task
 from .choices import (
-    CLOSED_STATUSES,
-    NUMBER_PREFIX,
-    OPEN_STATUSES,
+    AppealState,
     Channel,
     ClockMode,
     CountFrom,
@@ -17,12 +15,13 @@ from .choices import (
     Urgency,
     priority_of,
 )
+from .public import PublicMessage, PublicReceipt
 
 __all__ = [
-    "CLOSED_STATUSES",
-    "NUMBER_PREFIX",
-    "OPEN_STATUSES",
+    "AppealState",
     "Case",
+    "CaseClock",
+    "CaseLink",
     "Category",
     "Channel",
     "ClockMode",
@@ -30,9 +29,12 @@ __all__ = [
     "Event",
     "Importance",
     "Kind",
+    "LinkType",
     "Nature",
     "NumberCounter",
     "Priority",
+    "PublicMessage",
+    "PublicReceipt",
     "Satisfaction",
     "SlaPolicy",
     "SlaState",

@@ -9,7 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..kinds import kind_choices, kind_label, phase_of, status_choices, status_label
 from .choices import (
+    AppealState,
     Channel,
     ClockMode,
     CountFrom,
@@ -27,7 +29,7 @@ from .choices import (
 class Category(models.Model):
     """Two levels per kind: a 大类 (parent is null) and its 小项."""
 
-    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
+    kind = models.CharField(_("类别"), max_length=20, choices=kind_choices, default=Kind.REQUEST)
     name = models.CharField(_("名称"), max_length=60)
     parent = models.ForeignKey(
         "self",
@@ -64,7 +66,7 @@ class Category(models.Model):
 class SlaPolicy(models.Model):
     """Time limits per kind × nature × priority; the most specific matching row wins."""
 
-    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
+    kind = models.CharField(_("类别"), max_length=20, choices=kind_choices, default=Kind.REQUEST)
     nature = models.CharField(_("性质"), max_length=20, choices=Nature.choices, blank=True)
     priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, null=True, blank=True)
     sign_hours = models.DecimalField(_("签收时限(工作小时)"), max_digits=6, decimal_places=2, default=2)
@@ -109,7 +111,7 @@ class NumberCounter(models.Model):
 
 class Case(models.Model):
     number = models.CharField(_("编号"), max_length=20, unique=True)
-    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("类别"), max_length=20, choices=kind_choices)
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("内容"), blank=True)
     category = models.ForeignKey(
@@ -152,8 +154,11 @@ class Case(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(_("状态"), max_length=20, choices=status_choices, default=Status.NEW)
     confidential = models.BooleanField(_("涉密"), default=False)
+    # A sealed kind's title and content, as ciphertext supplied by its module; the engine never sees the
+    # plaintext (title and description stay empty).
+    sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     received_at = models.DateTimeField(_("受理时间"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
@@ -184,6 +189,10 @@ class Case(models.Model):
     reopen_count = models.PositiveIntegerField(_("重办次数"), default=0)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    # 申诉: the lead unit's appeal against a 不满意 rating; an upheld appeal takes the rating out of 满意率.
+    appeal_state = models.CharField(_("申诉"), max_length=10, choices=AppealState.choices, blank=True)
+    appealed_at = models.DateTimeField(_("申诉时间"), null=True, blank=True)
     result = models.TextField(_("办理结果"), blank=True)
 
     version = models.PositiveIntegerField(default=1)
@@ -221,6 +230,19 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def status_label(self) -> str:
+        """The status in the words of this case's kind."""
+        return status_label(self.kind, self.status)
+
+    @property
+    def phase(self) -> str:
+        return phase_of(self.kind, self.status)
 
 
 class Task(models.Model):
@@ -276,6 +298,8 @@ class Event(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    # A sealed kind's note for this event, as ciphertext supplied by its module (covered by the hash).
+    sealed = models.BinaryField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
@@ -284,3 +308,54 @@ class Event(models.Model):
         constraints: ClassVar = [models.UniqueConstraint(fields=["case", "seq"], name="uniq_event_seq")]
         verbose_name = _("时间线事件")
         verbose_name_plural = _("时间线事件")
+
+
+class CaseClock(models.Model):
+    """One running (or stopped) named clock of a case (`kinds.Clock`): its deadline, yellow-card time and the
+    cards the sweeps raised for it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    name = models.CharField(max_length=30)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    yellow_sent_at = models.DateTimeField(null=True, blank=True)
+    red_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["case", "name"], name="uniq_case_clock")]
+        indexes: ClassVar = [
+            # The sweeps' candidates: running clocks by deadline and by yellow-card time.
+            models.Index(
+                fields=["due_at"], condition=models.Q(stopped_at__isnull=True), name="clock_running_due"
+            ),
+            models.Index(
+                fields=["warn_at"], condition=models.Q(stopped_at__isnull=True), name="clock_running_warn"
+            ),
+        ]
+
+
+class LinkType(models.TextChoices):
+    DUPLICATE_OF = "duplicate_of", _("重复于")
+    REPEAT_OF = "repeat_of", _("重复来件")
+    SPAWNED_FROM = "spawned_from", _("派生自")
+    RELAPSE_OF = "relapse_of", _("复发于")
+
+
+class CaseLink(models.Model):
+    """`from_case` is a duplicate/repeat/spawn/relapse of `to_case`; shown on both timelines."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_in")
+    type = models.CharField(_("关联类型"), max_length=20, choices=LinkType.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "type"], name="uniq_case_link"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["to_case", "type"], name="case_link_to")]

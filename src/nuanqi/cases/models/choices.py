@@ -6,27 +6,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Kind(models.TextChoices):
-    REQUEST = "request", _("企业诉求")
-    TASK = "task", _("部门任务")
-    PATROL = "patrol", _("巡查问题")
-    TIP = "tip", _("举报")
-    CONSULT = "consult", _("协商事项")
-    PROJECT = "project", _("项目事项")
+class Kind:
+    """The engine's stock kind. Other kinds are declared by the modules that own them (`cases.kinds`)."""
 
-
-# Human case numbers: QY2023-000123.
-NUMBER_PREFIX = {
-    Kind.REQUEST: "QY",
-    Kind.TASK: "RW",
-    Kind.PATROL: "XC",
-    Kind.TIP: "JB",
-    Kind.CONSULT: "XS",
-    Kind.PROJECT: "XM",
-}
+    REQUEST = "request"
 
 
 class Status(models.TextChoices):
+    """Status codes of the stock request lifecycle (`cases.workflow`); other kinds declare their own."""
+
     NEW = "new", _("待受理")
     ACCEPTED = "accepted", _("已受理")
     DISPATCHED = "dispatched", _("已派单")
@@ -37,11 +25,7 @@ class Status(models.TextChoices):
     RATED = "rated", _("已评价")
     ARCHIVED = "archived", _("归档")
     REJECTED = "rejected", _("不予受理")
-
-
-# States in which the case is still somebody's work (it counts for 我的清单 and for overdue).
-OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS)
-CLOSED_STATUSES = (Status.RESOLVED, Status.VISITING, Status.RATED, Status.ARCHIVED, Status.REJECTED)
+    DUPLICATE = "duplicate", _("重复件")
 
 
 class Nature(models.TextChoices):
@@ -100,6 +84,13 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASIC = "basic", _("基本满意")
     UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class AppealState(models.TextChoices):
+    NONE = "", _("无")
+    PENDING = "pending", _("申诉待审")
+    UPHELD = "upheld", _("申诉成立")
+    REJECTED = "rejected", _("申诉驳回")
 
 
 class TaskStatus(models.TextChoices):

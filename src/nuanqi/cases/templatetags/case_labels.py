@@ -1,32 +1,40 @@
 from __future__ import annotations
 
-from django import template
+from typing import Any
 
-from ..models import Status
-from ..workflow import WORKFLOWS
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from .. import kinds
+from ..sla import CARD_LABELS
 
 register = template.Library()
 
-_EXTRA = {
-    "create": "登记",
-    "task_add": "添加协办单位",
-    "task_sign": "协办签收",
-    "task_done": "协办完成",
-    "task_return": "协办退回",
+_EXTRA: dict[str, Any] = {
+    "create": _("登记"),
+    "task_add": _("添加协办单位"),
+    "task_sign": _("协办签收"),
+    "task_done": _("协办完成"),
+    "task_return": _("协办退回"),
+    "task_remove": _("移除协办单位"),
+    "link": _("关联事项"),
+    "linked_from": _("被关联"),
+    **CARD_LABELS,
 }
 
 
 @register.filter
-def action_label(action: str) -> str:
-    for table in WORKFLOWS.values():
-        if action in table:
-            return table[action].label
-    return _EXTRA.get(action, action)
+def action_label(action: str, kind: str = "") -> str:
+    """An event's action in the words of the case's kind (`e.action|action_label:case.kind`)."""
+    specs = [kinds.get_kind(kind)] if kind in {k.code for k in kinds.all_kinds()} else kinds.all_kinds()
+    for spec in specs:
+        t = spec.table.get(action)
+        if t is not None:
+            return str(t.label)
+    return str(_EXTRA.get(action, action))
 
 
 @register.filter
-def status_label(status: str) -> str:
-    try:
-        return str(Status(status).label)
-    except ValueError:
-        return status or "—"
+def status_label(status: str, kind: str = "") -> str:
+    """A status code in the words of the case's kind (`e.to_status|status_label:case.kind`)."""
+    return kinds.status_label(kind, status) if status else "—"
