@@ -200,6 +200,8 @@ def send_email(post: Post) -> str:
             answer = getattr(backend, "last_answer", lambda: "")()
     except (smtplib.SMTPException, OSError) as exc:
         raise _smtp_failure(exc) from None
+    except UnicodeError as exc:  # e.g. a password smtplib cannot send: a setting to fix, not a retry
+        raise SendError(f"邮件设置有误：{exc}", permanent=True) from None
     return answer or "已交给邮件后端"
 
 

@@ -276,7 +276,13 @@ def send(post: Post) -> str:
     sender = SENDERS.get(post.channel)  # type: ignore[call-overload]
     if sender is None:
         raise SendError(f"未知渠道 {post.channel}", permanent=True)
-    return str(sender(post))
+    try:
+        return str(sender(post))
+    except SendError:
+        raise
+    except Exception as exc:  # an unforeseen fault is a failed attempt, never a dead worker
+        log.exception("sending on %s failed unexpectedly", post.channel)
+        raise SendError(f"发送出错：{exc!r}") from None
 
 
 @dataclass
