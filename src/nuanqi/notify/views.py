@@ -11,6 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, User
 
+from nuanqi.cases.errors import Invalid
+
+from . import prefs
 from .models import OPTIONAL_CHANNELS, ChannelConfig, ChannelKind, Delivery, DeliveryStatus, Preference
 from .outbox import retry_dead
 
@@ -44,27 +47,34 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     configured = set(ChannelConfig.objects.filter(enabled=True).values_list("kind", flat=True))
     current = {p.channel: p for p in Preference.objects.filter(user=user)}
+    posted: dict[str, tuple[bool, str]] = {}
     if request.method == "POST":
-        for ch in OPTIONAL_CHANNELS:
-            on = request.POST.get(f"on_{ch}") == "1"
-            address = (request.POST.get(f"addr_{ch}") or "").strip()[:200]
-            if on or ch in current:
-                Preference.objects.update_or_create(
-                    user=user, channel=ch, defaults={"enabled": on, "address": address}
-                )
-        messages.success(request, "通知偏好已保存")
-        return redirect("notify_preferences")
+        posted = {
+            ch.value: (
+                request.POST.get(f"on_{ch}") == "1",
+                (request.POST.get(f"addr_{ch}") or "").strip()[:200],
+            )
+            for ch in OPTIONAL_CHANNELS
+        }
+        try:
+            prefs.save(user, posted)
+        except Invalid as exc:
+            # Nothing is saved; the page comes back with what was typed and the reason.
+            messages.error(request, f"未保存：{exc.message}")
+        else:
+            messages.success(request, "通知偏好已保存")
+            return redirect("notify_preferences")
     rows = [
         {
             "code": ch.value,
             "label": ch.label,
-            "on": bool(current.get(ch) and current[ch].enabled),
-            "address": current[ch].address if ch in current else "",
+            "on": posted[ch][0] if posted else bool(current.get(ch) and current[ch].enabled),
+            "address": posted[ch][1] if posted else (current[ch].address if ch in current else ""),
             "available": ch == ChannelKind.EMAIL or ch in configured,
         }
         for ch in OPTIONAL_CHANNELS
     ]
-    return render(request, "notify/preferences.html", {"rows": rows})
+    return render(request, "notify/preferences.html", {"rows": rows}, status=400 if posted else 200)
 
 
 @login_required
