@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, User
-
 from nuanqi.cases.errors import Invalid
 
 from . import prefs
