@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
 from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -104,7 +105,7 @@ def channel_health(now: datetime | None = None) -> list[dict[str, object]]:
     states = {s.channel: s for s in EndpointState.objects.all()}
     out = []
     for ch in OPTIONAL_CHANNELS:
-        row = counts.get(ch, {})
+        row: dict[str, Any] = dict(counts.get(ch, {}))
         state = states.get(ch)
         paused = state is not None and state.paused_until is not None and state.paused_until > now
         last = (
