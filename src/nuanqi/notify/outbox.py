@@ -334,7 +334,10 @@ def _send_post(
     ids = [d.pk for d in rows]
     result.posts += 1
     try:
-        send(post)
+        try:
+            send(post)
+        finally:
+            pacing.finished(post.channel, at, now)
     except SendError as exc:
         label = f"{post.first.case_number} [{post.channel}]"
         if exc.throttled:

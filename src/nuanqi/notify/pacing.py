@@ -22,8 +22,7 @@ DEFAULT_RATE = {ChannelKind.DINGTALK: 20, ChannelKind.WECOM: 20}
 
 
 def window_seconds() -> float:
-    """The rate window, a tenth longer than documented: our clock starts a send before the endpoint's
-    clock sees it arrive, and a request can overtake the one before it on the way."""
+    """The rate window, a tenth longer than documented, for an endpoint that counts in coarser steps."""
     return 1.1 * float(getattr(settings, "NUANQI_NOTIFY_RATE_WINDOW_SECONDS", 60))
 
 
@@ -67,6 +66,27 @@ def take_slot(channel: str, now: datetime | None = None) -> datetime | None:
         ):
             return None
     return now + timedelta(seconds=1)  # contended: try again shortly
+
+
+def finished(channel: str, started: datetime, now: datetime | None = None) -> None:
+    """Move a send's stamp from when it was allowed to when its answer came. The endpoint counted the
+    request when it arrived, somewhere in between; counting from the answer keeps the next window clear of
+    it however slow the network or the endpoint was."""
+    t0, t1 = started.timestamp(), (now or timezone.now()).timestamp()
+    if t1 <= t0:
+        return
+    for _ in range(50):
+        st = EndpointState.objects.filter(channel=channel).first()
+        if st is None:
+            return
+        stamps = [float(s) for s in st.stamps]
+        if t0 not in stamps:
+            return
+        stamps[stamps.index(t0)] = t1
+        if EndpointState.objects.filter(pk=st.pk, version=st.version).update(
+            stamps=sorted(stamps), version=F("version") + 1
+        ):
+            return
 
 
 def pause(channel: str, reason: str, seconds: float | None = None, now: datetime | None = None) -> datetime:
