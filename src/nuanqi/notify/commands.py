@@ -43,6 +43,16 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    from .channels import send_timeout
+    from .outbox import lease
+
+    if lease().total_seconds() < 2 * send_timeout():
+        print(
+            f"警告：认领租期 {lease().total_seconds():g} 秒短于发送超时 {send_timeout():g} 秒的两倍，"
+            "慢速发送期间消息可能被另一 worker 重发",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.once:
         r = run_once(should_stop)
         cards = "，".join(f"{k}={v}" for k, v in r["cards"].items() if v) or "无"
