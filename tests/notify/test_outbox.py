@@ -197,3 +197,19 @@ def test_worker_events_are_notified_too(world):
     sweeps.sweep(case.resolve_due + timedelta(minutes=1))
     red = Event.objects.get(case=case, action="sla_red")
     assert Delivery.objects.filter(event_id=red.pk, recipient=world.handler).exists()
+
+
+def test_robot_notices_wait_a_few_seconds_to_share_a_post_and_other_channels_do_not(
+    world, endpoint, settings
+):
+    settings.NUANQI_NOTIFY_COMBINE_SECONDS = 5
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _robot(ChannelKind.WECOM, endpoint)
+    _wants(world.handler, ChannelKind.EMAIL, "handler@zhujian.example")
+    robot = _dispatch_with(world, ChannelKind.WECOM, "13800000001")
+    now = timezone.now()
+    assert outbox.deliver_all(now=now).sent == 1  # the e-mail at once
+    assert endpoint.requests == []
+    assert outbox.deliver_all(now=now + timedelta(seconds=6)).sent == 1
+    robot.refresh_from_db()
+    assert robot.status == DeliveryStatus.SENT and len(endpoint.received) == 1
