@@ -3,6 +3,7 @@ gateway, SIGTERM and SIGKILL. Every notice is sent once and counted once."""
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -33,8 +34,12 @@ def test_sigterm_stops_a_worker_waiting_on_a_silent_server_within_the_send_timeo
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert worker.returncode == 0 and "已停止" in out
-    assert stopped_after < 1.8  # the one-second send timeout, and the process's exit
+    assert worker.returncode == 0
+    # The worker stopped within the one-second send timeout of the signal (its own measure) …
+    took = float(re.search(r"已停止（收到停止信号后 ([0-9.]+) 秒）", out).group(1))
+    assert took <= 1.3
+    # … and the process was gone soon after (a worker without a timeout would wait on the server for 30 s).
+    assert stopped_after < 5
     d = Delivery.objects.get(channel=ChannelKind.WECOM)
     assert d.status == DeliveryStatus.PENDING and "timed out" in d.last_error  # kept for a retry
 

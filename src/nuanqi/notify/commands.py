@@ -33,10 +33,12 @@ def run_once(should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
 def cmd_worker(args: argparse.Namespace) -> None:
     setup(args.home)
     stop = {"now": False}
+    asked_at = [0.0]
 
     def _stop(signum: int, frame: Any) -> None:
         # The send in flight finishes (it has a timeout); nothing more is started.
         stop["now"] = True
+        asked_at[0] = asked_at[0] or time.monotonic()
 
     def should_stop() -> bool:
         return stop["now"]
@@ -73,7 +75,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
             if stop["now"]:
                 break
             time.sleep(0.1)
-    print("暖企 worker 已停止", flush=True)
+    took = time.monotonic() - asked_at[0] if asked_at[0] else 0.0
+    print(f"暖企 worker 已停止（收到停止信号后 {took:.2f} 秒）", flush=True)
 
 
 def cmd_notify_test(args: argparse.Namespace) -> None:
