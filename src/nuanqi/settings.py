@@ -8,7 +8,19 @@ NUANQI_ALLOWED_HOSTS   comma-separated host names (default: any, for an intranet
 NUANQI_REMIND_EVERY_DAYS, NUANQI_ESCALATE_AFTER_DAYS   the worker's 催办 and 督办 periods (working days)
 NUANQI_NOTIFY_BACKOFF_SECONDS   first retry delay of a failed notification (doubles each attempt)
 NUANQI_NOTIFY_LEASE_SECONDS     how long a worker's claim holds before a crashed worker's rows are retried
+NUANQI_NOTIFY_SEND_TIMEOUT_SECONDS  how long one send may take (connect, each read; default 10)
+NUANQI_NOTIFY_RATE_WINDOW_SECONDS   the window of an endpoint's rate limit (default 60: "20 a minute")
+NUANQI_NOTIFY_THROTTLE_SECONDS      how long an endpoint that answered "too fast" is paused (default 600)
+NUANQI_NOTIFY_COMBINE_SECONDS       robot notices within this window go out as one post (default 5)
+NUANQI_NOTIFY_COMBINE_MAX           at most this many notices in one robot post (default 10)
+NUANQI_SMS_MAX_CHARS                longest SMS text sent to the gateway (default 300 characters)
+NUANQI_SITE_URL                     the address people open, for links in notifications (e.g. https://nq.example)
 NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
+NUANQI_EMAIL_SECURITY               "starttls", "ssl" (port 465) or empty for plain SMTP
+NUANQI_EMAIL_USER, NUANQI_EMAIL_PASSWORD (or NUANQI_EMAIL_PASSWORD_FILE)   SMTP login
+NUANQI_EMAIL_CA_FILE                CA bundle for a mail server signed by an internal authority
+NUANQI_EMAIL_TIMEOUT                SMTP timeout in seconds (default 10)
+NUANQI_EMAIL_RATE_PER_MINUTE        mails a minute the server accepts from us (default 0: no limit)
 NUANQI_ATTACHMENT_MAX_MB        largest accepted attachment (default 20)
 NUANQI_ATTACHMENTS_PER_EVENT    most files one upload or action carries (default 10)
 NUANQI_TRUSTED_PROXIES          comma-separated addresses of our reverse proxies (whose X-Forwarded-For
@@ -201,13 +213,34 @@ NUANQI_ESCALATE_AFTER_DAYS = int(os.environ.get("NUANQI_ESCALATE_AFTER_DAYS", "2
 NUANQI_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NUANQI_NOTIFY_BACKOFF_SECONDS", "30"))
 # How long a worker's claim on a notification holds; after it, a crashed worker's rows are taken again.
 NUANQI_NOTIFY_LEASE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_LEASE_SECONDS", "60"))
-# Outgoing e-mail (Django's SMTP backend); without a host, mail is written to the console.
+# Sending: every send has a timeout (shorter than the lease, which is renewed before each send); endpoints
+# are paced (a rate window, a pause after "too fast"); robot notices close together are combined.
+NUANQI_NOTIFY_SEND_TIMEOUT_SECONDS = float(os.environ.get("NUANQI_NOTIFY_SEND_TIMEOUT_SECONDS", "10"))
+NUANQI_NOTIFY_RATE_WINDOW_SECONDS = float(os.environ.get("NUANQI_NOTIFY_RATE_WINDOW_SECONDS", "60"))
+NUANQI_NOTIFY_THROTTLE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_THROTTLE_SECONDS", "600"))
+NUANQI_NOTIFY_COMBINE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_COMBINE_SECONDS", "5"))
+NUANQI_NOTIFY_COMBINE_MAX = int(os.environ.get("NUANQI_NOTIFY_COMBINE_MAX", "10"))
+NUANQI_SMS_MAX_CHARS = int(os.environ.get("NUANQI_SMS_MAX_CHARS", "300"))
+NUANQI_SITE_URL = os.environ.get("NUANQI_SITE_URL", "").rstrip("/")
+# Outgoing e-mail (Django's SMTP backend, with a CA file for intranet servers); without a host, mail is
+# written to the console. The password comes from the environment or a secrets file, never the database.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "25"))
+EMAIL_SECURITY = os.environ.get("NUANQI_EMAIL_SECURITY", "").lower()
+EMAIL_USE_TLS = EMAIL_SECURITY == "starttls"
+EMAIL_USE_SSL = EMAIL_SECURITY == "ssl"
+EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "465" if EMAIL_USE_SSL else "25"))
+EMAIL_HOST_USER = os.environ.get("NUANQI_EMAIL_USER", "")
+_password_file = os.environ.get("NUANQI_EMAIL_PASSWORD_FILE", "")
+EMAIL_HOST_PASSWORD = (
+    Path(_password_file).read_text().strip()
+    if _password_file
+    else os.environ.get("NUANQI_EMAIL_PASSWORD", "")
+)
+EMAIL_TIMEOUT = float(os.environ.get("NUANQI_EMAIL_TIMEOUT", "10"))
+NUANQI_EMAIL_CA_FILE = os.environ.get("NUANQI_EMAIL_CA_FILE", "")
+NUANQI_EMAIL_RATE_PER_MINUTE = int(os.environ.get("NUANQI_EMAIL_RATE_PER_MINUTE", "0"))
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    "nuanqi.notify.mail.MailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("NUANQI_EMAIL_FROM", "nuanqi@localhost")
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from .fakes import Fake, serve
+
 
 @dataclass
 class Endpoint:
@@ -28,6 +30,12 @@ class Endpoint:
     def received(self) -> list[dict[str, Any]]:
         """Requests that were answered with success."""
         return [r for r in self.requests if r["ok"]]
+
+
+@pytest.fixture(autouse=True)
+def _notices_due_at_once(settings):
+    """Robot notices are normally held a few seconds to be combined; tests that want that set it."""
+    settings.NUANQI_NOTIFY_COMBINE_SECONDS = 0
 
 
 @pytest.fixture
@@ -76,3 +84,20 @@ def endpoint() -> Iterator[Endpoint]:
     state["ep"].release.set()
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def fake() -> Iterator[Any]:
+    """A factory of fake robots and gateways: `fake("wecom", limit=20, window=0.5)`."""
+    servers: list[tuple[Fake, ThreadingHTTPServer]] = []
+
+    def make(flavour: str, **behaviour: Any) -> Fake:
+        f = Fake(flavour, **behaviour)
+        servers.append((f, serve(f)))
+        return f
+
+    yield make
+    for f, server in servers:
+        f.release.set()
+        server.shutdown()
+        server.server_close()

@@ -88,11 +88,11 @@ def test_a_webhook_that_fails_twice_then_succeeds_gets_the_message_once(world, e
     d.refresh_from_db()
     assert d.status == DeliveryStatus.PENDING and d.attempts == 1 and "503" in d.last_error
     assert outbox.deliver_pass(now=now).sent == 0  # backing off: not due yet
-    now += timedelta(seconds=31)
+    now += timedelta(seconds=37)  # 30 s, and up to a fifth more of jitter
     assert outbox.deliver_pass(now=now).failed == 1
     d.refresh_from_db()
-    assert d.next_attempt_at - now >= timedelta(seconds=59)  # the second delay doubles
-    now += timedelta(seconds=61)
+    assert timedelta(seconds=60) <= d.next_attempt_at - now <= timedelta(seconds=72)  # the delay doubles
+    now += timedelta(seconds=73)
     assert outbox.deliver_pass(now=now).sent == 1
     now += timedelta(hours=2)
     assert outbox.deliver_pass(now=now).sent == 0
@@ -197,3 +197,19 @@ def test_worker_events_are_notified_too(world):
     sweeps.sweep(case.resolve_due + timedelta(minutes=1))
     red = Event.objects.get(case=case, action="sla_red")
     assert Delivery.objects.filter(event_id=red.pk, recipient=world.handler).exists()
+
+
+def test_robot_notices_wait_a_few_seconds_to_share_a_post_and_other_channels_do_not(
+    world, endpoint, settings
+):
+    settings.NUANQI_NOTIFY_COMBINE_SECONDS = 5
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _robot(ChannelKind.WECOM, endpoint)
+    _wants(world.handler, ChannelKind.EMAIL, "handler@zhujian.example")
+    robot = _dispatch_with(world, ChannelKind.WECOM, "13800000001")
+    now = timezone.now()
+    assert outbox.deliver_all(now=now).sent == 1  # the e-mail at once
+    assert endpoint.requests == []
+    assert outbox.deliver_all(now=now + timedelta(seconds=6)).sent == 1
+    robot.refresh_from_db()
+    assert robot.status == DeliveryStatus.SENT and len(endpoint.received) == 1

@@ -27,6 +27,11 @@ def test_worker_once_raises_the_due_cards_and_delivers_the_outbox(world, endpoin
         recipient=world.handler, channel=ChannelKind.WECOM, status=DeliveryStatus.SENT
     )
     assert sent.count() >= 2  # the dispatch and the red card at least, each once
-    assert len(endpoint.received) == sent.count()
+    # Due together for one robot: one post carries them all, the person @-mentioned.
+    assert len(endpoint.received) == 1
+    text = endpoint.received[0]["json"]["text"]
+    assert text["content"].startswith(f"{sent.count()} 件事项需要处理") and text["mentioned_mobile_list"] == [
+        "13800000001"
+    ]
     main(["worker", "--once"])
-    assert len(endpoint.received) == sent.count()  # a second pass sends nothing again
+    assert len(endpoint.received) == 1  # a second pass sends nothing again

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _env(tmp_path: Path) -> dict[str, str]:
     """The environment of a worker process that uses this test's database."""
-    env = {**os.environ, "NUANQI_NOTIFY_LEASE_SECONDS": "2", "NUANQI_HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "NUANQI_NOTIFY_LEASE_SECONDS": "2",
+        "NUANQI_NOTIFY_COMBINE_SECONDS": "0",
+        "NUANQI_HOME": str(tmp_path),
+    }
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         env["NUANQI_DATABASE_URL"] = (

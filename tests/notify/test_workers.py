@@ -18,18 +18,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_four_workers_never_send_the_same_delivery_twice(world, endpoint):
-    ChannelConfig.objects.create(kind=ChannelKind.WECOM, url=endpoint.url)
+    ChannelConfig.objects.create(kind=ChannelKind.SMS, url=endpoint.url)
     for i in range(30):
         file_case(world.commissioner, world.huakang, title=f"并发投递 {i}")
     people = [world.handler, world.handler2, world.leader, world.admin]
     Delivery.objects.bulk_create(
         Delivery(
-            event=e, recipient=p, channel=ChannelKind.WECOM, case_number=e.case.number, title=e.case.title
+            event=e,
+            recipient=p,
+            channel=ChannelKind.SMS,
+            address="13800000001",
+            case_number=e.case.number,
+            title=e.case.title,
         )
         for e in Event.objects.select_related("case")
         for p in people
     )
-    total = Delivery.objects.filter(channel=ChannelKind.WECOM).count()
+    total = Delivery.objects.filter(channel=ChannelKind.SMS).count()
     assert total == 120
     errors: list[BaseException] = []
 
@@ -53,6 +58,6 @@ def test_four_workers_never_send_the_same_delivery_twice(world, endpoint):
     assert len(endpoint.requests) == len(endpoint.received) == total
     ids = Counter(
         (d.event_id, d.recipient_id)
-        for d in Delivery.objects.filter(channel=ChannelKind.WECOM, status=DeliveryStatus.SENT)
+        for d in Delivery.objects.filter(channel=ChannelKind.SMS, status=DeliveryStatus.SENT)
     )
     assert sum(ids.values()) == total and max(ids.values()) == 1

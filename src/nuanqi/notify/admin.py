@@ -5,7 +5,7 @@ from .models import ChannelConfig, Delivery, Preference
 
 @admin.register(ChannelConfig)
 class ChannelConfigAdmin(admin.ModelAdmin):
-    list_display = ("kind", "enabled", "url", "note")
+    list_display = ("kind", "enabled", "url", "rate_per_minute", "note")
 
 
 @admin.register(Preference)

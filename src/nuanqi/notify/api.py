@@ -8,8 +8,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from nuanqi.accounts.models import User
+
+from . import prefs
 from .context import unread_count
-from .models import ChannelKind, Delivery
+from .models import OPTIONAL_CHANNELS, ChannelKind, Delivery, Preference
 
 router = Router(tags=["通知"])
 
@@ -61,3 +64,45 @@ def read_notifications(request: HttpRequest, payload: ReadIn) -> dict[str, objec
         qs = qs.filter(pk__in=payload.ids)
     qs.update(read_at=timezone.now())
     return list_notifications(request, unread_only=True)
+
+
+class PreferenceOut(Schema):
+    channel: str
+    label: str
+    enabled: bool
+    address: str
+    available: bool
+
+
+class PreferenceIn(Schema):
+    channel: str
+    enabled: bool
+    address: str = ""
+
+
+def _preferences(user_id: int) -> list[dict[str, object]]:
+    current = {p.channel: p for p in Preference.objects.filter(user_id=user_id)}
+    return [
+        {
+            "channel": ch.value,
+            "label": str(ch.label),
+            "enabled": bool(ch in current and current[ch].enabled),
+            "address": current[ch].address if ch in current else "",
+            "available": prefs.available(ch),
+        }
+        for ch in OPTIONAL_CHANNELS
+    ]
+
+
+@router.get("/notifications/preferences", response=list[PreferenceOut])
+def list_preferences(request: HttpRequest) -> list[dict[str, object]]:
+    return _preferences(int(request.user.pk or 0))
+
+
+@router.put("/notifications/preferences", response=list[PreferenceOut])
+def set_preferences(request: HttpRequest, payload: list[PreferenceIn]) -> list[dict[str, object]]:
+    """Switch channels on or off. A channel needs a valid address (its own, or the account's): refused
+    with `invalid_preference` otherwise, and then nothing is changed."""
+    user: User = request.user  # type: ignore[assignment]
+    prefs.save(user, {p.channel: (p.enabled, p.address[:200]) for p in payload})
+    return _preferences(int(user.pk))

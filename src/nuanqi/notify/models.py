@@ -30,6 +30,8 @@ class ChannelConfig(models.Model):
     url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
     secret = models.CharField(_("签名密钥"), max_length=200, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # Posts a minute to this endpoint; 0 means the channel's documented default (robots: 20).
+    rate_per_minute = models.PositiveIntegerField(_("每分钟上限"), default=0)
 
     class Meta:
         verbose_name = _("通知渠道")
@@ -53,6 +55,27 @@ class Preference(models.Model):
         ]
         verbose_name = _("通知偏好")
         verbose_name_plural = _("通知偏好")
+
+
+class EndpointState(models.Model):
+    """What every worker must know of one endpoint (a robot, the SMS gateway, the mail server): its recent
+    sends, for the rate limit, and a pause after it answered "too fast". Kept in the database so that several
+    workers share one budget."""
+
+    channel = models.CharField(max_length=12, choices=ChannelKind.choices, unique=True)
+    # Epoch seconds of the sends inside the current rate window, oldest first.
+    stamps = models.JSONField(default=list)
+    # Compare-and-swap guard of `stamps`.
+    version = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("渠道状态")
+        verbose_name_plural = _("渠道状态")
+
+    def __str__(self) -> str:
+        return self.channel
 
 
 class DeliveryStatus(models.TextChoices):
