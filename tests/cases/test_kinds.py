@@ -349,3 +349,15 @@ def test_kinds_show_in_the_ui_and_a_kind_adds_its_own_panel(world, toy, settings
     )
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert '<section class="card" id="toy-panel">点位：卫海社区</section>' in page
+
+
+def test_the_worklist_and_the_kpi_page_filter_by_kind(world, toy):
+    toy_case = _file_toy(world)
+    request_case = file_case(world.commissioner, world.huakang, "企业的事")
+    client = world.client(world.dispatcher)
+    mine = client.get("/", {"kind": "toy"}).content.decode()
+    assert toy_case.number in mine and request_case.number not in mine and 'name="kind"' in mine
+    both = client.get("/").content.decode()
+    assert toy_case.number in both and request_case.number in both
+    kpi = client.get("/dashboard/kpis/", {"kind": "toy", "by": "kind", "from": "2023-03-01"}).content.decode()
+    assert "巡查玩具件" in kpi and "企业诉求" not in kpi.split("<tbody>")[1]

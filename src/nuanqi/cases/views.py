@@ -54,6 +54,10 @@ def _rows(cases: list[Case]) -> list[dict[str, Any]]:
 def my_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     worklist = my_worklist(user)
+    listed = [(k.code, k.label) for k in kinds.listed_kinds()]
+    kind = request.GET.get("kind", "")
+    if kind in {code for code, _label in listed}:
+        worklist = worklist.filter(kind=kind)
     try:
         # A page of 50 with a keyset cursor: a phone renders it quickly however long the list is.
         cases, nxt = worklist_page(worklist, request.GET.get("next"), 50)
@@ -68,7 +72,11 @@ def my_list(request: HttpRequest) -> HttpResponse:
         red=Count("pk", filter=Q(resolve_due__lt=now)),
         yellow=Count("pk", filter=Q(resolve_due__gte=now, warn_at__lte=now)),
     )
-    return render(request, "cases/my_list.html", {"rows": _rows(cases), "counts": counts, "next": nxt})
+    return render(
+        request,
+        "cases/my_list.html",
+        {"rows": _rows(cases), "counts": counts, "next": nxt, "kinds": listed, "kind": kind},
+    )
 
 
 @login_required

@@ -27,13 +27,15 @@ def _scope(user: User) -> str:
     return "office" if user.sees_everything else f"user{user.pk}"
 
 
-def compute(user: User, start: date, end: date, by: str | None = None) -> list[kpis.Kpi]:
-    """`kpis.compute` over `visible_cases(user)`, served from the cache while nothing has changed."""
+def compute(user: User, start: date, end: date, by: str | None = None, *, kind: str = "") -> list[kpis.Kpi]:
+    """`kpis.compute` over `visible_cases(user)` (of one kind when `kind` is given), served from the cache
+    while nothing has changed."""
     head = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     db = f"{connection.vendor}:{settings.DATABASES['default']['NAME']}"
-    key = f"kpis:{db}:{_scope(user)}:{start}:{end}:{by or ''}:{head}"
+    key = f"kpis:{db}:{_scope(user)}:{start}:{end}:{by or ''}:{kind}:{head}"
     rows: list[kpis.Kpi] | None = cache.get(key)
     if rows is None:
-        rows = kpis.compute(visible_cases(user), start, end, by)
+        qs = visible_cases(user)
+        rows = kpis.compute(qs.filter(kind=kind) if kind else qs, start, end, by)
         cache.set(key, rows, TTL_SECONDS)
     return rows

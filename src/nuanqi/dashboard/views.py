@@ -312,10 +312,12 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     by = request.GET.get("by") or "unit"
     error = ""
+    kind = ""
     try:
+        kind = kinds.parse_kind(request.GET["kind"]).code if request.GET.get("kind") else ""
         start, end = period_from(request)
-        rows = kpicache.compute(user, start, end, by)
-        total = kpicache.compute(user, start, end)[0]
+        rows = kpicache.compute(user, start, end, by, kind=kind)
+        total = kpicache.compute(user, start, end, kind=kind)[0]
     except CaseError as exc:
         error = exc.message
         start = end = timezone.localdate()
@@ -324,7 +326,12 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
     param = dim.filter_param if dim else ""
     table = []
     for k in rows:
-        link = cases_url(**{param: k.key, "from": start, "to": end}) if param and k.key is not None else ""
+        scope = {"kind": kind} if kind else {}
+        link = (
+            cases_url(**{param: k.key, "from": start, "to": end, **scope})
+            if param and k.key is not None
+            else ""
+        )
         table.append({"k": k, "link": link})
     return render(
         request,
@@ -332,7 +339,9 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
         {
             "rows": table,
             "total": total,
-            "total_link": cases_url(**{"from": start, "to": end}),
+            "total_link": cases_url(**{"from": start, "to": end, **({"kind": kind} if kind else {})}),
+            "kind": kind,
+            "kinds": [(k.code, k.label) for k in kinds.listed_kinds()],
             "by": by,
             "dims": [(d.name, d.label) for d in kpis.dimensions().values()],
             "rate_cols": [(name, label) for name, (label, _n, _d) in kpis.RATES.items()],
