@@ -132,6 +132,10 @@ def _register() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/attachments", attachments_router)
     api.add_router("/public", public_router)
+
+    from nuanqi.tips.api import router as tips_router
+
+    api.add_router("/tips", tips_router)
     api.add_router("/", enterprise_router)
     api.add_router("/calendar", calendar_router)
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "nuanqi.attachments",
     "nuanqi.cases",
     "nuanqi.enterprise",
+    "nuanqi.tips",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",

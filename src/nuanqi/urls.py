@@ -11,6 +11,7 @@ from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
+from nuanqi.tips import views as tips_views
 
 urlpatterns = [
     path("", case_views.my_list, name="my_list"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("cases/<str:number>/act/", case_views.case_act, name="case_act"),
     path("cases/<str:number>/tasks/", case_views.task_add, name="task_add"),
     path("cases/<str:number>/attachments/", case_views.attachment_add, name="attachment_add"),
+    path("tips/notice/", tips_views.notice_list, name="tips_notice"),
+    path("tips/notice/<int:round_id>/", tips_views.notice_detail, name="tips_notice_detail"),
     path("public/<slug:slug>/", public_views.public_form, name="public_form"),
     path("public/<slug:slug>/status/", public_views.public_status, name="public_status"),
     path("public/<slug:slug>/messages/", public_views.public_message, name="public_message"),

@@ -131,6 +131,9 @@ def build_world() -> dict[str, int | str]:
         from .programme import build_programme
 
         build_programme(w)
+        from nuanqi.tips.demo import build_rounds
+
+        build_rounds()
     return _summary()
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TipsConfig(AppConfig):
+    name = "nuanqi.tips"
+    verbose_name = "巡察"
