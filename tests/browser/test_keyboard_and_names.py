@@ -35,6 +35,16 @@ def test_a_keyboard_user_submits_the_new_case_form_with_errors_and_each_error_le
     # The first stop is the skip link, and it lands in the page's main region.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    page.screenshot(path=str(shots / "focus_skip_link_390.png"))
+    # Focus is drawn in the house colours: yellow on the red header, brand red on the page.
+    page.keyboard.press("Tab")
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth, s.outlineColor]; })()"
+    )
+    assert ring == ["solid", "3px", "rgb(255, 213, 79)"], ring
+    page.screenshot(path=str(shots / "focus_header_390.png"))
+    page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     # Required fields are marked for eyes (an asterisk) and for assistive technology (required).
