@@ -135,3 +135,16 @@ def _empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`single_database` tests run in the SQLite half of `./nq test` only: their result does not depend on the
+    database, and a browser audit run twice would double the suite's slowest minutes."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    skip = pytest.mark.skip(reason="只在 SQLite 上运行 / runs on SQLite only (single_database)")
+    for item in items:
+        if "single_database" in item.keywords:
+            item.add_marker(skip)

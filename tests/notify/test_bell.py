@@ -17,11 +17,13 @@ def test_the_bell_shows_the_unread_count_and_the_inbox_lists_them(world):
     case = _dispatched(world)
     client = world.client(world.handler)
     page = client.get("/").content.decode()
-    assert 'id="bell-count">1<' in page
+    assert 'id="bell-count" aria-hidden="true">1<' in page
+    assert 'aria-label="通知，1 条未读"' in page  # the count is part of the bell's name, not only drawn
     inbox = client.get("/notifications/").content.decode()
     assert case.number in inbox and "派单" in inbox
     client.post("/notifications/read/")
-    assert 'id="bell-count"' not in client.get("/").content.decode()
+    after = client.get("/").content.decode()
+    assert 'id="bell-count"' not in after and 'aria-label="通知"' in after
 
 
 def test_a_person_sees_only_his_own_notifications(world):

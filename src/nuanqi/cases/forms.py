@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanqi.accounts.models import Unit
 
+from . import kinds
 from .models import Category, Channel, Importance, Kind, Nature, Urgency
 
 
@@ -52,6 +53,14 @@ class CaseForm(forms.Form):
     def clean_kind(self) -> str:
         """A form posted without a kind (one kind offered, or an old page) files the first offered kind."""
         return str(self.cleaned_data.get("kind") or self._default_kind)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        spec = next((k for k in kinds.all_kinds() if k.code == data.get("kind")), None)
+        # A kind whose cases concern a company (企业诉求) needs one: said with the other errors, not after.
+        if spec is not None and spec.subject_required == "company" and not data.get("company"):
+            self.add_error("company", _("请选择企业"))
+        return data
 
 
 class TaskForm(forms.Form):

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.cases import kinds, kpis
@@ -84,6 +85,13 @@ def _kpi_bars(rows: list[kpis.Kpi], param: str, start: date, end: date, limit: i
     ]
 
 
+def _chart_words(label: str, value: str) -> svg.Words:
+    """A chart's own words in the active language: the data table's headers and the picture's name."""
+    return svg.Words(
+        table=_("数据表"), label=label, value=value, empty=_("暂无数据"), picture=_("图表，数据见下方数据表")
+    )
+
+
 def _months_back(today: date, n: int) -> date:
     y, m = today.year, today.month - (n - 1)
     while m <= 0:
@@ -114,14 +122,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     overdue_chart = svg.hbar(
         [
             svg.Bar(
-                r["lead_unit__short_name"] or r["lead_unit__name"] or "（未派单）",
+                r["lead_unit__short_name"] or r["lead_unit__name"] or _("（未派单）"),
                 r["n"],
                 cases_url(unit=r["lead_unit_id"], sla="red"),
                 "#c62828",
             )
             for r in overdue_rows
         ],
-        title="超期事项（按主办单位）",
+        title=_("超期事项（按主办单位）"),
+        words=_chart_words(_("主办单位"), _("超期件数")),
     )
     trend_start = _months_back(today, 12)
     months = kpicache.compute(user, trend_start, today, "month")
@@ -131,16 +140,21 @@ def overview(request: HttpRequest) -> HttpResponse:
         labels,
         [
             svg.Series(
-                "受理",
+                _("受理"),
                 [k.received for k in months],
                 [cases_url(**{"from": k.key, "to": _month_end(k.key)}) for k in months],
             ),
-            svg.Series("办结", [k.resolved for k in months]),
+            svg.Series(_("办结"), [k.resolved for k in months]),
         ],
-        title="近 12 个月受理与办结",
+        title=_("近 12 个月受理与办结"),
+        words=_chart_words(_("月份"), ""),
     )
     categories = [k for k in kpicache.compute(user, start, end, "category") if k.key is not None]
-    category_chart = svg.hbar(_kpi_bars(categories, "category", start, end), title="本月诉求大类")
+    category_chart = svg.hbar(
+        _kpi_bars(categories, "category", start, end),
+        title=_("本月诉求大类"),
+        words=_chart_words(_("诉求大类"), _("受理量")),
+    )
     rank = kpis.ranking(qs, start, end, now=now)
     links = {
         "today": cases_url(**{"from": today, "to": today}),
