@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Schema, Status
@@ -16,6 +16,7 @@ from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.coerce import unit as coerce_unit
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.visibility import get_visible_case
+from nuanqi.columns import Fits
 
 from . import inspections as insp
 from . import records
@@ -29,6 +30,7 @@ from .models import (
     Commissioner,
     Company,
     ConfidentialNote,
+    Indicator,
     Inspection,
     Policy,
     PolicyApplication,
@@ -58,7 +60,7 @@ class NoteOut(Schema):
 
 
 class NoteIn(Schema):
-    text: str
+    text: Annotated[str, Fits(ConfidentialNote, "text")]
 
 
 @router.get("/companies/{company_id}/confidential", response=list[NoteOut], summary="企业保密信息")
@@ -168,10 +170,10 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
-    name: str
-    investment: Decimal = Decimal(0)
-    capacity: str = ""
-    description: str = ""
+    name: Annotated[str, Fits(Project, "name")]
+    investment: Annotated[Decimal, Fits(Project, "investment", minimum=0)] = Decimal(0)
+    capacity: Annotated[str, Fits(Project, "capacity")] = ""
+    description: Annotated[str, Fits(Project, "description")] = ""
     plan: dict[str, dt.date] = {}
 
 
@@ -258,15 +260,15 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    title: str
+    title: Annotated[str, Fits(Policy, "title")]
     level: str = "district"
-    issuer: str = ""
-    doc_number: str = ""
+    issuer: Annotated[str, Fits(Policy, "issuer")] = ""
+    doc_number: Annotated[str, Fits(Policy, "doc_number")] = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     deadline: dt.date | None = None
-    benefit: str = ""
-    max_amount: Decimal | None = None
+    benefit: Annotated[str, Fits(Policy, "benefit")] = ""
+    max_amount: Annotated[Decimal, Fits(Policy, "max_amount", minimum=0)] | None = None
     auto_grant: bool = False
     industries: list[str] = []
     scales: list[str] = []
@@ -349,8 +351,8 @@ def company_policies(request: HttpRequest, company_id: int) -> list[MatchOut]:
 class ApplicationIn(Schema):
     status: str
     on: dt.date | None = None
-    amount: Decimal | None = None
-    note: str = ""
+    amount: Annotated[Decimal, Fits(PolicyApplication, "amount", minimum=0)] | None = None
+    note: Annotated[str, Fits(PolicyApplication, "note")] = ""
 
 
 @router.post("/companies/{company_id}/policies/{policy_id}/application", summary="政策申报/兑现登记")
@@ -377,7 +379,7 @@ def application(
 class InspectionIn(Schema):
     company: str | int
     planned_on: dt.date
-    purpose: str
+    purpose: Annotated[str, Fits(Inspection, "purpose")]
     unit: str | int | None = None
 
 
@@ -459,7 +461,7 @@ class IndicatorIn(Schema):
     metric: str
     period_kind: str = "year"
     period_start: dt.date
-    value: Decimal
+    value: Annotated[Decimal, Fits(Indicator, "value", minimum=0)]
 
 
 @router.get("/companies/{company_id}/indicators", summary="企业指标及派驻前后对比")

@@ -19,3 +19,11 @@ class EnterpriseConfig(AppConfig):
         from .workflow import TASK_WORKFLOW
 
         register_workflow(Kind.TASK, TASK_WORKFLOW)
+
+        # The column guard (nuanqi.columns) covers every nuanqi model, the engine's included; it is connected
+        # here, from the first app above the engine, because `cases` may not import what sits above it.
+        from django.db.models.signals import pre_save
+
+        from nuanqi.columns import guard
+
+        pre_save.connect(guard, dispatch_uid="nuanqi.columns.guard")

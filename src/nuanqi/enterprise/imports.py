@@ -24,6 +24,7 @@ from openpyxl.styles import Font, PatternFill
 
 from nuanqi.accounts.models import Role, RoleGrant, User
 from nuanqi.cases.errors import Forbidden
+from nuanqi.columns import decimal_cell, max_length
 from nuanqi.lib import gbt4754
 from nuanqi.lib.excel_import import (
     CellError,
@@ -34,7 +35,6 @@ from nuanqi.lib.excel_import import (
     normalize_text,
     parse_bool,
     parse_date,
-    parse_decimal,
     parse_list,
     read_sheet,
 )
@@ -83,34 +83,42 @@ class Spec:
     fields: tuple[Field, ...]
 
 
+_len = max_length  # a Field's max_length is its column's
+
 SPECS: dict[str, Spec] = {
     "companies": Spec(
         "companies",
         (
-            Field("name", "企业名称", True, help="全称，与营业执照一致"),
+            Field("name", "企业名称", True, help="全称，与营业执照一致", max_length=_len(Company, "name")),
             Field("uscc", "统一社会信用代码", True, help="18 位，校验位按 GB 32100 检查；全角字符自动转换"),
             Field("industry", "行业", True, help="GB/T 4754-2017：门类字母（C）、大类代码（27、C27）或名称"),
             Field("scale", "规模", True, help="大型、中型、小型、微型"),
             Field("above_scale", "规上企业", help="是 / 否"),
             Field("town", "所属镇街", True, help="本区镇（街道）全称，如 白泉镇、临城街道"),
-            Field("address", "地址"),
+            Field("address", "地址", max_length=_len(Company, "address")),
             Field("key_company", "重点企业", help="是 / 否"),
-            Field("contact_name", "联系人"),
-            Field("contact_phone", "联系电话"),
-            Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新"),
+            Field("contact_name", "联系人", max_length=_len(Company, "contact_name")),
+            Field("contact_phone", "联系电话", max_length=_len(Company, "contact_phone")),
+            Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新", max_length=50),
         ),
     ),
     "commissioners": Spec(
         "commissioners",
         (
-            Field("username", "账号", True, help="登录名，字母数字"),
-            Field("name", "姓名", True),
-            Field("former_post", "原任职务", True, help="如 原区水利局局长"),
+            Field("username", "账号", True, help="登录名，字母数字", max_length=_len(User, "username")),
+            Field("name", "姓名", True, max_length=_len(User, "display_name")),
+            Field(
+                "former_post",
+                "原任职务",
+                True,
+                help="如 原区水利局局长",
+                max_length=_len(Commissioner, "former_post"),
+            ),
             Field("batch", "批次", True, help="第一批、第二批 …，或 1、2"),
             Field("dispatched_on", "派驻日期", True, help="2023-01-29 或 2023年1月29日"),
             Field("signed", "已签保密条约", help="是 / 否"),
             Field("signed_on", "签订日期"),
-            Field("phone", "手机"),
+            Field("phone", "手机", max_length=_len(User, "phone")),
         ),
     ),
     "assignments": Spec(
@@ -119,27 +127,27 @@ SPECS: dict[str, Spec] = {
             Field("company", "企业", True, help="企业名称或统一社会信用代码"),
             Field("commissioner", "专员账号", True),
             Field("started_on", "开始日期", True, help="接替现任专员时，现任专员当日卸任（交接）"),
-            Field("note", "说明"),
+            Field("note", "说明", max_length=_len(Assignment, "note")),
         ),
     ),
     "policies": Spec(
         "policies",
         (
-            Field("title", "政策名称", True),
+            Field("title", "政策名称", True, max_length=_len(Policy, "title")),
             Field("level", "层级", True, help="国家、省、市、区"),
-            Field("issuer", "发文单位"),
-            Field("doc_number", "文号"),
+            Field("issuer", "发文单位", max_length=_len(Policy, "issuer")),
+            Field("doc_number", "文号", max_length=_len(Policy, "doc_number")),
             Field("valid_from", "有效期起"),
             Field("valid_to", "有效期止"),
             Field("deadline", "申报截止"),
-            Field("benefit", "扶持内容"),
+            Field("benefit", "扶持内容", max_length=_len(Policy, "benefit")),
             Field("max_amount", "最高金额(万元)"),
             Field("auto_grant", "免申即享", help="是 / 否"),
             Field("industries", "适用行业", help="多个用顿号分隔：C、C27、医药制造业；空为不限"),
             Field("scales", "适用规模", help="大型、中型 …；空为不限"),
             Field("above_scale_only", "仅限规上", help="是 / 否"),
             Field("towns", "适用镇街", help="空为全区"),
-            Field("tags", "须具备标签", help="如 高新技术企业、专精特新（须全部具备）"),
+            Field("tags", "须具备标签", help="如 高新技术企业、专精特新（须全部具备）", max_length=50),
             Field("thresholds", "指标门槛", help="如 产值>=2000；用工人数>=50（按最近年度指标）"),
         ),
     ),
@@ -443,7 +451,7 @@ def _policies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], acto
         "valid_from": parse_date,
         "valid_to": parse_date,
         "deadline": parse_date,
-        "max_amount": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+        "max_amount": decimal_cell(Policy, "max_amount", minimum=0),
         "auto_grant": parse_bool,
         "industries": industries,
         "scales": scales,
@@ -497,7 +505,7 @@ def _indicators(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], ac
         "metric": _choice_parser(_METRICS, "指标", Metric.labels),
         "period_kind": _choice_parser(_PERIODS, "周期", PeriodKind.labels),
         "period": parse_period,
-        "value": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+        "value": decimal_cell(Indicator, "value", minimum=0),
     }
     good = _rows(report, rows, SPECS["indicators"], parsers)
     seen: dict[tuple[int, str, str, date], int] = {}

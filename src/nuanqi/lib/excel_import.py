@@ -19,6 +19,8 @@ from typing import IO, Any
 
 from openpyxl import load_workbook
 
+from nuanqi.lib.numbers import TextError, check_text
+
 
 class CellError(ValueError):
     """A cell's value cannot be used; the message is the reason shown to the person importing."""
@@ -42,6 +44,7 @@ class Field:
     example: Any = ""
     help: str = ""
     aliases: tuple[str, ...] = ()
+    max_length: int | None = None  # of the column the text goes into
 
 
 @dataclass
@@ -201,6 +204,17 @@ def read_sheet(
         wb.close()
 
 
+def _checked(value: Any, max_length: int | None) -> Any:
+    """A parsed cell's text (or list of texts) as a column can hold it."""
+    if isinstance(value, str):
+        return check_text(value, max_length=max_length)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                check_text(item, max_length=max_length)
+    return value
+
+
 def check_row(
     report: ImportReport,
     number: int,
@@ -222,8 +236,8 @@ def check_row(
             continue
         parser = parsers.get(f.key, normalize_text)
         try:
-            out[f.key] = parser(value)
-        except CellError as exc:
+            out[f.key] = _checked(parser(value), f.max_length)
+        except (CellError, TextError) as exc:
             report.add(number, f.header, str(exc))
             ok = False
     return out if ok else None
