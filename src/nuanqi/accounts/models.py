@@ -27,6 +27,9 @@ class Role(models.TextChoices):
     PUBLIC = "public", _("公众")
 
 
+EXTERNAL_ROLES = frozenset({Role.ENTERPRISE, Role.PUBLIC})
+
+
 class UnitKind(models.TextChoices):
     DEPARTMENT = "department", _("部门")
     TOWN = "town", _("镇街")
@@ -104,6 +107,12 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def is_external(self) -> bool:
+        """A company contact, a member of the public or a person with no role: outside the administration.
+        Internal lists and pages answer them 404; they file requests the office triages."""
+        return self.roles <= EXTERNAL_ROLES
 
     @property
     def sees_everything(self) -> bool:

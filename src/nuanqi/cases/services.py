@@ -115,6 +115,11 @@ def create_case(data: NewCase, *, actor: User) -> Case:
     urgency = coerce.choice(Urgency, data.urgency, "紧急性", "urgency")
     category = coerce.category(kind, data.category)
     lead_unit = coerce.unit(data.lead_unit) if data.lead_unit not in (None, "") else None
+    if actor.is_external and (channel != Channel.COMPANY_REQUEST or lead_unit):
+        # Channel and lead unit are the office's triage, not the filer's choice: a lead unit chosen here
+        # would see the request before the office did. (Importance and urgency stay the filer's statement
+        # until the workflow gives the office an action that re-triages them.)
+        raise Forbidden("渠道和牵头单位由营商办受理时确定，请不要填写", "triage_not_allowed")
     if kind == Kind.REQUEST and data.subject is None:
         raise Invalid("请选择企业", "missing_field", field="company")
     priority = priority_of(importance, urgency)

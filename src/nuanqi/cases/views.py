@@ -214,7 +214,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*services.CREATOR_ROLES):
         raise Http404
     form = CaseForm(request.POST or None, companies=companies)
-    if user.has_role(Role.ENTERPRISE) and len(companies) == 1:
+    if user.is_external:  # the office triages: no channel or lead unit to choose
+        for name in ("channel", "lead_unit"):
+            del form.fields[name]
+    elif user.has_role(Role.ENTERPRISE) and len(companies) == 1:
         form.fields["channel"].initial = "company_request"
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -226,10 +229,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     description=d["description"],
                     category=d["category"] or None,
                     nature=d["nature"],
-                    channel=d["channel"],
+                    channel=d.get("channel") or services.Channel.COMPANY_REQUEST,
                     importance=d["importance"],
                     urgency=d["urgency"],
-                    lead_unit=d["lead_unit"] or None,
+                    lead_unit=d.get("lead_unit") or None,
                     subject=subject,
                 ),
                 actor=user,

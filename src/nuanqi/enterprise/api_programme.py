@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Schema, Status
 
 from nuanqi.accounts.models import Role, User
@@ -509,6 +509,8 @@ def add_indicator(request: HttpRequest, company_id: int, payload: IndicatorIn) -
 @router.get("/programme", summary="暖企工程总览：批次、专员、服务企业、前后对比")
 def programme(request: HttpRequest) -> dict[str, Any]:
     user = _u(request)
+    if user.is_external:  # as the page: the programme's people are the administration's business
+        raise Http404
     visible = set(visible_companies(user).values_list("pk", flat=True))
     assignments: dict[int, list[dict[str, Any]]] = {}
     for a in Assignment.objects.select_related("company").order_by("started_on"):
