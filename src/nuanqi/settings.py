@@ -9,6 +9,8 @@ NUANQI_REMIND_EVERY_DAYS, NUANQI_ESCALATE_AFTER_DAYS   the worker's 催办 and �
 NUANQI_NOTIFY_BACKOFF_SECONDS   first retry delay of a failed notification (doubles each attempt)
 NUANQI_NOTIFY_LEASE_SECONDS     how long a worker's claim holds before a crashed worker's rows are retried
 NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
+NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included (default Excel's 1048576);
+                       a longer ledger continues on further sheets
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ NUANQI_ESCALATE_AFTER_DAYS = int(os.environ.get("NUANQI_ESCALATE_AFTER_DAYS", "2
 NUANQI_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NUANQI_NOTIFY_BACKOFF_SECONDS", "30"))
 # How long a worker's claim on a notification holds; after it, a crashed worker's rows are taken again.
 NUANQI_NOTIFY_LEASE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_LEASE_SECONDS", "60"))
+NUANQI_SHEET_ROWS = int(os.environ.get("NUANQI_SHEET_ROWS", "1048576"))
 # Outgoing e-mail (Django's SMTP backend); without a host, mail is written to the console.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "25"))

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from nuanqi.cases.errors import Invalid
@@ -276,4 +277,6 @@ def export(
 ) -> int:
     cols, rows = _rows(kind, user, {k: v for k, v in filters.items() if v})
     notes = [(FILTER_LABELS.get(k, k), v) for k, v in filters.items() if v] or [("筛选条件", "全部")]
-    return write_ledger(target, cols, rows, title=TITLES[kind], notes=notes)
+    return write_ledger(
+        target, cols, rows, title=TITLES[kind], notes=notes, sheet_rows=settings.NUANQI_SHEET_ROWS
+    )

@@ -26,6 +26,7 @@ from nuanqi.accounts.models import Role, RoleGrant, User
 from nuanqi.cases.errors import Forbidden
 from nuanqi.columns import decimal_cell, max_length
 from nuanqi.lib import gbt4754
+from nuanqi.lib.excel import openpyxl_text
 from nuanqi.lib.excel_import import (
     CellError,
     Field,
@@ -175,7 +176,7 @@ def write_template(kind: str, target: Source) -> None:
     assert ws is not None
     ws.title = KIND_LABELS[kind]
     for col, f in enumerate(spec.fields, start=1):
-        cell = ws.cell(row=1, column=col, value=f.header + ("*" if f.required else ""))
+        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
         cell.font = Font(bold=True, color="B4232A" if f.required else "1F2933")
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         if f.help:
