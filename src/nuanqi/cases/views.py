@@ -20,7 +20,14 @@ from .errors import CaseError
 from .forms import CaseForm, TaskForm
 from .models import Case, Channel, Event, Satisfaction, Status, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
-from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns, worklist_page
+from .queries import (
+    filtered_cases,
+    filters_from_query,
+    keyset_page,
+    parse_cursor,
+    with_list_columns,
+    worklist_page,
+)
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
@@ -74,8 +81,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         q = (request.GET.get("q") or "").strip()[:100]
         if q:
             # The search box: full text over title, description and subject (cases/search.py), newest first.
-            below = request.GET.get("next") or ""
-            rows, nxt = search.search(user, q, limit=50, below=int(below) if below.isdigit() else None)
+            below = parse_cursor(request.GET.get("next"))
+            rows, nxt = search.search(user, q, limit=50, below=below[0] if below else None)
         else:
             f = filters_from_query(request.GET)
             rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)

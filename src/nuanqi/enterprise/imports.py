@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -83,8 +83,16 @@ class Spec:
     kind: str
     fields: tuple[Field, ...]
 
+    def __post_init__(self) -> None:
+        marked = tuple(replace(f, text_only=f.key in TEXT_COLUMNS) for f in self.fields)
+        object.__setattr__(self, "fields", marked)
+
 
 _len = max_length  # a Field's max_length is its column's
+
+# Identifiers: typed as text in the templates (Excel would keep 15 digits of an 18-digit 信用代码 or drop a
+# phone number's leading 0), and refused from a number cell in an import.
+TEXT_COLUMNS = {"uscc", "contact_phone", "phone", "username", "doc_number", "company", "commissioner"}
 
 SPECS: dict[str, Spec] = {
     "companies": Spec(
@@ -163,9 +171,6 @@ SPECS: dict[str, Spec] = {
         ),
     ),
 }
-
-
-TEXT_COLUMNS = {"uscc", "contact_phone", "phone", "username", "doc_number", "company"}
 
 
 def write_template(kind: str, target: Source) -> None:

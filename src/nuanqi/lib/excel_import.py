@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +45,7 @@ class Field:
     help: str = ""
     aliases: tuple[str, ...] = ()
     max_length: int | None = None  # of the column the text goes into
+    text_only: bool = False  # an identifier (信用代码, phone, account): a number cell has lost digits already
 
 
 @dataclass
@@ -95,12 +96,40 @@ _SEP_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+# Years a date of the programme can have; anything else is a typing or a format slip (a serial read as text).
+YEARS = range(1950, 2101)
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIALS = range((date(YEARS.start, 1, 1) - _EXCEL_EPOCH).days, (date(YEARS.stop, 1, 1) - _EXCEL_EPOCH).days)
+DATE_FORMS = "请写成 2023-03-27 或 2023年3月27日，或把单元格设为日期格式"
+
+
+def _sane(d: date, text: Any) -> date:
+    if d.year not in YEARS:
+        raise CellError(f"日期“{text}”的年份超出合理范围（{YEARS.start}–{YEARS.stop - 1}）")
+    return d
+
+
+def excel_serial(value: Any) -> date | None:
+    """The date of an Excel serial number (45017 → 2023-04-01) in a number cell, if it is one in YEARS."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if float(value).is_integer() and int(value) in _SERIALS:
+        return _EXCEL_EPOCH + timedelta(days=int(value))
+    return None
+
+
 def parse_date(value: Any) -> date:
-    """A date from a date cell, "2023-03-27", "2023/3/27", "2023.3.27", "20230327" or "2023年3月27日"."""
+    """A date from a date cell, an Excel date serial in a number cell, "2023-03-27", "2023/3/27", "2023.3.27",
+    "20230327" or "2023年3月27日"; years outside YEARS are refused."""
     if isinstance(value, datetime):
-        return value.date()
+        return _sane(value.date(), value.date().isoformat())
     if isinstance(value, date):
-        return value
+        return _sane(value, value.isoformat())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        serial = excel_serial(value)
+        if serial is None:
+            raise CellError(f"数字“{normalize_text(value)}”不是日期，{DATE_FORMS}")
+        return serial
     text = normalize_text(value)
     if not text:
         raise CellError("日期不能为空")
@@ -109,10 +138,11 @@ def parse_date(value: Any) -> date:
         if m:
             y, mo, d = (int(g) for g in m.groups())
             try:
-                return date(y, mo, d)
+                found = date(y, mo, d)
             except ValueError:
                 raise CellError(f"日期“{text}”不存在") from None
-    raise CellError(f"无法识别的日期“{text}”，请写成 2023-03-27 或 2023年3月27日")
+            return _sane(found, text)
+    raise CellError(f"无法识别的日期“{text}”，{DATE_FORMS}")
 
 
 def parse_decimal(value: Any, *, minimum: Decimal | None = None) -> Decimal:
@@ -233,6 +263,14 @@ def check_row(
                 report.add(number, f.header, "必填")
                 ok = False
             out[f.key] = None
+            continue
+        if f.text_only and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Excel keeps 15 significant digits: an 18-character code typed into a number cell has lost its
+            # tail, and guessing it back would name someone else.
+            report.add(
+                number, f.header, f"“{normalize_text(value)}”是数字单元格，请将该列设为文本格式后重新填写"
+            )
+            ok = False
             continue
         parser = parsers.get(f.key, normalize_text)
         try:
