@@ -11,6 +11,8 @@ NUANQI_NOTIFY_LEASE_SECONDS     how long a worker's claim holds before a crashed
 NUANQI_EMAIL_HOST, NUANQI_EMAIL_PORT, NUANQI_EMAIL_FROM   outgoing mail (console when no host)
 NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included (default Excel's 1048576);
                        a longer ledger continues on further sheets
+NUANQI_IMPORT_MAX_MB   largest import file in MB (default 10; its parts may unzip to 20 times that)
+NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ NUANQI_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NUANQI_NOTIFY_BACKOFF_SECO
 # How long a worker's claim on a notification holds; after it, a crashed worker's rows are taken again.
 NUANQI_NOTIFY_LEASE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_LEASE_SECONDS", "60"))
 NUANQI_SHEET_ROWS = int(os.environ.get("NUANQI_SHEET_ROWS", "1048576"))
+NUANQI_IMPORT_MAX_MB = int(os.environ.get("NUANQI_IMPORT_MAX_MB", "10"))
+NUANQI_IMPORT_MAX_ROWS = int(os.environ.get("NUANQI_IMPORT_MAX_ROWS", "100000"))
 # Outgoing e-mail (Django's SMTP backend); without a host, mail is written to the console.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("NUANQI_EMAIL_PORT", "25"))

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -31,12 +32,14 @@ from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
+    Limits,
     TemplateError,
     check_row,
     normalize_text,
     parse_bool,
     parse_date,
     parse_list,
+    parse_name,
     read_sheet,
 )
 
@@ -98,7 +101,14 @@ SPECS: dict[str, Spec] = {
     "companies": Spec(
         "companies",
         (
-            Field("name", "企业名称", True, help="全称，与营业执照一致", max_length=_len(Company, "name")),
+            Field(
+                "name",
+                "企业名称",
+                True,
+                help="全称，与营业执照一致",
+                max_length=_len(Company, "name"),
+                is_name=True,
+            ),
             Field("uscc", "统一社会信用代码", True, help="18 位，校验位按 GB 32100 检查；全角字符自动转换"),
             Field("industry", "行业", True, help="GB/T 4754-2017：门类字母（C）、大类代码（27、C27）或名称"),
             Field("scale", "规模", True, help="大型、中型、小型、微型"),
@@ -106,7 +116,7 @@ SPECS: dict[str, Spec] = {
             Field("town", "所属镇街", True, help="本区镇（街道）全称，如 白泉镇、临城街道"),
             Field("address", "地址", max_length=_len(Company, "address")),
             Field("key_company", "重点企业", help="是 / 否"),
-            Field("contact_name", "联系人", max_length=_len(Company, "contact_name")),
+            Field("contact_name", "联系人", max_length=_len(Company, "contact_name"), is_name=True),
             Field("contact_phone", "联系电话", max_length=_len(Company, "contact_phone")),
             Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新", max_length=50),
         ),
@@ -115,7 +125,7 @@ SPECS: dict[str, Spec] = {
         "commissioners",
         (
             Field("username", "账号", True, help="登录名，字母数字", max_length=_len(User, "username")),
-            Field("name", "姓名", True, max_length=_len(User, "display_name")),
+            Field("name", "姓名", True, max_length=_len(User, "display_name"), is_name=True),
             Field(
                 "former_post",
                 "原任职务",
@@ -142,7 +152,7 @@ SPECS: dict[str, Spec] = {
     "policies": Spec(
         "policies",
         (
-            Field("title", "政策名称", True, max_length=_len(Policy, "title")),
+            Field("title", "政策名称", True, max_length=_len(Policy, "title"), is_name=True),
             Field("level", "层级", True, help="国家、省、市、区"),
             Field("issuer", "发文单位", max_length=_len(Policy, "issuer")),
             Field("doc_number", "文号", max_length=_len(Policy, "doc_number")),
@@ -217,14 +227,23 @@ def run_import(kind: str, source: Source, *, actor: User | None = None) -> Impor
         "policies": _policies,
         "indicators": _indicators,
     }[kind]
-    rows = list(read_sheet(source, spec.fields))
+    limits = Limits(
+        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
+        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
+        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
+    )
+    rows = list(read_sheet(source, spec.fields, limits))
+    if not rows:
+        raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)
-    importer(report, rows, actor)
-    if report.ok and kind in ("companies", "policies", "indicators"):
-        # What a company is eligible for may have changed with its record, the library or its figures.
-        from .matching import recompute_all
+    # The rows and the derived work (policy matching) commit together or not at all.
+    with transaction.atomic():
+        importer(report, rows, actor)
+        if report.ok and kind in ("companies", "policies", "indicators"):
+            # What a company is eligible for may have changed with its record, the library or its figures.
+            from .matching import recompute_all
 
-        report.matches = recompute_all()["matches"]
+            report.matches = recompute_all()["matches"]
     return report
 
 
@@ -241,6 +260,21 @@ def _rows(
 
 def _header(kind: str, key: str) -> str:
     return next(f.header for f in SPECS[kind].fields if f.key == key)
+
+
+_COMPANY_FIELDS = [
+    "name",
+    "industry",
+    "industry_name",
+    "scale",
+    "above_scale",
+    "town",
+    "address",
+    "key_company",
+    "contact_name",
+    "contact_phone",
+    "tags",
+]
 
 
 def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
@@ -295,7 +329,7 @@ def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], act
             new.append(Company(uscc=r["uscc"], **values))
     with transaction.atomic():
         Company.objects.bulk_create(new, batch_size=1000)
-        Company.objects.bulk_update(changed, list(values), batch_size=1000)
+        Company.objects.bulk_update(changed, _COMPANY_FIELDS, batch_size=1000)
     report.created, report.updated = len(new), len(changed)
 
 
@@ -344,8 +378,11 @@ def _commissioners(report: ImportReport, rows: list[tuple[int, dict[str, Any]]],
     existing_users = {u.username: u for u in User.objects.filter(username__in=list(seen))}
     for number, r in good:
         u = existing_users.get(r["username"])
-        if u is not None and not hasattr(u, "commissioner") and u.has_role(Role.ENTERPRISE):
-            report.add(number, "账号", "该账号是企业联系人，不能作为专员")
+        # An import creates commissioners and updates them; it never takes over another kind of account
+        # (a leader's, a handler's, a company contact's): renaming it or granting it a role is for the admin.
+        if u is not None and not Commissioner.objects.filter(user=u).exists():
+            kinds = "、".join(str(Role(role).label) for role in sorted(u.roles)) or "无角色"
+            report.add(number, "账号", f"“{u.username}”已是其他人员的账号（{kinds}），不能导入为专员")
     if report.errors:
         return
     password = make_password(None)
@@ -395,7 +432,8 @@ def _company_lookup() -> Callable[[Any], Company]:
 
     def parse(value: Any) -> Company:
         text = normalize_text(value)
-        found = by_name.get(text) or by_uscc.get(text.upper())
+        # Names are stored as typed (NFC): a full-width （） stays full-width, which NFKC would fold.
+        found = by_name.get(parse_name(value)) or by_name.get(text) or by_uscc.get(text.upper())
         if found is None:
             raise CellError(f"找不到企业“{text}”")
         return found
