@@ -29,7 +29,7 @@ class BearerToken(HttpBearer):
             .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
             .first()
         )
-        if found is None:
+        if found is None or found.expired:
             return None
         now = timezone.now()
         # Touch last_used at most once a minute so a busy client does not write on every request.

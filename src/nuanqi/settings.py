@@ -13,12 +13,17 @@ NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included
                        a longer ledger continues on further sheets
 NUANQI_IMPORT_MAX_MB   largest import file in MB (default 10; its parts may unzip to 20 times that)
 NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
+NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
+                       address (default 10), for this long (default 15 minutes)
+NUANQI_TRUSTED_PROXIES reverse proxies whose X-Forwarded-For names the client (comma-separated addresses)
+NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "nuanqi.accounts",
     "nuanqi.calendars",
     "nuanqi.cases",
@@ -76,7 +82,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes; nuanqi.accounts.security): lock an account after this many wrong passwords
+# from anywhere, and an address after this many for any account, until the cool-off has passed.
+AUTHENTICATION_BACKENDS = [
+    "nuanqi.accounts.security.LoginGuardBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("NUANQI_LOGIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NUANQI_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nuanqi.accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "nuanqi.accounts.security.client_ip"
+AXES_VERBOSE = False
+# Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default.
+NUANQI_TRUSTED_PROXIES = frozenset(p for p in os.environ.get("NUANQI_TRUSTED_PROXIES", "").split(",") if p)
+# An API token unused for this many days stops working (0: never).
+NUANQI_TOKEN_IDLE_DAYS = int(os.environ.get("NUANQI_TOKEN_IDLE_DAYS", "90"))
 
 ROOT_URLCONF = "nuanqi.urls"
 WSGI_APPLICATION = "nuanqi.wsgi.application"

@@ -154,6 +154,15 @@ class ApiToken(models.Model):
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
 
+    @property
+    def expired(self) -> bool:
+        """Unused for `NUANQI_TOKEN_IDLE_DAYS` (counted from its last use, or its creation)."""
+        from django.conf import settings
+
+        days = settings.NUANQI_TOKEN_IDLE_DAYS
+        last = self.last_used_at or self.created_at
+        return bool(days) and (timezone.now() - last).days >= days
+
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
         raw = "nq_" + secrets.token_urlsafe(32)
