@@ -14,6 +14,7 @@ One check (`nuanqi.lib.numbers`) behind every door:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -88,6 +89,8 @@ class Fits:
                 check_text(value, max_length=self.length)
             except TextError as exc:
                 raise PydanticCustomError(exc.code, str(exc)) from None
+            # One spelling for what looks the same (NFC; NFKC would fold a company's full-width （）).
+            return unicodedata.normalize("NFC", value)
         return value
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:

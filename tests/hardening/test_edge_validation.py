@@ -234,3 +234,16 @@ def test_an_id_beyond_the_database_integers_is_a_client_error(world) -> None:
         client, "/api/v1/inspections/joint", {"inspections": [99999999999999999999999], "on": "2023-05-01"}
     )
     assert (r.status_code, r.json()["code"]) in ((422, "invalid_number"), (404, "not_found"))
+
+
+def test_api_names_are_stored_in_nfc_keeping_full_width_brackets(world) -> None:
+    import unicodedata
+
+    from nuanqi.enterprise.models import Company
+    from nuanqi.lib.uscc import with_check_digit
+
+    name = unicodedata.normalize("NFD", "舟山Café（集团）有限公司")
+    body = {"name": name, "uscc": with_check_digit("91330902MA0000777"), "industry": "C27", "scale": "小型"}
+    r = post(world.client(world.dispatcher), "/api/v1/companies", body)
+    assert r.status_code == 201, r.content
+    assert Company.objects.get(pk=r.json()["id"]).name == "舟山Café（集团）有限公司"

@@ -106,3 +106,35 @@ def test_the_filing_form_offers_a_company_contact_no_triage_fields(world) -> Non
     assert r.status_code == 302
     case = Case.objects.get()
     assert (case.channel, case.priority, case.lead_unit) == ("company_request", 4, None)
+
+
+def test_a_company_contact_does_not_see_its_planned_inspections_or_the_advisories(world) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nuanqi.enterprise.inspections import plan_inspection
+
+    soon = timezone.localdate() + timedelta(days=5)
+    plan_inspection(world.huakang, world.zhujian, soon, "消防安全检查", actor=world.handler)
+    plan_inspection(
+        world.huakang, world.jingxin, soon + timedelta(days=2), "安全生产检查", actor=world.handler2
+    )
+    url = f"/api/v1/companies/{world.huakang.pk}/inspections"
+    office = world.client(world.commissioner).get(url).json()
+    assert len(office["items"]) == 2 and office["joint_proposals"]
+    own = world.client(world.company).get(url).json()
+    assert own["items"] == [] and own["joint_proposals"] == []
+    page = world.client(world.company).get(f"/companies/{world.huakang.pk}/").content.decode()
+    assert "消防安全检查" not in page and "建议综合查一次" not in page
+    assert (
+        "消防安全检查"
+        in world.client(world.commissioner).get(f"/companies/{world.huakang.pk}/").content.decode()
+    )
+
+
+def test_the_navigation_offers_a_company_contact_no_internal_pages(world) -> None:
+    page = world.client(world.company).get("/").content.decode()
+    for url in ("/programme/", "/inspections/", "/worklog/"):
+        assert f'href="{url}"' not in page
+    assert 'href="/programme/"' in world.client(world.commissioner).get("/").content.decode()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Schema, Status
 
 from nuanqi.accounts.models import Role, User
@@ -430,6 +431,15 @@ def plan(request: HttpRequest, payload: InspectionIn) -> Status[InspectionOut]:
 def company_inspections(request: HttpRequest, company_id: int) -> dict[str, Any]:
     company = _company(request, company_id)
     items = Inspection.objects.filter(company=company).select_related("company", "unit")
+    if _u(request).is_external:
+        # Planned inspections and the advisories about them are the administration's: the company sees
+        # how often it was inspected, not when it will be.
+        items = items.filter(planned_on__lt=timezone.localdate())
+        return {
+            "counts": [{"year": y, "count": n} for y, n in insp.counts_by_year(company)],
+            "items": [_inspection_out(i).dict() for i in items],
+            "joint_proposals": [],
+        }
     return {
         "counts": [{"year": y, "count": n} for y, n in insp.counts_by_year(company)],
         "items": [_inspection_out(i).dict() for i in items],
