@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -28,7 +29,7 @@ class BearerToken(HttpBearer):
             .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
             .first()
         )
-        if found is None:
+        if found is None or found.expired:
             return None
         now = timezone.now()
         # Touch last_used at most once a minute so a busy client does not write on every request.
@@ -73,15 +74,36 @@ def _case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     problems = []
     for e in exc.errors:
-        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query"))
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query", "path"))
         problems.append(f"{loc or '请求'}：{_zh(e)}")
-    return error(
-        request, 422, "请求数据不正确：" + "；".join(problems), "validation_error", details=exc.errors
-    )
+    codes = {_code(e) for e in exc.errors}
+    code = codes.pop() if len(codes) == 1 else "validation_error"
+    return error(request, 422, "请求数据不正确：" + "；".join(problems), code, details=exc.errors)
+
+
+# Our own checks (nuanqi.columns.Fits) name their code; pydantic's own kinds map to the same codes.
+_OWN_CODES = {"invalid_number", "too_long", "invalid_text", "invalid_date"}
+
+
+def _code(e: dict[str, Any]) -> str:
+    kind = str(e.get("type", ""))
+    if kind in _OWN_CODES:
+        return kind
+    if kind == "string_too_long":
+        return "too_long"
+    if kind.startswith(("int", "float", "decimal", "greater_than", "less_than", "finite")):
+        return "invalid_number"
+    if kind.startswith(("date", "time")):
+        return "invalid_date"
+    return "validation_error"
 
 
 def _zh(e: dict[str, Any]) -> str:
     kind = str(e.get("type", ""))
+    if kind in _OWN_CODES:
+        return str(e.get("msg", "格式不正确"))
+    if kind == "string_too_long":
+        return f"不能超过 {(e.get('ctx') or {}).get('max_length', '')} 个字"
     if kind == "missing":
         return "必填"
     if "int" in kind:
@@ -112,6 +134,18 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(ObjectDoesNotExist)
 def _does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error(request, 404, "未找到，或您无权查看", "not_found")
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An id or count beyond what the database's integers hold (SQLite raises OverflowError).
+    return error(request, 422, "数值超出范围", "invalid_number")
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # PostgreSQL refusing a value (an integer out of range): the input's fault, never a server error.
+    return error(request, 422, "数值超出范围", "invalid_number")
 
 
 @api.exception_handler(HttpError)

@@ -194,6 +194,34 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     print(raw)
 
 
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    """Revoke one token (by the prefix shown in `token list`) or all of an account's tokens."""
+    _setup(args.home)
+    from nuanqi.accounts.models import ApiToken
+
+    tokens = ApiToken.objects.filter(user__username=args.username, revoked=False)
+    if args.prefix:
+        tokens = tokens.filter(prefix=args.prefix)
+    elif not args.all:
+        _fail("请用 --prefix 指定令牌，或用 --all 吊销该账号的全部令牌", 2)
+        return
+    count = tokens.update(revoked=True)
+    if not count:
+        _fail(f"账号“{args.username}”没有可吊销的令牌", 1)
+        return
+    print(f"已吊销 {count} 个令牌")
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    from nuanqi.accounts.models import ApiToken
+
+    for t in ApiToken.objects.filter(user__username=args.username).order_by("created_at"):
+        used = t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "从未使用"
+        state = "已吊销" if t.revoked else ("已过期" if t.expired else "有效")
+        print(f"{t.prefix}  {t.name or '-'}  创建 {t.created_at:%Y-%m-%d}  最近使用 {used}  {state}")
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     _setup(args.home)
     from nuanqi.cases.models import Case, Event
@@ -259,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("username")
     sp.add_argument("--name", default="cli")
     sp.set_defaults(func=cmd_token_create)
+    sp = tok.add_parser("list", help="列出账号的访问令牌（前缀、名称、最近使用）", parents=[home])
+    sp.add_argument("username")
+    sp.set_defaults(func=cmd_token_list)
+    sp = tok.add_parser("revoke", help="吊销访问令牌", parents=[home])
+    sp.add_argument("username")
+    sp.add_argument("--prefix", help="令牌前缀（见 token list）")
+    sp.add_argument("--all", action="store_true", help="吊销该账号的全部令牌")
+    sp.set_defaults(func=cmd_token_revoke)
 
     aud = sub.add_parser("audit", help="审计").add_subparsers(dest="audit_command", required=True)
     sp = aud.add_parser("verify", help="校验时间线哈希链", parents=[home])

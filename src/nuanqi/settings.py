@@ -29,12 +29,20 @@ NUANQI_PUBLIC_THROTTLE          the N-th failed receipt lookup or public post wi
                                 client is refused with 429 (default 20)
 NUANQI_RECEIPT_SALT             the installation's secret salt for receipt codes (default: generated into
                                 $NUANQI_HOME/receipt_salt on first start; keep it with the backups' keys)
+NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included (default Excel's 1048576);
+                       a longer ledger continues on further sheets
+NUANQI_IMPORT_MAX_MB   largest import file in MB (default 10; its parts may unzip to 20 times that)
+NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
+NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
+                       address (default 10), for this long (default 15 minutes)
+NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "nuanqi.accounts",
     "nuanqi.calendars",
     "nuanqi.attachments",
@@ -104,11 +113,29 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuanqi.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "nuanqi.middleware.RefuseBadTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes; nuanqi.accounts.security): lock an account after this many wrong passwords
+# from anywhere, and an address after this many for any account, until the cool-off has passed.
+AUTHENTICATION_BACKENDS = [
+    "nuanqi.accounts.security.LoginGuardBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("NUANQI_LOGIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NUANQI_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nuanqi.accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "nuanqi.accounts.security.client_ip"
+AXES_VERBOSE = False
+# An API token unused for this many days stops working (0: never).
+NUANQI_TOKEN_IDLE_DAYS = int(os.environ.get("NUANQI_TOKEN_IDLE_DAYS", "90"))
 
 ROOT_URLCONF = "nuanqi.urls"
 WSGI_APPLICATION = "nuanqi.wsgi.application"
@@ -223,6 +250,9 @@ NUANQI_NOTIFY_COMBINE_SECONDS = float(os.environ.get("NUANQI_NOTIFY_COMBINE_SECO
 NUANQI_NOTIFY_COMBINE_MAX = int(os.environ.get("NUANQI_NOTIFY_COMBINE_MAX", "10"))
 NUANQI_SMS_MAX_CHARS = int(os.environ.get("NUANQI_SMS_MAX_CHARS", "300"))
 NUANQI_SITE_URL = os.environ.get("NUANQI_SITE_URL", "").rstrip("/")
+NUANQI_SHEET_ROWS = int(os.environ.get("NUANQI_SHEET_ROWS", "1048576"))
+NUANQI_IMPORT_MAX_MB = int(os.environ.get("NUANQI_IMPORT_MAX_MB", "10"))
+NUANQI_IMPORT_MAX_ROWS = int(os.environ.get("NUANQI_IMPORT_MAX_ROWS", "100000"))
 # Outgoing e-mail (Django's SMTP backend, with a CA file for intranet servers); without a host, mail is
 # written to the console. The password comes from the environment or a secrets file, never the database.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")

@@ -174,4 +174,5 @@ def test_the_programme_page_and_api(programme):
     assert "第三批" in body and "专员丙" in body and "已签" in body
     r = programme.client(programme.leader).get("/api/v1/programme")
     assert r.json()["batches"][0]["commissioners"][0]["companies"]
-    assert programme.client(programme.outsider).get("/api/v1/programme").json()["outcomes"] == []
+    assert programme.client(programme.handler).get("/api/v1/programme").json()["outcomes"] == []
+    assert programme.client(programme.outsider).get("/api/v1/programme").status_code == 404

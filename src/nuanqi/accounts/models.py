@@ -27,6 +27,9 @@ class Role(models.TextChoices):
     PUBLIC = "public", _("公众")
 
 
+EXTERNAL_ROLES = frozenset({Role.ENTERPRISE, Role.PUBLIC})
+
+
 class UnitKind(models.TextChoices):
     DEPARTMENT = "department", _("部门")
     TOWN = "town", _("镇街")
@@ -106,6 +109,12 @@ class User(AbstractUser):
         return bool(self.roles.intersection(roles))
 
     @property
+    def is_external(self) -> bool:
+        """A company contact, a member of the public or a person with no role: outside the administration.
+        Internal lists and pages answer them 404; they file requests the office triages."""
+        return self.roles <= EXTERNAL_ROLES
+
+    @property
     def sees_everything(self) -> bool:
         """Office staff and leaders read every case of the list engine."""
         return self.has_role(Role.ADMIN, Role.LEADER, Role.DISPATCHER)
@@ -144,6 +153,15 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
+
+    @property
+    def expired(self) -> bool:
+        """Unused for `NUANQI_TOKEN_IDLE_DAYS` (counted from its last use, or its creation)."""
+        from django.conf import settings
+
+        days = settings.NUANQI_TOKEN_IDLE_DAYS
+        last = self.last_used_at or self.created_at
+        return bool(days) and (timezone.now() - last).days >= days
 
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:

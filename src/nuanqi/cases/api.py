@@ -17,7 +17,14 @@ from .access import resolve_subject
 from .errors import Invalid
 from .models import Case, CaseLink, Channel, Event, Task
 from .permissions import allowed_actions, relations
-from .queries import CaseFilters, filtered_cases, keyset_page, with_list_columns, worklist_page
+from .queries import (
+    CaseFilters,
+    filtered_cases,
+    keyset_page,
+    parse_cursor,
+    with_list_columns,
+    worklist_page,
+)
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 
@@ -434,11 +441,8 @@ def search_cases(request: HttpRequest, q: Query[SearchQuery]) -> dict[str, Any]:
         raise Invalid("请输入检索词", "missing_field", field="q")
     if len(q.q) > 100:
         raise Invalid("检索词不能超过 100 字", "too_long", field="q")
-    try:
-        below = int(q.next) if q.next else None
-    except ValueError:
-        raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
-    rows, nxt = search.search(user, q.q, limit=q.limit, below=below)
+    below = parse_cursor(q.next)
+    rows, nxt = search.search(user, q.q, limit=q.limit, below=below[0] if below else None)
     return {"items": [case_out(c) for c in rows], "next": nxt}
 
 

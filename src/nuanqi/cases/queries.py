@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,11 +66,29 @@ def register_filter(name: str, fn: Callable[[str], Q]) -> None:
     EXTRA_FILTERS[name] = fn
 
 
+_BIG = 2**63 - 1  # a 64-bit column's largest value: beyond it SQLite overflows and PostgreSQL errs
+_PIECE = re.compile(r"-?[0-9]{1,19}")
+
+
 def _int(value: Any, field_name: str, label: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise Invalid(f"{label}“{value}”无效", "invalid_filter", field=field_name) from None
+    text = str(value).strip()
+    if not _PIECE.fullmatch(text) or abs(int(text)) > _BIG:
+        raise Invalid(f"{label}“{text[:30]}”无效", "invalid_filter", field=field_name)
+    return int(text)
+
+
+def parse_cursor(value: Any, parts: int = 1) -> tuple[int, ...] | None:
+    """The one parser of page cursors (lists, 我的清单, search; API and pages): `parts` integers joined by
+    dots, each within a 64-bit column. None when absent; Invalid ("invalid_cursor", 422) for anything else."""
+    if value in (None, ""):
+        return None
+    pieces = str(value).split(".")
+    if len(pieces) != parts or not all(_PIECE.fullmatch(p) for p in pieces):
+        raise Invalid("分页游标 next 无效", "invalid_cursor", field="next")
+    numbers = tuple(int(p) for p in pieces)
+    if any(abs(n) > _BIG for n in numbers):
+        raise Invalid("分页游标 next 无效", "invalid_cursor", field="next")
+    return numbers
 
 
 def filters_from_query(params: Any) -> CaseFilters:
@@ -80,9 +99,13 @@ def filters_from_query(params: Any) -> CaseFilters:
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            found = date.fromisoformat(value)
         except ValueError:
-            raise Invalid(f"日期“{value}”格式不正确，应形如 2023-03-27", "invalid_date", field=key) from None
+            found = None
+        # A year far away (9999-12-31) would overflow the day arithmetic of the filters: refused as well.
+        if found is None or not 1900 <= found.year <= 2200:
+            raise Invalid(f"日期“{value[:30]}”格式不正确，应形如 2023-03-27", "invalid_date", field=key)
+        return found
 
     sla = params.get("sla") or None
     if sla not in (None, "red", "yellow"):
@@ -163,11 +186,9 @@ def apply_filters(qs: QuerySet[Case], f: CaseFilters, user: User | None = None) 
 
 def keyset_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case], str | None]:
     """Newest first by id; `cursor` is the last id of the previous page. Never OFFSET."""
-    if cursor not in (None, ""):
-        try:
-            qs = qs.filter(pk__lt=int(str(cursor)))
-        except ValueError:
-            raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
+    below = parse_cursor(cursor)
+    if below is not None:
+        qs = qs.filter(pk__lt=below[0])
     rows = list(qs.order_by("-pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -180,12 +201,13 @@ def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Cas
     The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET. The page's ids are found
     first and only those rows get the list columns: SQLite would otherwise compute the joins and the task
     counts for every open item before sorting."""
-    if cursor not in (None, ""):
+    parsed = parse_cursor(cursor, 4)
+    if parsed is not None:
+        rank, prio, due_us, last = parsed
         try:
-            rank, prio, due_us, last = (int(x) for x in str(cursor).split("."))
-        except ValueError:
+            due = datetime.fromtimestamp(due_us / 1e6, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # a time no deadline can have
             raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
-        due = datetime.fromtimestamp(due_us / 1e6, tz=UTC)
         qs = qs.filter(
             Q(overdue_rank__gt=rank)
             | Q(overdue_rank=rank, priority__gt=prio)

@@ -139,6 +139,11 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> C
     urgency = coerce.choice(Urgency, data.urgency, "紧急性", "urgency")
     category = coerce.category(kind, data.category)
     lead_unit = coerce.unit(data.lead_unit) if data.lead_unit not in (None, "") else None
+    if actor is not None and actor.is_external and (channel != Channel.COMPANY_REQUEST or lead_unit):
+        # Channel and lead unit are the office's triage, not the filer's choice: a lead unit chosen here
+        # would see the request before the office did. (Importance and urgency stay the filer's statement
+        # until the workflow gives the office an action that re-triages them.)
+        raise Forbidden("渠道和牵头单位由营商办受理时确定，请不要填写", "triage_not_allowed")
     if spec.subject_required and (data.subject is None or data.subject.type != spec.subject_required):
         raise Invalid(
             "请选择企业" if spec.subject_required == "company" else "请选择对象",

@@ -22,7 +22,14 @@ from .errors import CaseError
 from .forms import CaseForm, TaskForm
 from .models import Case, CaseLink, Channel, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
-from .queries import filtered_cases, filters_from_query, keyset_page, with_list_columns, worklist_page
+from .queries import (
+    filtered_cases,
+    filters_from_query,
+    keyset_page,
+    parse_cursor,
+    with_list_columns,
+    worklist_page,
+)
 from .sla import sla_state
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
@@ -86,8 +93,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         q = (request.GET.get("q") or "").strip()[:100]
         if q:
             # The search box: full text over title, description and subject (cases/search.py), newest first.
-            below = request.GET.get("next") or ""
-            rows, nxt = search.search(user, q, limit=50, below=int(below) if below.isdigit() else None)
+            below = parse_cursor(request.GET.get("next"))
+            rows, nxt = search.search(user, q, limit=50, below=below[0] if below else None)
         else:
             f = filters_from_query(request.GET)
             rows, nxt = keyset_page(with_list_columns(filtered_cases(user, f)), request.GET.get("next"), 50)
@@ -273,7 +280,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
     if not fileable:
         raise Http404
     form = CaseForm(request.POST or None, companies=companies, kinds=fileable)
-    if user.has_role(Role.ENTERPRISE) and len(companies) == 1:
+    if user.is_external:  # the office triages: no channel or lead unit to choose
+        for name in ("channel", "lead_unit"):
+            del form.fields[name]
+    elif user.has_role(Role.ENTERPRISE) and len(companies) == 1:
         form.fields["channel"].initial = "company_request"
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -286,10 +296,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     description=d["description"],
                     category=d["category"] or None,
                     nature=d["nature"],
-                    channel=d["channel"],
+                    channel=d.get("channel") or services.Channel.COMPANY_REQUEST,
                     importance=d["importance"],
                     urgency=d["urgency"],
-                    lead_unit=d["lead_unit"] or None,
+                    lead_unit=d.get("lead_unit") or None,
                     subject=subject,
                 ),
                 actor=user,

@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from nuanqi.cases import kinds, kpis
 from nuanqi.cases.models import Case
-from nuanqi.lib.excel import Column, excel_value
+from nuanqi.lib.excel import Column, excel_value, openpyxl_text
 
 OVERDUE_LIMIT = 30
 
@@ -134,7 +134,7 @@ def _sheet(wb: Workbook, title: str, columns: tuple[Column, ...], rows: list[lis
         ws.column_dimensions[get_column_letter(i)].width = c.width
     header = []
     for c in columns:
-        cell = WriteOnlyCell(ws, value=c.header)
+        cell = openpyxl_text(WriteOnlyCell(ws), c.header)
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
@@ -151,6 +151,8 @@ def _sheet(wb: Workbook, title: str, columns: tuple[Column, ...], rows: list[lis
                 cell = WriteOnlyCell(ws, value=v)
                 cell.number_format = fmts[c.kind]
                 out.append(cell)
+            elif isinstance(v, str):
+                out.append(openpyxl_text(WriteOnlyCell(ws), v))
             else:
                 out.append(v)
         ws.append(out)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -126,7 +127,9 @@ def rows(qs: QuerySet[Case], now: datetime | None = None) -> Iterator[Sequence[A
 
 def export(qs: QuerySet[Case], target: str | Path | IO[bytes], notes: Sequence[tuple[str, str]] = ()) -> int:
     """Write the ledger of `qs` to `target`; returns the number of cases written."""
-    return write_ledger(target, COLUMNS, rows(qs), title="事项台账", notes=notes)
+    return write_ledger(
+        target, COLUMNS, rows(qs), title="事项台账", notes=notes, sheet_rows=settings.NUANQI_SHEET_ROWS
+    )
 
 
 def describe(params: dict[str, str]) -> list[tuple[str, str]]:

@@ -324,6 +324,8 @@ def commissioner_week(request: HttpRequest) -> HttpResponse:
 def kpi_table(request: HttpRequest) -> HttpResponse:
     """KPIs of a period by a dimension, each count linking to its list."""
     user = _user(request)
+    if user.is_external:  # an internal page: outsiders get 404
+        raise Http404
     by = request.GET.get("by") or "unit"
     error = ""
     kind = ""

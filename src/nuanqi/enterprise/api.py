@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
+from nuanqi.columns import Fits
 
 from . import services
 from .access import visible_companies
@@ -33,17 +34,17 @@ class CompanyOut(Schema):
 
 
 class CompanyIn(Schema):
-    name: str
-    uscc: str
-    industry: str = ""
-    industry_name: str = ""
+    name: Annotated[str, Fits(Company, "name")]
+    uscc: Annotated[str, Fits(length=40)]
+    industry: Annotated[str, Fits(length=100)] = ""
+    industry_name: Annotated[str, Fits(Company, "industry_name")] = ""
     scale: str = ""
     above_scale: bool = False
     town: str | int | None = None
-    address: str = ""
+    address: Annotated[str, Fits(Company, "address")] = ""
     key_company: bool = False
-    contact_name: str = ""
-    contact_phone: str = ""
+    contact_name: Annotated[str, Fits(Company, "contact_name")] = ""
+    contact_phone: Annotated[str, Fits(Company, "contact_phone")] = ""
 
 
 class LogOut(Schema):
@@ -60,9 +61,9 @@ class LogOut(Schema):
 
 class LogIn(Schema):
     date: dt.date
-    note: str
+    note: Annotated[str, Fits(WorkLogEntry, "note")]
     time: dt.time | None = None
-    place: str = ""
+    place: Annotated[str, Fits(WorkLogEntry, "place")] = ""
     unit: str | int | None = None
     company: int | None = None
     case: str = ""

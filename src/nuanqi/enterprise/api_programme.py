@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Schema, Status
 
 from nuanqi.accounts.models import Role, User
@@ -17,6 +18,7 @@ from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.coerce import unit as coerce_unit
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.visibility import get_visible_case
+from nuanqi.columns import Fits
 
 from . import inspections as insp
 from . import records
@@ -30,6 +32,7 @@ from .models import (
     Commissioner,
     Company,
     ConfidentialNote,
+    Indicator,
     Inspection,
     Policy,
     PolicyApplication,
@@ -59,7 +62,7 @@ class NoteOut(Schema):
 
 
 class NoteIn(Schema):
-    text: str
+    text: Annotated[str, Fits(ConfidentialNote, "text")]
 
 
 @router.get("/companies/{company_id}/confidential", response=list[NoteOut], summary="企业保密信息")
@@ -169,10 +172,10 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
-    name: str
-    investment: Decimal = Decimal(0)
-    capacity: str = ""
-    description: str = ""
+    name: Annotated[str, Fits(Project, "name")]
+    investment: Annotated[Decimal, Fits(Project, "investment", minimum=0)] = Decimal(0)
+    capacity: Annotated[str, Fits(Project, "capacity")] = ""
+    description: Annotated[str, Fits(Project, "description")] = ""
     plan: dict[str, dt.date] = {}
 
 
@@ -257,15 +260,15 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    title: str
+    title: Annotated[str, Fits(Policy, "title")]
     level: str = "district"
-    issuer: str = ""
-    doc_number: str = ""
+    issuer: Annotated[str, Fits(Policy, "issuer")] = ""
+    doc_number: Annotated[str, Fits(Policy, "doc_number")] = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     deadline: dt.date | None = None
-    benefit: str = ""
-    max_amount: Decimal | None = None
+    benefit: Annotated[str, Fits(Policy, "benefit")] = ""
+    max_amount: Annotated[Decimal, Fits(Policy, "max_amount", minimum=0)] | None = None
     auto_grant: bool = False
     industries: list[str] = []
     scales: list[str] = []
@@ -348,8 +351,8 @@ def company_policies(request: HttpRequest, company_id: int) -> list[MatchOut]:
 class ApplicationIn(Schema):
     status: str
     on: dt.date | None = None
-    amount: Decimal | None = None
-    note: str = ""
+    amount: Annotated[Decimal, Fits(PolicyApplication, "amount", minimum=0)] | None = None
+    note: Annotated[str, Fits(PolicyApplication, "note")] = ""
 
 
 @router.post("/companies/{company_id}/policies/{policy_id}/application", summary="政策申报/兑现登记")
@@ -376,7 +379,7 @@ def application(
 class InspectionIn(Schema):
     company: str | int
     planned_on: dt.date
-    purpose: str
+    purpose: Annotated[str, Fits(Inspection, "purpose")]
     unit: str | int | None = None
 
 
@@ -427,6 +430,15 @@ def plan(request: HttpRequest, payload: InspectionIn) -> Status[InspectionOut]:
 def company_inspections(request: HttpRequest, company_id: int) -> dict[str, Any]:
     company = _company(request, company_id)
     items = Inspection.objects.filter(company=company).select_related("company", "unit")
+    if _u(request).is_external:
+        # Planned inspections and the advisories about them are the administration's: the company sees
+        # how often it was inspected, not when it will be.
+        items = items.filter(planned_on__lt=timezone.localdate())
+        return {
+            "counts": [{"year": y, "count": n} for y, n in insp.counts_by_year(company)],
+            "items": [_inspection_out(i).dict() for i in items],
+            "joint_proposals": [],
+        }
     return {
         "counts": [{"year": y, "count": n} for y, n in insp.counts_by_year(company)],
         "items": [_inspection_out(i).dict() for i in items],
@@ -458,7 +470,7 @@ class IndicatorIn(Schema):
     metric: str
     period_kind: str = "year"
     period_start: dt.date
-    value: Decimal
+    value: Annotated[Decimal, Fits(Indicator, "value", minimum=0)]
 
 
 @router.get("/companies/{company_id}/indicators", summary="企业指标及派驻前后对比")
@@ -506,6 +518,8 @@ def add_indicator(request: HttpRequest, company_id: int, payload: IndicatorIn) -
 @router.get("/programme", summary="暖企工程总览：批次、专员、服务企业、前后对比")
 def programme(request: HttpRequest) -> dict[str, Any]:
     user = _u(request)
+    if user.is_external:  # as the page: the programme's people are the administration's business
+        raise Http404
     visible = set(visible_companies(user).values_list("pk", flat=True))
     assignments: dict[int, list[dict[str, Any]]] = {}
     for a in Assignment.objects.select_related("company").order_by("started_on"):

@@ -18,3 +18,11 @@ class EnterpriseConfig(AppConfig):
         from .workflow import TASK_KIND
 
         register_kind(TASK_KIND)
+
+        # The column guard (nuanqi.columns) covers every nuanqi model, the engine's included; it is connected
+        # here, from the first app above the engine, because `cases` may not import what sits above it.
+        from django.db.models.signals import pre_save
+
+        from nuanqi.columns import guard
+
+        pre_save.connect(guard, dispatch_uid="nuanqi.columns.guard")

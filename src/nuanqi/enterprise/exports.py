@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from nuanqi.cases.errors import Invalid
@@ -42,6 +43,8 @@ KINDS = (
     "inspections",
     "projects",
 )
+# Ledgers of the administration itself (who serves where, planned inspections): never for outsiders.
+INTERNAL_KINDS = ("commissioners", "inspections")
 TITLES = {
     "companies": "企业台账",
     "commissioners": "暖企专员台账",
@@ -127,7 +130,10 @@ def _rows(
             b = f["batch"]
             cq = cq.filter(batch__number=int(b)) if b.isdigit() else cq.filter(batch__name=b)
         serving: dict[int, list[str]] = {}
-        for a in Assignment.objects.filter(ended_on__isnull=True).select_related("company"):
+        # Served companies the reader may see, with the export's company filters applied.
+        for a in Assignment.objects.filter(ended_on__isnull=True, company__in=companies).select_related(
+            "company"
+        ):
             serving.setdefault(a.commissioner_id, []).append(a.company.name)
         return cols, (
             [str(c.user), c.user.username, c.former_post, c.batch.name, c.dispatched_on,
@@ -271,4 +277,6 @@ def export(
 ) -> int:
     cols, rows = _rows(kind, user, {k: v for k, v in filters.items() if v})
     notes = [(FILTER_LABELS.get(k, k), v) for k, v in filters.items() if v] or [("筛选条件", "全部")]
-    return write_ledger(target, cols, rows, title=TITLES[kind], notes=notes)
+    return write_ledger(
+        target, cols, rows, title=TITLES[kind], notes=notes, sheet_rows=settings.NUANQI_SHEET_ROWS
+    )

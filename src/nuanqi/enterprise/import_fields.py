@@ -10,7 +10,7 @@ from typing import Any
 
 from nuanqi.accounts.models import Unit, UnitKind
 from nuanqi.lib import gbt4754
-from nuanqi.lib.excel_import import CellError, normalize_text, parse_date, parse_list
+from nuanqi.lib.excel_import import YEARS, CellError, excel_serial, normalize_text, parse_date, parse_list
 from nuanqi.lib.uscc import UsccError
 from nuanqi.lib.uscc import validate as validate_uscc
 
@@ -107,8 +107,17 @@ _PERIOD_TEXT = re.compile(
 
 
 def parse_period(value: Any) -> date:
-    """A period's start: a date, "2022", "2022年", "2022年3月", "2022-03", "2022Q1" or "2022年第1季度"."""
+    """A period's start: a date, "2022", "2022年", "2022年3月", "2022-03", "2022Q1" or "2022年第1季度"; in a
+    number cell a year (2022) or an Excel date serial (45017 → 2023-04-01); years outside YEARS refused."""
     if hasattr(value, "year") and not isinstance(value, (int, float)):
+        return parse_date(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and int(value) in YEARS:
+            return date(int(value), 1, 1)
+        if excel_serial(value) is None:
+            raise CellError(
+                f"数字“{normalize_text(value)}”不是期间，应形如 2022、2022年3月、2022Q1，或为日期"
+            )
         return parse_date(value)
     text = (
         normalize_text(value).replace("-", "年", 1)
@@ -118,6 +127,8 @@ def parse_period(value: Any) -> date:
     m = _PERIOD_TEXT.match(text)
     if m:
         year = int(m.group(1))
+        if year not in YEARS:
+            raise CellError(f"期间“{text}”的年份超出合理范围（{YEARS.start}–{YEARS.stop - 1}）")
         quarter = m.group(2) or m.group(3)
         if quarter:
             q = "一二三四".index(quarter) + 1 if quarter in "一二三四" else int(quarter)

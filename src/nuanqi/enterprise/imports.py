@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -24,18 +25,21 @@ from openpyxl.styles import Font, PatternFill
 
 from nuanqi.accounts.models import Role, RoleGrant, User
 from nuanqi.cases.errors import Forbidden
+from nuanqi.columns import decimal_cell, max_length
 from nuanqi.lib import gbt4754
+from nuanqi.lib.excel import openpyxl_text
 from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
+    Limits,
     TemplateError,
     check_row,
     normalize_text,
     parse_bool,
     parse_date,
-    parse_decimal,
     parse_list,
+    parse_name,
     read_sheet,
 )
 
@@ -82,35 +86,58 @@ class Spec:
     kind: str
     fields: tuple[Field, ...]
 
+    def __post_init__(self) -> None:
+        marked = tuple(replace(f, text_only=f.key in TEXT_COLUMNS) for f in self.fields)
+        object.__setattr__(self, "fields", marked)
+
+
+_len = max_length  # a Field's max_length is its column's
+
+# Identifiers: typed as text in the templates (Excel would keep 15 digits of an 18-digit 信用代码 or drop a
+# phone number's leading 0), and refused from a number cell in an import.
+TEXT_COLUMNS = {"uscc", "contact_phone", "phone", "username", "doc_number", "company", "commissioner"}
 
 SPECS: dict[str, Spec] = {
     "companies": Spec(
         "companies",
         (
-            Field("name", "企业名称", True, help="全称，与营业执照一致"),
+            Field(
+                "name",
+                "企业名称",
+                True,
+                help="全称，与营业执照一致",
+                max_length=_len(Company, "name"),
+                is_name=True,
+            ),
             Field("uscc", "统一社会信用代码", True, help="18 位，校验位按 GB 32100 检查；全角字符自动转换"),
             Field("industry", "行业", True, help="GB/T 4754-2017：门类字母（C）、大类代码（27、C27）或名称"),
             Field("scale", "规模", True, help="大型、中型、小型、微型"),
             Field("above_scale", "规上企业", help="是 / 否"),
             Field("town", "所属镇街", True, help="本区镇（街道）全称，如 白泉镇、临城街道"),
-            Field("address", "地址"),
+            Field("address", "地址", max_length=_len(Company, "address")),
             Field("key_company", "重点企业", help="是 / 否"),
-            Field("contact_name", "联系人"),
-            Field("contact_phone", "联系电话"),
-            Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新"),
+            Field("contact_name", "联系人", max_length=_len(Company, "contact_name"), is_name=True),
+            Field("contact_phone", "联系电话", max_length=_len(Company, "contact_phone")),
+            Field("tags", "标签", help="多个用顿号分隔，如 高新技术企业、专精特新", max_length=50),
         ),
     ),
     "commissioners": Spec(
         "commissioners",
         (
-            Field("username", "账号", True, help="登录名，字母数字"),
-            Field("name", "姓名", True),
-            Field("former_post", "原任职务", True, help="如 原区水利局局长"),
+            Field("username", "账号", True, help="登录名，字母数字", max_length=_len(User, "username")),
+            Field("name", "姓名", True, max_length=_len(User, "display_name"), is_name=True),
+            Field(
+                "former_post",
+                "原任职务",
+                True,
+                help="如 原区水利局局长",
+                max_length=_len(Commissioner, "former_post"),
+            ),
             Field("batch", "批次", True, help="第一批、第二批 …，或 1、2"),
             Field("dispatched_on", "派驻日期", True, help="2023-01-29 或 2023年1月29日"),
             Field("signed", "已签保密条约", help="是 / 否"),
             Field("signed_on", "签订日期"),
-            Field("phone", "手机"),
+            Field("phone", "手机", max_length=_len(User, "phone")),
         ),
     ),
     "assignments": Spec(
@@ -119,27 +146,27 @@ SPECS: dict[str, Spec] = {
             Field("company", "企业", True, help="企业名称或统一社会信用代码"),
             Field("commissioner", "专员账号", True),
             Field("started_on", "开始日期", True, help="接替现任专员时，现任专员当日卸任（交接）"),
-            Field("note", "说明"),
+            Field("note", "说明", max_length=_len(Assignment, "note")),
         ),
     ),
     "policies": Spec(
         "policies",
         (
-            Field("title", "政策名称", True),
+            Field("title", "政策名称", True, max_length=_len(Policy, "title"), is_name=True),
             Field("level", "层级", True, help="国家、省、市、区"),
-            Field("issuer", "发文单位"),
-            Field("doc_number", "文号"),
+            Field("issuer", "发文单位", max_length=_len(Policy, "issuer")),
+            Field("doc_number", "文号", max_length=_len(Policy, "doc_number")),
             Field("valid_from", "有效期起"),
             Field("valid_to", "有效期止"),
             Field("deadline", "申报截止"),
-            Field("benefit", "扶持内容"),
+            Field("benefit", "扶持内容", max_length=_len(Policy, "benefit")),
             Field("max_amount", "最高金额(万元)"),
             Field("auto_grant", "免申即享", help="是 / 否"),
             Field("industries", "适用行业", help="多个用顿号分隔：C、C27、医药制造业；空为不限"),
             Field("scales", "适用规模", help="大型、中型 …；空为不限"),
             Field("above_scale_only", "仅限规上", help="是 / 否"),
             Field("towns", "适用镇街", help="空为全区"),
-            Field("tags", "须具备标签", help="如 高新技术企业、专精特新（须全部具备）"),
+            Field("tags", "须具备标签", help="如 高新技术企业、专精特新（须全部具备）", max_length=50),
             Field("thresholds", "指标门槛", help="如 产值>=2000；用工人数>=50（按最近年度指标）"),
         ),
     ),
@@ -156,9 +183,6 @@ SPECS: dict[str, Spec] = {
 }
 
 
-TEXT_COLUMNS = {"uscc", "contact_phone", "phone", "username", "doc_number", "company"}
-
-
 def write_template(kind: str, target: Source) -> None:
     """One sheet with the Chinese headers (required ones marked *), each explained in a comment."""
     spec = SPECS[kind]
@@ -167,7 +191,7 @@ def write_template(kind: str, target: Source) -> None:
     assert ws is not None
     ws.title = KIND_LABELS[kind]
     for col, f in enumerate(spec.fields, start=1):
-        cell = ws.cell(row=1, column=col, value=f.header + ("*" if f.required else ""))
+        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
         cell.font = Font(bold=True, color="B4232A" if f.required else "1F2933")
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         if f.help:
@@ -203,14 +227,23 @@ def run_import(kind: str, source: Source, *, actor: User | None = None) -> Impor
         "policies": _policies,
         "indicators": _indicators,
     }[kind]
-    rows = list(read_sheet(source, spec.fields))
+    limits = Limits(
+        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
+        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
+        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
+    )
+    rows = list(read_sheet(source, spec.fields, limits))
+    if not rows:
+        raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)
-    importer(report, rows, actor)
-    if report.ok and kind in ("companies", "policies", "indicators"):
-        # What a company is eligible for may have changed with its record, the library or its figures.
-        from .matching import recompute_all
+    # The rows and the derived work (policy matching) commit together or not at all.
+    with transaction.atomic():
+        importer(report, rows, actor)
+        if report.ok and kind in ("companies", "policies", "indicators"):
+            # What a company is eligible for may have changed with its record, the library or its figures.
+            from .matching import recompute_all
 
-        report.matches = recompute_all()["matches"]
+            report.matches = recompute_all()["matches"]
     return report
 
 
@@ -227,6 +260,21 @@ def _rows(
 
 def _header(kind: str, key: str) -> str:
     return next(f.header for f in SPECS[kind].fields if f.key == key)
+
+
+_COMPANY_FIELDS = [
+    "name",
+    "industry",
+    "industry_name",
+    "scale",
+    "above_scale",
+    "town",
+    "address",
+    "key_company",
+    "contact_name",
+    "contact_phone",
+    "tags",
+]
 
 
 def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], actor: User | None) -> None:
@@ -281,7 +329,7 @@ def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], act
             new.append(Company(uscc=r["uscc"], **values))
     with transaction.atomic():
         Company.objects.bulk_create(new, batch_size=1000)
-        Company.objects.bulk_update(changed, list(values), batch_size=1000)
+        Company.objects.bulk_update(changed, _COMPANY_FIELDS, batch_size=1000)
     report.created, report.updated = len(new), len(changed)
 
 
@@ -330,8 +378,11 @@ def _commissioners(report: ImportReport, rows: list[tuple[int, dict[str, Any]]],
     existing_users = {u.username: u for u in User.objects.filter(username__in=list(seen))}
     for number, r in good:
         u = existing_users.get(r["username"])
-        if u is not None and not hasattr(u, "commissioner") and u.has_role(Role.ENTERPRISE):
-            report.add(number, "账号", "该账号是企业联系人，不能作为专员")
+        # An import creates commissioners and updates them; it never takes over another kind of account
+        # (a leader's, a handler's, a company contact's): renaming it or granting it a role is for the admin.
+        if u is not None and not Commissioner.objects.filter(user=u).exists():
+            kinds = "、".join(str(Role(role).label) for role in sorted(u.roles)) or "无角色"
+            report.add(number, "账号", f"“{u.username}”已是其他人员的账号（{kinds}），不能导入为专员")
     if report.errors:
         return
     password = make_password(None)
@@ -381,7 +432,8 @@ def _company_lookup() -> Callable[[Any], Company]:
 
     def parse(value: Any) -> Company:
         text = normalize_text(value)
-        found = by_name.get(text) or by_uscc.get(text.upper())
+        # Names are stored as typed (NFC): a full-width （） stays full-width, which NFKC would fold.
+        found = by_name.get(parse_name(value)) or by_name.get(text) or by_uscc.get(text.upper())
         if found is None:
             raise CellError(f"找不到企业“{text}”")
         return found
@@ -443,7 +495,7 @@ def _policies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], acto
         "valid_from": parse_date,
         "valid_to": parse_date,
         "deadline": parse_date,
-        "max_amount": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+        "max_amount": decimal_cell(Policy, "max_amount", minimum=0),
         "auto_grant": parse_bool,
         "industries": industries,
         "scales": scales,
@@ -497,7 +549,7 @@ def _indicators(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], ac
         "metric": _choice_parser(_METRICS, "指标", Metric.labels),
         "period_kind": _choice_parser(_PERIODS, "周期", PeriodKind.labels),
         "period": parse_period,
-        "value": lambda v: parse_decimal(v, minimum=parse_decimal(0)),
+        "value": decimal_cell(Indicator, "value", minimum=0),
     }
     good = _rows(report, rows, SPECS["indicators"], parsers)
     seen: dict[tuple[int, str, str, date], int] = {}

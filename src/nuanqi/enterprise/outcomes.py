@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Min
 
 from nuanqi.cases import coerce
-from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.cases.errors import Forbidden
+from nuanqi.columns import decimal_value
 
 from .models import Assignment, Company, Indicator, Metric, PeriodKind
 from .models.indicators import METRIC_UNITS
@@ -59,9 +60,7 @@ def record_indicator(
         raise Forbidden("只有营商办、服务专员或企业本身可以填报指标")
     m = coerce.choice(Metric, metric, "指标", "metric")
     kind = coerce.choice(PeriodKind, period_kind, "周期", "period_kind")
-    amount = Decimal(str(value))
-    if amount < 0:
-        raise Invalid("指标数值不能为负数", "invalid_number", field="value")
+    amount = decimal_value(Indicator, "value", value, minimum=0)
     start, end = period_bounds(kind, period_start)
     with transaction.atomic():
         row, _created = Indicator.objects.update_or_create(

@@ -37,13 +37,17 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def programme(request: HttpRequest) -> HttpResponse:
-    """The programme page: every batch, its commissioners and the companies they serve (and served)."""
+    """The programme page: every batch, its commissioners and the companies they serve (and served) — the
+    companies the viewer may see; the programme-wide outcomes for the office and leaders (as the API)."""
     user = _user(request)
+    if user.is_external:  # an internal page: outsiders get 404
+        raise Http404
     visible = set(visible_companies(user).values_list("pk", flat=True))
     assignments = Assignment.objects.select_related("company").order_by("started_on")
     by_commissioner: dict[int, list[Assignment]] = {}
     for a in assignments:
-        by_commissioner.setdefault(a.commissioner_id, []).append(a)
+        if a.company_id in visible or user.sees_everything:
+            by_commissioner.setdefault(a.commissioner_id, []).append(a)
     batches = []
     for b in Batch.objects.order_by("number"):
         people = []
@@ -53,7 +57,11 @@ def programme(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enterprise/programme.html",
-        {"batches": batches, "outcomes": compare_programme(), "visible": visible},
+        {
+            "batches": batches,
+            "outcomes": compare_programme() if user.sees_everything else [],
+            "visible": visible,
+        },
     )
 
 
@@ -111,6 +119,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     """A department plans inspections here and is warned; the office and commissioners see proposals to
     merge visits (综合查一次)."""
     user = _user(request)
+    if user.is_external:  # an internal page: outsiders get 404
+        raise Http404
     if request.method == "POST":
         try:
             company = resolve_subject("company", user, request.POST.get("company", ""))
@@ -166,6 +176,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inspection_merge(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if user.is_external:  # an internal page: outsiders get 404
+        raise Http404
     ids = [int(x) for x in request.POST.getlist("inspection") if x.isdigit()]
     visible = set(
         Inspection.objects.filter(pk__in=ids, company__in=visible_companies(user)).values_list(

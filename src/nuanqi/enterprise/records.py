@@ -13,6 +13,7 @@ from django.utils import timezone
 from nuanqi.accounts.models import Role
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.columns import decimal_value
 
 from .access import confidential_companies
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Company,
     CompanyContact,
     ConfidentialNote,
+    Indicator,
     Milestone,
     Policy,
     PolicyApplication,
@@ -76,9 +78,7 @@ def create_project(
     name = (name or "").strip()
     if not name:
         raise Invalid("请填写项目名称", "missing_field", field="name")
-    invest = Decimal(str(investment))
-    if invest < 0:
-        raise Invalid("总投资不能为负数", "invalid_number", field="investment")
+    invest = decimal_value(Project, "investment", investment, minimum=0)
     stages = {coerce.choice(Stage, k, "节点", "stage"): v for k, v in (plan or {}).items()}
     with transaction.atomic():
         project = Project.objects.create(
@@ -137,9 +137,10 @@ def track_application(
     target = coerce.choice(ApplicationStatus, status, "申报状态", "status")
     on = on or timezone.localdate()
     if target == ApplicationStatus.GRANTED:
-        if amount is None or Decimal(str(amount)) < 0:
+        if amount is None:
             raise Invalid("兑现须填写金额（万元）", "missing_field", field="amount")
-        if policy.max_amount is not None and Decimal(str(amount)) > policy.max_amount:
+        amount = decimal_value(PolicyApplication, "amount", amount, minimum=0)
+        if policy.max_amount is not None and amount > policy.max_amount:
             raise Invalid(
                 f"兑现金额超过政策最高额度 {policy.max_amount} 万元", "invalid_number", field="amount"
             )
@@ -159,7 +160,7 @@ def track_application(
         if target == ApplicationStatus.GRANTED:
             app.granted_on = on
             app.applied_on = app.applied_on or on
-            app.amount = Decimal(str(amount))
+            app.amount = amount
         app.note = note or app.note
         app.updated_by = actor
         app.updated_at = timezone.now()
@@ -198,10 +199,8 @@ def create_policy(data: dict[str, Any], *, actor: User, match: bool = True) -> P
         op = str(t.get("op", ">="))
         if op not in OPS:
             raise Invalid(f"比较符“{op}”无效（可选：>=、>、<=、<）", "invalid_choice", field="thresholds")
-        try:
-            value = float(t.get("value"))
-        except (TypeError, ValueError):
-            raise Invalid("门槛数值应为数字", "invalid_number", field="thresholds") from None
+        # A threshold compares with an indicator, so it is a number that column could hold.
+        value = float(decimal_value(Indicator, "value", t.get("value"), minimum=0, field="thresholds"))
         thresholds.append({"metric": metric, "op": op, "value": value})
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
         raise Invalid("有效期止不能早于有效期起", "invalid_date", field="valid_to")
@@ -214,7 +213,11 @@ def create_policy(data: dict[str, Any], *, actor: User, match: bool = True) -> P
         valid_to=data.get("valid_to"),
         deadline=data.get("deadline"),
         benefit=str(data.get("benefit") or ""),
-        max_amount=data.get("max_amount"),
+        max_amount=(
+            None
+            if data.get("max_amount") in (None, "")
+            else decimal_value(Policy, "max_amount", data["max_amount"], minimum=0)
+        ),
         auto_grant=bool(data.get("auto_grant")),
         industries=industries,
         scales=scales,

@@ -94,9 +94,9 @@ def _xlsx(user: User, kind: str, filters: dict[str, str]) -> FileResponse:
 
 @login_required
 def export_list(request: HttpRequest, kind: str) -> FileResponse:
-    from .exports import KINDS
+    from .exports import INTERNAL_KINDS, KINDS
 
-    if kind not in KINDS:
+    if kind not in KINDS or (kind in INTERNAL_KINDS and _user(request).is_external):
         raise Http404
     filters = {k: str(v).strip() for k, v in request.GET.items() if str(v).strip()}
     return _xlsx(_user(request), kind, filters)
@@ -239,6 +239,8 @@ def milestone_set(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def worklog(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if user.is_external:  # an internal page: outsiders get 404
+        raise Http404
     form = LogForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from nuanqi.lib.numbers import TextError, check_text
 
 
 class CellError(ValueError):
@@ -42,6 +47,10 @@ class Field:
     example: Any = ""
     help: str = ""
     aliases: tuple[str, ...] = ()
+    max_length: int | None = None  # of the column the text goes into
+    text_only: bool = False  # an identifier (信用代码, phone, account): a number cell has lost digits already
+    is_name: bool = False  # a name: NFC (never NFKC: it would turn a company's full-width （） into ()), and
+    # no invisible or direction-changing characters
 
 
 @dataclass
@@ -73,6 +82,23 @@ class TemplateError(ValueError):
     """The file is not a usable template (not .xlsx, missing required columns, no sheet)."""
 
 
+class Formula:
+    """A cell holding a formula: the reader sees only its last computed value (or none), so it is refused."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import reads at most: the file, its parts unzipped, its data rows."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_unzipped: int = 200 * 1024 * 1024
+    max_ratio: int = 100  # unzipped / zipped beyond 10 MB: an ordinary workbook is 5–20× compressed
+    max_rows: int = 100_000
+
+
 # ---------------------------------------------------------------- normalising
 
 
@@ -92,12 +118,40 @@ _SEP_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+# Years a date of the programme can have; anything else is a typing or a format slip (a serial read as text).
+YEARS = range(1950, 2101)
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIALS = range((date(YEARS.start, 1, 1) - _EXCEL_EPOCH).days, (date(YEARS.stop, 1, 1) - _EXCEL_EPOCH).days)
+DATE_FORMS = "请写成 2023-03-27 或 2023年3月27日，或把单元格设为日期格式"
+
+
+def _sane(d: date, text: Any) -> date:
+    if d.year not in YEARS:
+        raise CellError(f"日期“{text}”的年份超出合理范围（{YEARS.start}–{YEARS.stop - 1}）")
+    return d
+
+
+def excel_serial(value: Any) -> date | None:
+    """The date of an Excel serial number (45017 → 2023-04-01) in a number cell, if it is one in YEARS."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if float(value).is_integer() and int(value) in _SERIALS:
+        return _EXCEL_EPOCH + timedelta(days=int(value))
+    return None
+
+
 def parse_date(value: Any) -> date:
-    """A date from a date cell, "2023-03-27", "2023/3/27", "2023.3.27", "20230327" or "2023年3月27日"."""
+    """A date from a date cell, an Excel date serial in a number cell, "2023-03-27", "2023/3/27", "2023.3.27",
+    "20230327" or "2023年3月27日"; years outside YEARS are refused."""
     if isinstance(value, datetime):
-        return value.date()
+        return _sane(value.date(), value.date().isoformat())
     if isinstance(value, date):
-        return value
+        return _sane(value, value.isoformat())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        serial = excel_serial(value)
+        if serial is None:
+            raise CellError(f"数字“{normalize_text(value)}”不是日期，{DATE_FORMS}")
+        return serial
     text = normalize_text(value)
     if not text:
         raise CellError("日期不能为空")
@@ -106,10 +160,11 @@ def parse_date(value: Any) -> date:
         if m:
             y, mo, d = (int(g) for g in m.groups())
             try:
-                return date(y, mo, d)
+                found = date(y, mo, d)
             except ValueError:
                 raise CellError(f"日期“{text}”不存在") from None
-    raise CellError(f"无法识别的日期“{text}”，请写成 2023-03-27 或 2023年3月27日")
+            return _sane(found, text)
+    raise CellError(f"无法识别的日期“{text}”，{DATE_FORMS}")
 
 
 def parse_decimal(value: Any, *, minimum: Decimal | None = None) -> Decimal:
@@ -157,6 +212,17 @@ def parse_bool(value: Any) -> bool:
     raise CellError(f"“{text}”应填“是”或“否”")
 
 
+def parse_name(value: Any) -> str:
+    """A name as typed, in NFC, with its spaces trimmed; invisible and direction-changing characters
+    (zero-width spaces, bidi overrides, soft hyphens — Unicode's format and control categories) are refused:
+    two names that look the same must be the same."""
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    for ch in text:
+        if unicodedata.category(ch) in ("Cf", "Cc") and ch not in "\t\n":
+            raise CellError(f"含有不可见或改变文字方向的字符（U+{ord(ch):04X}），请删除后重新填写")
+    return " ".join(text.split())
+
+
 def parse_list(value: Any) -> list[str]:
     """Items separated by 、，, ; ； or newlines."""
     text = normalize_text(value)
@@ -166,12 +232,93 @@ def parse_list(value: Any) -> list[str]:
 # ---------------------------------------------------------------- reading
 
 
-def read_sheet(
-    source: str | Path | IO[bytes], fields: Sequence[Field]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (row number, {key: raw value}) for each non-empty data row of the first sheet.
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
-    Raises TemplateError when the file cannot be opened or a required column is missing."""
+
+def _first_sheet(zf: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first sheet (the one read_sheet reads), from workbook.xml and rels."""
+    try:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    first = book.find(f"{_MAIN}sheets/{_MAIN}sheet")
+    if first is None:
+        return None
+    rid = first.get(_DOC_REL)
+    for rel in rels.iter(f"{_RELS}Relationship"):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def scan_workbook(source: str | Path | IO[bytes], limits: Limits) -> set[tuple[int, int]]:
+    """One pass over the zip before the reader runs: refuse a file too large, or whose parts inflate beyond
+    the limits (a zip bomb: a few hundred KB that unzip to gigabytes), and find the first sheet's formula
+    cells — (row, column index from 0). Reads at most `limits.max_unzipped` bytes, whatever the headers
+    claim."""
+    if isinstance(source, (str, Path)):
+        size = Path(source).stat().st_size
+    else:
+        source.seek(0, 2)
+        size = source.tell()
+        source.seek(0)
+    if size > limits.max_bytes:
+        raise TemplateError(
+            f"文件过大（{size / 1048576:.1f} MB），导入文件不能超过 {limits.max_bytes // 1048576} MB"
+        )
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError):
+        raise TemplateError("无法读取 Excel 文件（须为 .xlsx）") from None
+    bomb = TemplateError("文件解压后过大或压缩比异常，拒绝读取（请另存为普通的 .xlsx 后再导入）")
+    with zf:
+        total = 0
+        for info in zf.infolist():
+            try:
+                with zf.open(info) as part:
+                    while chunk := part.read(1 << 20):
+                        total += len(chunk)
+                        if total > limits.max_unzipped:
+                            raise bomb
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+                raise TemplateError("无法读取 Excel 文件（文件已损坏）") from None
+        if total > 10 * 1048576 and total > limits.max_ratio * max(size, 1):
+            raise bomb
+        name = _first_sheet(zf)
+        formulas: set[tuple[int, int]] = set()
+        if name is None or name not in zf.namelist():
+            return formulas
+        with zf.open(name) as sheet:
+            try:
+                for _event, elem in ElementTree.iterparse(sheet):
+                    if elem.tag == f"{_MAIN}c":
+                        if elem.find(f"{_MAIN}f") is not None:
+                            ref = elem.get("r", "")
+                            m = re.fullmatch(r"([A-Z]+)([0-9]+)", ref)
+                            if m:
+                                formulas.add((int(m.group(2)), column_index_from_string(m.group(1)) - 1))
+                        elem.clear()
+            except ElementTree.ParseError:
+                raise TemplateError("无法读取 Excel 文件（工作表已损坏）") from None
+    if not isinstance(source, (str, Path)):
+        source.seek(0)
+    return formulas
+
+
+def read_sheet(
+    source: str | Path | IO[bytes], fields: Sequence[Field], limits: Limits | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, {key: raw value}) for each non-empty data row of the first sheet; a formula cell's
+    value is a `Formula`.
+
+    Raises TemplateError when the file is too large or a zip bomb, cannot be opened, has more data rows than
+    the limit, or a required column is missing."""
+    limits = limits or Limits()
+    formulas = scan_workbook(source, limits)
     try:
         wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not .xlsx
@@ -193,12 +340,36 @@ def read_sheet(
         if missing:
             raise TemplateError(f"缺少必填列：{'、'.join(missing)}（请使用系统提供的导入模板）")
         positions = list(index.items())
+        count = 0
         for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            blank = values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+            if blank and not any((number, pos) in formulas for _key, pos in positions):
                 continue
-            yield number, {key: values[pos] if pos < len(values) else None for key, pos in positions}
+            count += 1
+            if count > limits.max_rows:
+                raise TemplateError(f"数据行超过 {limits.max_rows} 行，请分成几个文件导入")
+            yield (
+                number,
+                {
+                    key: Formula(f"{get_column_letter(pos + 1)}{number}")
+                    if (number, pos) in formulas
+                    else (values[pos] if pos < len(values) else None)
+                    for key, pos in positions
+                },
+            )
     finally:
         wb.close()
+
+
+def _checked(value: Any, max_length: int | None) -> Any:
+    """A parsed cell's text (or list of texts) as a column can hold it."""
+    if isinstance(value, str):
+        return check_text(value, max_length=max_length)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                check_text(item, max_length=max_length)
+    return value
 
 
 def check_row(
@@ -213,6 +384,10 @@ def check_row(
     ok = True
     for f in fields:
         value = raw.get(f.key)
+        if isinstance(value, Formula):
+            report.add(number, f.header, f"单元格 {value.ref} 是公式，请复制后“选择性粘贴为数值”再导入")
+            ok = False
+            continue
         empty = value is None or (isinstance(value, str) and not normalize_text(value))
         if empty:
             if f.required:
@@ -220,10 +395,18 @@ def check_row(
                 ok = False
             out[f.key] = None
             continue
-        parser = parsers.get(f.key, normalize_text)
+        if f.text_only and isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Excel keeps 15 significant digits: an 18-character code typed into a number cell has lost its
+            # tail, and guessing it back would name someone else.
+            report.add(
+                number, f.header, f"“{normalize_text(value)}”是数字单元格，请将该列设为文本格式后重新填写"
+            )
+            ok = False
+            continue
+        parser = parsers.get(f.key, parse_name if f.is_name else normalize_text)
         try:
-            out[f.key] = parser(value)
-        except CellError as exc:
+            out[f.key] = _checked(parser(value), f.max_length)
+        except (CellError, TextError) as exc:
             report.add(number, f.header, str(exc))
             ok = False
     return out if ok else None

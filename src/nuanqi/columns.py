@@ -1,0 +1,191 @@
+"""Edge checks derived from the model columns: a schema, a page or an import accepts what the column holds.
+
+One check (`nuanqi.lib.numbers`) behind every door:
+- `Annotated[Decimal, Fits(Model, "field")]`, `Annotated[str, Fits(Model, "field")]` — the API's schema
+  fields, with the range or length in the OpenAPI schema and a stable error code (`invalid_number`,
+  `too_long`, `invalid_text`);
+- `decimal_value(Model, "field", value)` — the same check for pages and writers, raising `Invalid` (422);
+- `decimal_cell(Model, "field")` — the import's cell parser, raising `CellError` (text cells get their
+  column's `max_length` through the template's `Field`);
+- `guard` — a `pre_save` net on every nuanqi model: a character column longer than its `max_length`, a decimal
+  beyond its digits, or a NUL byte / lone surrogate in any text is refused as `Invalid` before the database
+  sees it (PostgreSQL would answer an error, SQLite would store a value every later read chokes on).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from nuanqi.cases.errors import Invalid
+from nuanqi.lib.excel_import import CellError
+from nuanqi.lib.numbers import NumberError, TextError, check_decimal, check_text, decimal_bounds, text_problem
+
+# Free text (TextField) has no limit in the database; people's notes and results get this one.
+TEXT_MAX = 10_000
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    return model._meta.get_field(name)
+
+
+def _limits(model: type[models.Model], name: str) -> tuple[int, int]:
+    f = _field(model, name)
+    if not isinstance(f, models.DecimalField):
+        raise TypeError(f"{model.__name__}.{name} is not a DecimalField")
+    return int(f.max_digits or 0), int(f.decimal_places or 0)
+
+
+def max_length(model: type[models.Model], name: str) -> int:
+    f = _field(model, name)
+    return int(getattr(f, "max_length", None) or TEXT_MAX)
+
+
+def label(model: type[models.Model], name: str) -> str:
+    return str(_field(model, name).verbose_name)
+
+
+# ---------------------------------------------------------------- pydantic metadata (API)
+
+
+class Fits:
+    """Annotated metadata for a schema field: `Annotated[Decimal, Fits(Indicator, "value", minimum=0)]`,
+    `Annotated[str, Fits(Company, "name")]` or `Annotated[str, Fits(length=500)]`. The value is checked
+    against the column before pydantic's own validation; the OpenAPI schema states the range or length."""
+
+    def __init__(
+        self,
+        model: type[models.Model] | None = None,
+        name: str = "",
+        *,
+        minimum: int | Decimal | None = None,
+        length: int | None = None,
+    ) -> None:
+        self.minimum = minimum
+        self.digits: tuple[int, int] | None = None
+        self.length: int | None = None
+        if model is not None and isinstance(_field(model, name), models.DecimalField):
+            self.digits = _limits(model, name)
+        else:
+            self.length = length if length is not None else (max_length(model, name) if model else TEXT_MAX)
+
+    def validate(self, value: Any) -> Any:
+        if self.digits is not None:
+            if value is None:
+                return value
+            digits, places = self.digits
+            try:
+                return check_decimal(value, max_digits=digits, decimal_places=places, minimum=self.minimum)
+            except NumberError as exc:
+                raise PydanticCustomError("invalid_number", str(exc)) from None
+        if isinstance(value, str):
+            try:
+                check_text(value, max_length=self.length)
+            except TextError as exc:
+                raise PydanticCustomError(exc.code, str(exc)) from None
+            # One spelling for what looks the same (NFC; NFKC would fold a company's full-width （）).
+            return unicodedata.normalize("NFC", value)
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.validate, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        if self.digits is not None:
+            digits, places = self.digits
+            largest = decimal_bounds(digits, places)
+            low = Decimal(self.minimum) if self.minimum is not None else -largest
+            return {
+                "type": "number",
+                "minimum": float(low),
+                "maximum": float(largest),
+                "description": f"最多 {digits - places} 位整数、{places} 位小数",
+            }
+        out = handler(schema)
+        if out.get("type") == "string":
+            out["maxLength"] = self.length
+        return out
+
+
+# ---------------------------------------------------------------- pages and writers
+
+
+def decimal_value(
+    model: type[models.Model],
+    name: str,
+    value: Any,
+    *,
+    minimum: int | Decimal | None = None,
+    field: str | None = None,
+) -> Decimal:
+    """`value` as the column holds it, or Invalid("“数值”数值过大…", "invalid_number")."""
+    digits, places = _limits(model, name)
+    try:
+        return check_decimal(value, max_digits=digits, decimal_places=places, minimum=minimum)
+    except NumberError as exc:
+        raise Invalid(f"“{label(model, name)}”{exc}", "invalid_number", field=field or name) from None
+
+
+# ---------------------------------------------------------------- import cells
+
+
+def decimal_cell(
+    model: type[models.Model], name: str, *, minimum: int | Decimal | None = None
+) -> Callable[[Any], Decimal]:
+    digits, places = _limits(model, name)
+
+    def parse(value: Any) -> Decimal:
+        try:
+            return check_decimal(
+                value, max_digits=digits, decimal_places=places, minimum=minimum, round_floats=True
+            )
+        except NumberError as exc:
+            raise CellError(str(exc)) from None
+
+    return parse
+
+
+# ---------------------------------------------------------------- the net under everything
+
+
+# Texts the system composes itself (notification bodies, delivery errors) are not people's input: uncapped.
+_COMPOSED_APPS = {"notify"}
+
+
+def check_instance(instance: models.Model) -> None:
+    """Refuse (Invalid) a value no column of this row can hold; see the module's docstring."""
+    meta = instance._meta
+    for f in meta.concrete_fields:
+        value = getattr(instance, f.attname, None)
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem is not None:
+                raise Invalid(f"“{f.verbose_name}”{problem}", problem.code, field=f.name)
+            limit = getattr(f, "max_length", None)
+            if isinstance(f, models.TextField) and meta.app_label not in _COMPOSED_APPS:
+                limit = TEXT_MAX
+            if limit and len(value) > limit:
+                reason = f"不能超过 {limit} 个字（现有 {len(value)} 个）"
+                raise Invalid(f"“{f.verbose_name}”{reason}", "too_long", field=f.name)
+        elif isinstance(f, models.DecimalField) and isinstance(value, (Decimal, int, float, str)):
+            try:
+                check_decimal(
+                    value,
+                    max_digits=int(f.max_digits or 0),
+                    decimal_places=int(f.decimal_places or 0),
+                    round_all=True,
+                )
+            except NumberError as exc:
+                raise Invalid(f"“{f.verbose_name}”{exc}", "invalid_number", field=f.name) from None
+
+
+def guard(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not sender.__module__.startswith("nuanqi."):
+        return
+    check_instance(instance)
