@@ -33,7 +33,7 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
 
 
 def client_address(request: HttpRequest) -> str:
-    peer = str(request.META.get("REMOTE_ADDR", "") or "unknown")
+    peer = str(request.META.get("REMOTE_ADDR", "") or "")
     trusted = tuple(getattr(settings, "NUANQI_TRUSTED_PROXIES", ()) or ())
     if not trusted or not _is_trusted(peer, trusted):
         return peer
