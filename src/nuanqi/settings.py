@@ -157,6 +157,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nuanqi.calendars.context.calendar_warnings",
                 "nuanqi.notify.context.bell",
+                "nuanqi.cases.context.public_channels",
             ],
         },
     },

@@ -238,7 +238,7 @@ def test_a_sealed_kind_leaves_no_plaintext_and_stays_out_of_generic_lists(world,
     box = _box()
     case = services.create_case(
         services.NewCase(kind="toy_sealed", sealed=bytes(box.encrypt(SECRET.encode()))),
-        actor=world.dispatcher,
+        actor=world.admin,
     )
     assert case.number.startswith("TS") and case.title == ""
     with pytest.raises(services.Invalid):
@@ -249,6 +249,12 @@ def test_a_sealed_kind_leaves_no_plaintext_and_stays_out_of_generic_lists(world,
 
     stored = _all_text(case)
     assert SECRET not in stored and "核查属实" not in stored
+    from nuanqi.notify.models import Delivery
+
+    notices = list(Delivery.objects.filter(event__case=case))
+    assert notices, "the office hears of a new sealed case"
+    for d in notices:  # a fixed text: that something is waiting, nothing of what
+        assert SECRET not in f"{d.title}{d.body}" and d.body == "请登录系统查看"
     for ev in Event.objects.filter(case=case):
         assert ev.reason == "" and set(ev.changes) <= {"fields", "sealed_sha256"}
     with pytest.raises(services.Invalid):  # plaintext titles are refused outright

@@ -196,3 +196,10 @@ def test_photos_come_with_the_report_and_later_and_a_bad_file_keeps_nothing(
     assert "latitude" not in r.content.decode() and "attachments" not in r.json()
     staff = world.client(world.dispatcher).get(f"/cases/{case.number}/").content.decode()
     assert "又一张.jpg" in staff and "车.jpg" in staff
+
+
+def test_the_login_page_links_the_public_channels_for_people_without_an_account(world, toy_public):
+    html = Client().get("/login/").content.decode()
+    assert 'href="/public/toy-reports/"' in html and 'href="/public/toy-reports/status/"' in html
+    assert 'href="/tips/notice/"' in html
+    assert "/public/toy-reports/" not in world.client(world.dispatcher).get("/login/").content.decode()
