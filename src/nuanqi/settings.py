@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "nuanqi.attachments",
     "nuanqi.cases",
     "nuanqi.enterprise",
+    "nuanqi.patrol",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",
