@@ -60,3 +60,9 @@ def photo(name: str = "现场.jpg", colour: str = "green") -> SimpleUploadedFile
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(buf, "JPEG")
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Patrol photos go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
