@@ -1,5 +1,6 @@
 """The public reports patrol problems through the engine's public intake (`patrol-reports`): filed at 发现
-with a receipt, a category from the checklist topics, a place, a description, photos; nothing internal shown."""
+with a receipt, a category from the checklist topics, a place, a description, photos; nothing internal
+shown."""
 
 from __future__ import annotations
 
