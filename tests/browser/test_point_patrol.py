@@ -13,9 +13,14 @@ from nuanqi.cases.models import Case
 
 from ..cases.helpers import act
 from ..conftest import PASSWORD
-from ..patrol.conftest import patrols, photo  # noqa: F401  (the patrol personas)
+from ..patrol.conftest import Patrols, make_patrols, photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def patrols(world) -> Patrols:
+    return make_patrols(world)
 
 
 def test_a_point_leader_patrols_on_a_phone_and_rechecks_the_rectified_problems(

@@ -31,6 +31,10 @@ class Patrols:
 
 @pytest.fixture
 def patrols(world: World) -> Patrols:
+    return make_patrols(world)
+
+
+def make_patrols(world: World) -> Patrols:
     town = Unit.objects.create(name="环南街道", kind=UnitKind.TOWN)
     estate = PointType.objects.create(name="居民小区", sort=1)
     door = CheckItem.objects.create(
