@@ -103,3 +103,14 @@ def test_the_api_describes_the_kind_with_its_clocks(world):
     patrol = kinds_["patrol"]
     assert patrol["label"] == "巡查问题"
     assert {c["name"] for c in patrol["clocks"]} == {"file", "fix"}
+
+
+def test_a_problem_not_filed_within_30_working_minutes_gets_a_red_card_once(world, patrols):
+    from nuanqi.cases import sweeps
+
+    case = file_problem(world, patrols)
+    assert sweeps.sweep(datetime(2023, 3, 27, 9, 25, tzinfo=TZ)).raised[sweeps.CLOCK_YELLOW] == 1
+    assert sweeps.sweep(datetime(2023, 3, 27, 9, 31, tzinfo=TZ)).raised[sweeps.CLOCK_RED] == 1
+    assert sweeps.sweep(datetime(2023, 3, 27, 9, 40, tzinfo=TZ)).raised[sweeps.CLOCK_RED] == 0
+    red = case.events.get(action="clock_red")
+    assert red.changes["clock"] == "file" and red.changes["label"] == "立案"
