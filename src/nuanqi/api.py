@@ -179,5 +179,9 @@ def _register() -> None:
     api.add_router("/", dashboard_router)
     api.add_router("/", notify_router)
 
+    from nuanqi.patrol.api import router as patrol_router
+
+    api.add_router("/patrol", patrol_router)
+
 
 _register()

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "nuanqi.cases",
     "nuanqi.enterprise",
     "nuanqi.tips",
+    "nuanqi.patrol",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",

@@ -168,3 +168,19 @@ def test_building_on_a_populated_database_is_refused():
     with pytest.raises(RuntimeError, match="已有数据"):
         build_world()
     assert Case.objects.count() == before
+
+
+def test_the_seeds_points_have_their_problems_a_relapse_and_one_waiting_for_recheck(summary):
+    from nuanqi.cases.models import CaseLink
+
+    assert (summary["巡查点位"], summary["巡查问题"]) == (3, 5)
+    problems = Case.objects.filter(kind="patrol")
+    titles = " ".join(problems.values_list("title", flat=True))
+    for finding in ("网络通信箱箱门缺失", "绿化带裸露", "僵尸车", "垃圾堆放"):
+        assert finding in titles
+    relapse = CaseLink.objects.get(type="relapse_of")
+    assert relapse.to_case.status == "patrol_closed" and "卫海社区" in relapse.from_case.title
+    leader = User.objects.get(username="pointleader")
+    assert set(visible_cases(leader).values_list("subject_label", flat=True)) == {"卫海社区"}
+    waiting = User.objects.get(username="pointleader3")
+    assert my_worklist(waiting).get().status == "patrol_review"

@@ -879,8 +879,9 @@ def link_cases(case: Case, other_number: str, type_: str, *, actor: User) -> Cas
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         rel = relations(actor, locked)
-        if not rel & {"admin", "dispatcher", "owner", "lead_unit"}:
-            raise Forbidden("只有受理派单员、责任人或主办单位可以关联事项")
+        # Whoever filed the case may also say what it repeats (a patrol's relapse is linked by its patroller).
+        if not rel & {"admin", "dispatcher", "owner", "lead_unit", "creator"}:
+            raise Forbidden("只有受理派单员、责任人、主办单位或登记人可以关联事项")
         now = timezone.now()
         link = _link(locked, other, type_, actor, now)
         timeline.append(

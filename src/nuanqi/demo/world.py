@@ -47,6 +47,7 @@ from nuanqi.enterprise.models import (
 )
 from nuanqi.enterprise.services import NewCompany, NewLogEntry, add_log_entry, assign, create_company
 from nuanqi.lib.uscc import with_check_digit
+from nuanqi.patrol.models import Patrol, Point
 
 from . import seed_data as S
 
@@ -67,6 +68,9 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("handler_yjj", "区应急管理局经办人"),
     ("company", "企业联系人，舟山华康生物科技有限公司"),
     ("company2", "企业联系人，舟山长宏国际船舶修造有限公司"),
+    ("pointleader", "点位长，卫海社区（环南街道）"),
+    ("pointleader2", "点位长，惠舟社区（盐仓街道）"),
+    ("handler_hn", "环南街道经办人（卫海社区的责任单位）"),
 ]
 
 # State → the workflow actions that lead there from 待受理. "tasks" marks where co-handling units join.
@@ -134,6 +138,9 @@ def build_world() -> dict[str, int | str]:
         from nuanqi.tips.demo import build_rounds
 
         build_rounds()
+        from .patrols import build_patrols
+
+        build_patrols(w)
     return _summary()
 
 
@@ -468,4 +475,7 @@ def _summary() -> dict[str, int | str]:
         "政策匹配": PolicyMatch.objects.count(),
         "涉企检查": Inspection.objects.count(),
         "企业指标": Indicator.objects.count(),
+        "巡查点位": Point.objects.count(),
+        "巡查记录": Patrol.objects.count(),
+        "巡查问题": Case.objects.filter(kind="patrol").count(),
     }

@@ -1,0 +1,77 @@
+"""The office manages point types, their checklists and the points (with their leaders) in /admin/."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .geo import gcj02_to_wgs84
+from .models import CheckItem, Point, PointType
+
+
+class CheckItemInline(admin.TabularInline):
+    model = CheckItem
+    extra = 1
+
+
+@admin.register(PointType)
+class PointTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "sort", "active")
+    inlines = (CheckItemInline,)
+
+
+@admin.register(CheckItem)
+class CheckItemAdmin(admin.ModelAdmin):
+    list_display = ("text", "topic", "point_type", "sort", "active")
+    list_filter = ("point_type", "topic", "active")
+
+
+class PointForm(forms.ModelForm):
+    """Coordinates copied from a Chinese map picker are GCJ-02: converted to WGS-84 here, once."""
+
+    datum = forms.ChoiceField(
+        label=_("坐标系"),
+        choices=(("wgs84", _("WGS-84（手机定位、GPS）")), ("gcj02", _("GCJ-02（高德、腾讯地图拾取）"))),
+        initial="wgs84",
+    )
+
+    class Meta:
+        model = Point
+        fields = (
+            "name",
+            "point_type",
+            "town",
+            "community",
+            "address",
+            "latitude",
+            "longitude",
+            "leader",
+            "responsible_unit",
+            "active",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            raise forms.ValidationError(_("纬度和经度须同时填写"))
+        if lat is not None and lon is not None and data.get("datum") == "gcj02":
+            w_lat, w_lon = gcj02_to_wgs84(float(lat), float(lon))
+            data["latitude"], data["longitude"] = (
+                Decimal(f"{w_lat:.6f}"),
+                Decimal(f"{w_lon:.6f}"),
+            )
+        return data
+
+
+@admin.register(Point)
+class PointAdmin(admin.ModelAdmin):
+    form = PointForm
+    list_display = ("name", "point_type", "town", "community", "leader", "responsible_unit", "active")
+    list_filter = ("point_type", "town", "active")
+    search_fields = ("name", "address", "community")
+    raw_id_fields = ("leader",)

@@ -1,0 +1,117 @@
+"""The patrol API: the points a person patrols with their checklists, and one patrol submitted once.
+
+`POST /api/v1/patrol/points/{id}/patrols` takes multipart form data — `outcome-<item>` (pass, fail, na),
+`note-<item>`, `photo-<item>`, `note` — and an `Idempotency-Key` header: the same key from the same person
+answers with the patrol it already made (200 instead of 201), so a client retrying over a flaky connection
+makes one patrol."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from nuanqi.accounts.models import User
+
+from .access import patrollable_points
+from .models import Patrol
+from .services import checklist, submit_patrol
+from .views import answers_from
+
+router = Router(tags=["点位巡查"])
+
+
+class ItemOut(Schema):
+    id: int
+    topic: str
+    topic_label: str
+    text: str
+
+
+class PointOut(Schema):
+    id: int
+    name: str
+    point_type: str
+    town: str
+    community: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    items: list[ItemOut]
+
+
+class ResultOut(Schema):
+    item: int
+    outcome: str
+    note: str
+    case: str | None
+    relapse: bool
+
+
+class PatrolOut(Schema):
+    id: int
+    point: int
+    submitted_at: datetime
+    results: list[ResultOut]
+
+
+@router.get("/points", response=list[PointOut], summary="我负责巡查的点位及其检查清单（坐标为 WGS-84）")
+def list_points(request: HttpRequest) -> list[PointOut]:
+    user: User = request.user  # type: ignore[assignment]
+    points = patrollable_points(user).select_related("town", "point_type").order_by("town__name", "name")
+    return [
+        PointOut(
+            id=p.pk,
+            name=p.name,
+            point_type=p.point_type.name,
+            town=p.town.name,
+            community=p.community,
+            address=p.address,
+            latitude=float(p.latitude) if p.latitude is not None else None,
+            longitude=float(p.longitude) if p.longitude is not None else None,
+            items=[
+                ItemOut(id=i.pk, topic=i.topic, topic_label=i.get_topic_display(), text=i.text)
+                for i in checklist(p)
+            ],
+        )
+        for p in points
+    ]
+
+
+def _patrol_out(patrol: Patrol) -> PatrolOut:
+    results = patrol.results.select_related("case").order_by("item__sort", "id")
+    return PatrolOut(
+        id=patrol.pk,
+        point=patrol.point_id,
+        submitted_at=patrol.submitted_at,
+        results=[
+            ResultOut(
+                item=r.item_id,
+                outcome=r.outcome,
+                note=r.note,
+                case=r.case.number if r.case else None,
+                relapse=r.relapse,
+            )
+            for r in results
+        ],
+    )
+
+
+@router.post(
+    "/points/{point_id}/patrols",
+    response={200: PatrolOut, 201: PatrolOut},
+    summary="提交一次巡查（multipart：outcome-<项>、note-<项>、photo-<项>；请求头 Idempotency-Key）",
+)
+def post_patrol(request: HttpRequest, point_id: int) -> Status[PatrolOut]:
+    user: User = request.user  # type: ignore[assignment]
+    point = patrollable_points(user).get(pk=point_id)
+    answers, _shown = answers_from(request, point)
+    patrol, created = submit_patrol(
+        user,
+        point.pk,
+        answers,
+        key=request.headers.get("Idempotency-Key", ""),
+        note=request.POST.get("note", ""),
+    )
+    return Status(201 if created else 200, _patrol_out(patrol))

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PatrolConfig(AppConfig):
+    name = "nuanqi.patrol"
+    verbose_name = "文明城市点位巡查"
+
+    def ready(self) -> None:
+        from nuanqi.cases.access import register_provider, register_subject
+        from nuanqi.cases.kinds import register_kind
+
+        from .access import SUBJECT, PatrolAccess, resolve_point
+        from .workflow import PATROL_KIND
+
+        register_kind(PATROL_KIND)
+        register_provider(PatrolAccess())
+        register_subject(SUBJECT, resolve_point)

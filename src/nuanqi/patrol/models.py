@@ -1,0 +1,147 @@
+"""Points (点位), their types and checklists, and the patrols walked on them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(models.TextChoices):
+    """The topics checklist items belong to; a patrol problem's category is its item's topic."""
+
+    SANITATION = "sanitation", _("环境卫生")
+    GREENERY = "greenery", _("绿化管护")
+    PARKING = "parking", _("车辆停放")
+    FACILITIES = "facilities", _("设施完好")
+    GARBAGE = "garbage", _("垃圾堆放")
+    ZOMBIE_CAR = "zombie_car", _("僵尸车")
+    VOLUNTEERS = "volunteers", _("志愿服务")
+    OTHER = "other", _("其他")
+
+
+class PointType(models.Model):
+    """居民小区, 农贸市场, 主次干道, 公园广场, 背街小巷 … (admin-managed)."""
+
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering: ClassVar = ["sort", "name"]
+        verbose_name = _("点位类型")
+        verbose_name_plural = _("点位类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CheckItem(models.Model):
+    """One line of a point type's checklist."""
+
+    point_type = models.ForeignKey(
+        PointType, on_delete=models.PROTECT, related_name="items", verbose_name=_("点位类型")
+    )
+    topic = models.CharField(_("类别"), max_length=20, choices=Topic.choices)
+    text = models.CharField(_("检查内容"), max_length=200)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering: ClassVar = ["point_type", "sort", "id"]
+        verbose_name = _("检查项")
+        verbose_name_plural = _("检查项")
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()}：{self.text}"
+
+
+class Point(models.Model):
+    """A 点位: where patrols happen, with its leader (点位长) and the unit responsible for fixing it.
+    Coordinates are WGS-84 (what phones give); `geo.gcj02_to_wgs84` converts map-picker input."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    point_type = models.ForeignKey(
+        PointType, on_delete=models.PROTECT, related_name="points", verbose_name=_("点位类型")
+    )
+    town = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("镇街")
+    )
+    community = models.CharField(_("社区"), max_length=60, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("纬度（WGS-84）"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度（WGS-84）"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_points",
+        verbose_name=_("点位长"),
+    )
+    responsible_unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="patrol_points", verbose_name=_("责任单位")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering: ClassVar = ["town", "name"]
+        verbose_name = _("点位")
+        verbose_name_plural = _("点位")
+        constraints: ClassVar = [models.UniqueConstraint(fields=["town", "name"], name="uniq_point_name")]
+        indexes: ClassVar = [models.Index(fields=["leader"], name="point_leader_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Patrol(models.Model):
+    """One walk of a point's checklist, submitted once: `(patroller, idempotency_key)` is unique, so a
+    submission repeated by a flaky connection finds the patrol it already made."""
+
+    point = models.ForeignKey(Point, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("点位"))
+    patroller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("巡查人")
+    )
+    idempotency_key = models.CharField(max_length=100)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        ordering: ClassVar = ["-submitted_at", "-id"]
+        verbose_name = _("巡查记录")
+        verbose_name_plural = _("巡查记录")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patroller", "idempotency_key"], name="uniq_patrol_key")
+        ]
+
+
+class Outcome(models.TextChoices):
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+    NA = "na", _("不适用")
+
+
+class PatrolResult(models.Model):
+    """One checklist item's outcome in a patrol; a failure points at the case it became."""
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="results")
+    item = models.ForeignKey(CheckItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("检查项"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("问题"),
+    )
+    relapse = models.BooleanField(_("复发"), default=False)
+
+    class Meta:
+        ordering: ClassVar = ["patrol", "item__sort", "id"]
+        # Serves the relapse lookup: the same item's earlier failures.
+        indexes: ClassVar = [models.Index(fields=["item", "outcome"], name="patrol_result_item_idx")]
