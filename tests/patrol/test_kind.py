@@ -114,3 +114,16 @@ def test_a_problem_not_filed_within_30_working_minutes_gets_a_red_card_once(worl
     assert sweeps.sweep(datetime(2023, 3, 27, 9, 40, tzinfo=TZ)).raised[sweeps.CLOCK_RED] == 0
     red = case.events.get(action="clock_red")
     assert red.changes["clock"] == "file" and red.changes["label"] == "立案"
+
+
+def test_the_case_page_names_the_subject_and_the_description_in_the_kinds_words(world, patrols):
+    problem = file_problem(world, patrols)
+    html = world.client(world.dispatcher).get(f"/cases/{problem.number}/").content.decode()
+    assert "<dt>点位</dt><dd>卫海社区</dd>" in html and "<h2>问题描述</h2>" in html
+    assert "企业" not in html.split('<dl class="facts">')[1].split("</dl>")[0]
+    request = world.client(world.dispatcher)
+    from ..cases.helpers import file_case
+
+    company_case = file_case(world.commissioner, world.huakang)
+    page = request.get(f"/cases/{company_case.number}/").content.decode()
+    assert f'<dt>企业</dt><dd><a href="/companies/{world.huakang.pk}/">' in page

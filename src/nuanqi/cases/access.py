@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Q
 
@@ -43,6 +43,9 @@ SubjectResolver = Callable[["User", object], SubjectRef]
 
 _providers: list[AccessProvider] = []
 _subjects: dict[str, SubjectResolver] = {}
+# What a subject type is called on the case page (企业, 点位) and where its own page is (a URL from its id).
+_subject_words: dict[str, Any] = {}
+_subject_pages: dict[str, Callable[[int], str]] = {}
 
 
 def register_provider(provider: AccessProvider) -> None:
@@ -54,8 +57,27 @@ def providers() -> list[AccessProvider]:
     return list(_providers)
 
 
-def register_subject(type_: str, resolver: SubjectResolver) -> None:
+def register_subject(
+    type_: str, resolver: SubjectResolver, *, word: Any = "", page: Callable[[int], str] | None = None
+) -> None:
+    """A subject type a module defines: how the API resolves it, what the case page calls it (`word`) and
+    the URL of the subject's own page (`page(id)`), if it has one."""
     _subjects[type_] = resolver
+    if word:
+        _subject_words[type_] = word
+    if page is not None:
+        _subject_pages[type_] = page
+
+
+def subject_word(type_: str) -> Any:
+    from django.utils.translation import gettext_lazy as _
+
+    return _subject_words.get(type_, _("对象"))
+
+
+def subject_page(type_: str, id_: int | None) -> str:
+    page = _subject_pages.get(type_)
+    return page(id_) if page is not None and id_ is not None else ""
 
 
 def resolve_subject(type_: str, user: User, value: object) -> SubjectRef:

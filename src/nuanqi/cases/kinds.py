@@ -136,6 +136,8 @@ class KindSpec:
     # values in events, a fixed notification text, absent from every generic list, export and KPI.
     sealed: bool = False
     sealed_label: Any = ""
+    # What the case page calls the description (诉求内容, 问题描述).
+    description_label: Any = "内容"
     # The subject type a case of this kind must name ("company"), or "" when none is required.
     subject_required: str = ""
     # The roles that may file this kind through the generic new-case form and API.

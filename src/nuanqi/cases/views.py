@@ -17,7 +17,7 @@ from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.attachments.services import max_bytes
 
 from . import kinds, search, services
-from .access import resolve_subject
+from .access import resolve_subject, subject_page, subject_word
 from .errors import CaseError
 from .forms import CaseForm, TaskForm
 from .models import Case, CaseLink, Channel, Event, Satisfaction, Task
@@ -147,6 +147,9 @@ def _detail_context(user: User, case: Case) -> dict[str, Any]:
         "units": Unit.objects.filter(active=True).exclude(kind="enterprise"),
         "satisfaction_choices": Satisfaction.choices,
         "kind_panel": spec.panel_template,
+        "subject_word": subject_word(case.subject_type),
+        "subject_url": subject_page(case.subject_type, case.subject_id),
+        "description_label": spec.description_label,
         "panel": panel,
         "attachments": list(services.case_attachments(case)),
         "can_attach": bool(rel) and not kinds.is_sealed(case.kind),

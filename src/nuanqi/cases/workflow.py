@@ -147,6 +147,7 @@ REQUEST_KIND = KindSpec(
     sla_days={Nature.CONSULT: 3, Nature.COMPLAINT: 7, Nature.REPORT: 7},
     sla_default_days=5,
     subject_required="company",
+    description_label=_("诉求内容"),
     filers=frozenset({"admin", "dispatcher", "leader", "commissioner", "enterprise", "handler"}),
 )
 

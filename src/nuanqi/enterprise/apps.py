@@ -11,7 +11,12 @@ class EnterpriseConfig(AppConfig):
         from .access import EnterpriseAccess, resolve_company
 
         register_provider(EnterpriseAccess())
-        register_subject("company", resolve_company)
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
+        register_subject(
+            "company", resolve_company, word=_("企业"), page=lambda pk: reverse("company_detail", args=[pk])
+        )
 
         from nuanqi.cases.kinds import register_kind
 

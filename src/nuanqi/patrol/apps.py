@@ -6,6 +6,8 @@ class PatrolConfig(AppConfig):
     verbose_name = "文明城市点位巡查"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from nuanqi.cases.access import register_provider, register_subject
         from nuanqi.cases.kinds import register_kind
 
@@ -14,4 +16,4 @@ class PatrolConfig(AppConfig):
 
         register_kind(PATROL_KIND)
         register_provider(PatrolAccess())
-        register_subject(SUBJECT, resolve_point)
+        register_subject(SUBJECT, resolve_point, word=_("点位"))

@@ -89,6 +89,7 @@ PATROL_KIND = KindSpec(
     code=PATROL,
     label=_("巡查问题"),
     prefix="XC",
+    description_label=_("问题描述"),
     statuses=PATROL_STATUSES,
     transitions=PATROL_WORKFLOW,
     initial=FOUND,

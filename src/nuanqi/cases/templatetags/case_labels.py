@@ -18,6 +18,9 @@ _EXTRA: dict[str, Any] = {
     "task_return": _("协办退回"),
     "task_remove": _("移除协办单位"),
     "link": _("关联事项"),
+    "attach": _("上传附件"),
+    "public_message": _("公众留言"),
+    "public_reply": _("答复公众"),
     "linked_from": _("被关联"),
     **CARD_LABELS,
 }
