@@ -297,11 +297,9 @@ def add_public_message(case: Case, text: Any, files: list[Any] | None = None) ->
         changes: dict[str, Any] = {"message": message.pk}
         if files:
             changes["attachments"] = _store_public_files(locked, message, files, now)
-        timeline.append(
+        timeline.notice(
             locked, actor=None, actor_name="公众", action="public_message", changes=changes, at=now
         )
-        locked.updated_at = now
-        locked.save(update_fields=["event_count", "event_head", "updated_at"])
     return message
 
 
@@ -321,9 +319,7 @@ def reply_public(case: Case, text: Any, *, actor: User) -> PublicMessage:
             case=locked, direction=PublicMessage.TO_PUBLIC, text=body, author=actor
         )
         now = timezone.now()
-        timeline.append(locked, actor=actor, action="public_reply", changes={"message": message.pk}, at=now)
-        locked.updated_at = now
-        locked.save(update_fields=["event_count", "event_head", "updated_at"])
+        timeline.notice(locked, actor=actor, action="public_reply", changes={"message": message.pk}, at=now)
     return message
 
 

@@ -599,9 +599,7 @@ def attach(case: Case, files: list[Any], *, actor: User, task: Any = None, versi
         if owner is not locked:
             changes["unit"] = owner.unit.name
             changes["task"] = owner.pk
-        timeline.append(locked, actor=actor, action="attach", changes=changes, at=now)
-        locked.updated_at = now
-        locked.save(update_fields=["event_count", "event_head", "updated_at"])
+        timeline.notice(locked, actor=actor, action="attach", changes=changes, at=now)
     return stored
 
 
@@ -828,15 +826,13 @@ def clock_sweep_event(clock_id: int, card: str, *, now: datetime | None = None) 
         clock.save(update_fields=["yellow_sent_at", "red_sent_at"])
         spec = kinds.get_kind(locked.kind)
         label = next((str(c.label) for c in spec.clocks if c.name == clock.name), clock.name)
-        locked.updated_at = now
-        timeline.append(
+        timeline.notice(
             locked,
             actor=None,
             action=card,
             changes={"clock": clock.name, "label": label, "due": clock.due_at, "card": sla.CARD_LABELS[card]},
             at=now,
         )
-        locked.save(update_fields=["event_count", "event_head", "updated_at"])
     return locked
 
 
@@ -855,15 +851,13 @@ def _link(case: Case, other: Case, type_: str, actor: User | None, now: datetime
     if not created:
         raise Invalid(f"已与 {other.number} 关联", "duplicate_link", field="original")
     target = Case.objects.select_for_update().get(pk=other.pk)
-    timeline.append(
+    timeline.notice(
         target,
         actor=actor,
         action="linked_from",
         changes={"type": type_, "label": str(LinkType(type_).label), "number": case.number},
         at=now,
     )
-    target.updated_at = now
-    target.save(update_fields=["event_count", "event_head", "updated_at"])
     return link
 
 
@@ -884,15 +878,13 @@ def link_cases(case: Case, other_number: str, type_: str, *, actor: User) -> Cas
             raise Forbidden("只有受理派单员、责任人、主办单位或登记人可以关联事项")
         now = timezone.now()
         link = _link(locked, other, type_, actor, now)
-        timeline.append(
+        timeline.notice(
             locked,
             actor=actor,
             action="link",
             changes={"type": type_, "label": str(LinkType(type_).label), "number": other.number},
             at=now,
         )
-        locked.updated_at = now
-        locked.save(update_fields=["event_count", "event_head", "updated_at"])
     return link
 
 

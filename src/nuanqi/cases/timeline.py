@@ -151,6 +151,24 @@ def _verify_files(number: str, events: list[Event]) -> Iterator[Breach]:
             yield Breach(number, seq, f"附件“{att.name}”的文件内容与记录的哈希不符（文件被替换）")
 
 
+def notice(
+    case: Case,
+    *,
+    actor: User | None,
+    action: str,
+    changes: dict[str, Any],
+    at: datetime,
+    actor_name: str | None = None,
+) -> Event:
+    """Append an event that records something about the case without changing its state (a file, a link, a
+    message, a clock's card) and save the chain's head: no version bump, so nobody's open form turns stale.
+    The caller holds the case row lock."""
+    event = append(case, actor=actor, action=action, changes=changes, at=at, actor_name=actor_name)
+    case.updated_at = at
+    case.save(update_fields=["event_count", "event_head", "updated_at"])
+    return event
+
+
 @dataclass(frozen=True)
 class Breach:
     case_number: str
