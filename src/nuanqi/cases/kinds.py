@@ -156,10 +156,8 @@ class KindSpec:
         return _tables[self.code]
 
     def status(self, code: str) -> StatusDef | None:
-        for s in self.statuses:
-            if s.code == code:
-                return s
-        return None
+        # Read for every row of every list (labels, phases): a dict built at registration, not a scan.
+        return _by_code.get(self.code, {}).get(code)
 
     def status_codes(self, phase: str | None = None, **flags: Any) -> tuple[str, ...]:
         return tuple(
@@ -171,6 +169,7 @@ class KindSpec:
 
 _kinds: dict[str, KindSpec] = {}
 _tables: dict[str, dict[str, Transition]] = {}
+_by_code: dict[str, dict[str, StatusDef]] = {}
 # code → (phase, turn, label, resolved, rated, counted), shared by every kind that uses the code.
 _status_index: dict[str, StatusDef] = {}
 
@@ -216,6 +215,7 @@ def register_kind(spec: KindSpec) -> KindSpec:
     _check(spec)
     _kinds[spec.code] = spec
     _tables[spec.code] = {t.action: t for t in spec.transitions}
+    _by_code[spec.code] = {st.code: st for st in spec.statuses}
     for s in spec.statuses:
         _status_index.setdefault(s.code, s)
     return spec
@@ -225,6 +225,7 @@ def unregister_kind(code: str) -> None:
     """Remove a kind (tests). Its status codes stay known while another kind uses them."""
     _kinds.pop(code, None)
     _tables.pop(code, None)
+    _by_code.pop(code, None)
     used = {s.code for k in _kinds.values() for s in k.statuses}
     for c in list(_status_index):
         if c not in used:

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from nuanqi.throttle import Throttle
+
 from . import kinds, timeline
 from .errors import Invalid
 from .models import Case, PublicMessage, PublicReceipt
@@ -79,6 +81,11 @@ def intake_for(slug: str) -> tuple[kinds.KindSpec, PublicIntake]:
         if spec.public is not None and spec.public.slug == slug:
             return spec, spec.public
     raise kinds.UnknownKind(f"没有名为“{slug}”的公众受理渠道", field="kind")
+
+
+def throttle() -> Throttle:
+    """The one limit on the public paths (pages and API alike): failed lookups and posts per client."""
+    return Throttle("public", int(getattr(settings, "NUANQI_PUBLIC_THROTTLE", 20)))
 
 
 def public_intakes() -> list[tuple[kinds.KindSpec, PublicIntake]]:

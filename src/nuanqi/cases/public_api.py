@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Body, File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from nuanqi.clientaddr import client_address
-from nuanqi.throttle import Throttle
 
 from . import kinds, public
 from .errors import CaseError, NotFound
@@ -60,12 +58,8 @@ class ErrorOut(Schema):
     code: str
 
 
-def _throttle() -> Throttle:
-    return Throttle("public", int(getattr(settings, "NUANQI_PUBLIC_THROTTLE", 20)))
-
-
 def _too_many(request: HttpRequest) -> HttpResponse | None:
-    wait = _throttle().retry_after(client_address(request))
+    wait = public.throttle().retry_after(client_address(request))
     if wait is None:
         return None
     from nuanqi.api import error
@@ -92,7 +86,7 @@ def file_case(request: HttpRequest, slug: str, payload: Body[dict[str, Any]]) ->
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
-    _throttle().hit(client_address(request))
+    public.throttle().hit(client_address(request))
     filed = public.file_public(spec, intake, payload)
     return Status(
         201,
@@ -108,7 +102,7 @@ def file_case(request: HttpRequest, slug: str, payload: Body[dict[str, Any]]) ->
 def _open(request: HttpRequest, spec: kinds.KindSpec, receipt: str) -> Any:
     case = public.lookup(spec, receipt)
     if case is None:
-        _throttle().hit(client_address(request))
+        public.throttle().hit(client_address(request))
         raise NotFound(_NOT_FOUND, "receipt_not_found")
     return case
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.clientaddr import client_address
-from nuanqi.throttle import Throttle
 
 from . import kinds, public
 from .errors import CaseError
@@ -27,12 +25,8 @@ def _intake(slug: str) -> tuple[kinds.KindSpec, public.PublicIntake]:
         raise Http404 from None
 
 
-def _throttle() -> Throttle:
-    return Throttle("public", int(getattr(settings, "NUANQI_PUBLIC_THROTTLE", 20)))
-
-
 def _busy(request: HttpRequest, intake: public.PublicIntake) -> HttpResponse | None:
-    wait = _throttle().retry_after(client_address(request))
+    wait = public.throttle().retry_after(client_address(request))
     if wait is None:
         return None
     response = render(request, "public/busy.html", {"intake": intake, "wait": wait}, status=429)
@@ -48,7 +42,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if (busy := _busy(request, intake)) is not None:
             return busy
-        _throttle().hit(client_address(request))
+        public.throttle().hit(client_address(request))
         values = {f.name: request.POST.get(f.name, "") for f in intake.fields}
         try:
             filed = public.file_public(spec, intake, values, request.FILES.getlist("file"))
@@ -101,7 +95,7 @@ def public_status(request: HttpRequest, slug: str) -> HttpResponse:
         return busy
     case = public.lookup(spec, request.POST.get("receipt", ""))
     if case is None:
-        _throttle().hit(client_address(request))
+        public.throttle().hit(client_address(request))
         return render(request, "public/lookup.html", {"intake": intake, "not_found": True}, status=404)
     return _status_page(request, spec, intake, case)
 
@@ -113,7 +107,7 @@ def public_message(request: HttpRequest, slug: str) -> HttpResponse:
         return busy
     case = public.lookup(spec, request.POST.get("receipt", ""))
     if case is None:
-        _throttle().hit(client_address(request))
+        public.throttle().hit(client_address(request))
         return render(request, "public/lookup.html", {"intake": intake, "not_found": True}, status=404)
     try:
         public.add_public_message(case, request.POST.get("text", ""), request.FILES.getlist("file"))

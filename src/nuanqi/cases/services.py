@@ -13,35 +13,52 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from nuanqi.accounts.models import Role, Unit
+from nuanqi.accounts.models import Role
 
 from . import coerce, kinds, search, sla, timeline
 from .access import SubjectRef
-from .errors import Conflict, Forbidden, Invalid, NotAllowedNow
+from .cards import clock_sweep_event, sla_sweep_event
+from .cohandling import add_task, remove_task, task_action
+from .errors import Forbidden, Invalid, NotAllowedNow
+from .evidence import attach, case_attachments
+from .evidence import evidence as evidence_of
+from .lifecycle import run_clocks, stamp_phase
+from .links import link_cases, record_link
+from .locking import lock_version
 from .models import (
     AppealState,
     Case,
-    CaseClock,
-    CaseLink,
     Channel,
     Importance,
     Kind,
     LinkType,
     Nature,
     NumberCounter,
-    PublicMessage,
     Satisfaction,
     Status,
-    Task,
     TaskStatus,
     Urgency,
     priority_of,
 )
-from .permissions import can_act_on_task, can_manage_tasks, relations, unmet
+from .permissions import relations, unmet
 from .workflow import table_for
+
+# The writers that live beside this module, reachable from here as before: `services` is the one place
+# views, the API, imports, the worker and the demo call to change a case.
+__all__ = [
+    "add_task",
+    "attach",
+    "case_attachments",
+    "clock_sweep_event",
+    "create_case",
+    "link_cases",
+    "perform",
+    "remove_task",
+    "sla_sweep_event",
+    "task_action",
+]
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
@@ -190,7 +207,7 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> C
         case.save()
         if not spec.sealed:
             search.index_case(case)
-        _run_clocks(case, spec, kinds.ON_CREATE, now)
+        run_clocks(case, spec, kinds.ON_CREATE, now)
         timeline.append(
             case,
             actor=actor,
@@ -214,17 +231,6 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> C
 
 
 # ---------------------------------------------------------------- perform
-
-
-def _lock(case: Case, version: Any) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    try:
-        v = int(version)
-    except (TypeError, ValueError):
-        raise Invalid("请提供事项版本号 version", "missing_version", field="version") from None
-    if v != locked.version:
-        raise Conflict(f"该事项已被他人更新（当前版本 {locked.version}，您提交的是 {v}），请刷新后重试")
-    return locked
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -482,7 +488,7 @@ def perform(
     or Invalid, leaving the case untouched; on success returns the updated case with its new version.
     `sealed` is a sealed kind's ciphertext note for the event (its free text never reaches the engine)."""
     with transaction.atomic():
-        locked = _lock(case, version)
+        locked = lock_version(case, version)
         table = table_for(locked.kind)
         t = table.get(action)
         if t is None:
@@ -504,13 +510,13 @@ def perform(
         from_status = locked.status
         if t.target:
             locked.status = t.target
-        evidence = _evidence(locked, attachment_ids)
+        evidence = evidence_of(locked, attachment_ids)
         handler = _HANDLERS.get(action)
         changes = handler(locked, actor, data, now) if handler else {}
         if evidence:
             changes["attachments"] = evidence
-        _stamp_phase(locked, spec, now)
-        _run_clocks(locked, spec, action, now)
+        stamp_phase(locked, spec, now)
+        run_clocks(locked, spec, action, now)
         locked.version += 1
         locked.updated_at = now
         timeline.append(
@@ -528,366 +534,6 @@ def perform(
     return locked
 
 
-def _evidence(case: Case, attachment_ids: Any) -> list[dict[str, Any]]:
-    """The files named as an action's evidence: already uploaded to this case (or one of its tasks), listed
-    with their SHA-256 in the action's event so that its hash covers them."""
-    if attachment_ids in (None, "", []):
-        return []
-    from nuanqi.attachments.services import max_per_event
-
-    raw = attachment_ids if isinstance(attachment_ids, list | tuple) else str(attachment_ids).split(",")
-    try:
-        ids = sorted({int(str(i).strip()) for i in raw if str(i).strip()})
-    except ValueError:
-        raise Invalid("附件编号须为整数", "invalid_attachment", field="attachment_ids") from None
-    if len(ids) > max_per_event():
-        raise Invalid(f"一次最多附 {max_per_event()} 个文件", "too_many_files", field="attachment_ids")
-    found = list(_case_attachments(case).filter(pk__in=ids).order_by("pk"))
-    if len(found) != len(ids):
-        raise Invalid("附件不属于本事项或不存在，请先上传", "invalid_attachment", field="attachment_ids")
-    return [{"id": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size} for a in found]
-
-
-def _case_attachments(case: Case) -> Any:
-    from django.contrib.contenttypes.models import ContentType
-
-    from nuanqi.attachments.models import Attachment
-
-    case_ct = ContentType.objects.get_for_model(Case)
-    task_ct = ContentType.objects.get_for_model(Task)
-    message_ct = ContentType.objects.get_for_model(PublicMessage)
-    return Attachment.objects.filter(
-        Q(owner_type=case_ct, owner_id=case.pk)
-        | Q(owner_type=task_ct, owner_id__in=Task.objects.filter(case=case).values("pk"))
-        | Q(owner_type=message_ct, owner_id__in=PublicMessage.objects.filter(case=case).values("pk"))
-    )
-
-
-def case_attachments(case: Case) -> Any:
-    """The files of a case and of its co-handling tasks, oldest first."""
-    return _case_attachments(case).order_by("pk")
-
-
-def attach(case: Case, files: list[Any], *, actor: User, task: Any = None, version: Any = None) -> list[Any]:
-    """Upload files to a case (or to one of its co-handling tasks): every file checked and stored, and one
-    `attach` event listing each file's name and SHA-256, so `audit verify` notices a file replaced on disk.
-    Anyone related to the case may add files; nothing is stored when any file is refused."""
-    from nuanqi.attachments.services import max_per_event, store
-
-    if not files:
-        raise Invalid("请选择要上传的文件", "missing_field", field="file")
-    if len(files) > max_per_event():
-        raise Invalid(f"一次最多上传 {max_per_event()} 个文件", "too_many_files", field="file")
-    with transaction.atomic():
-        locked = _task_lock(case, version)
-        rel = relations(actor, locked)
-        if not rel:
-            raise Forbidden("您与该事项无关，不能上传附件")
-        if kinds.is_sealed(locked.kind):
-            raise Forbidden("密封类事项的附件由其模块加密保存")
-        owner: Any = locked
-        if task not in (None, ""):
-            try:
-                owner = Task.objects.select_related("unit").get(case=locked, pk=int(str(task)))
-            except (Task.DoesNotExist, ValueError):
-                raise Invalid("协办任务不存在", "unknown_task", field="task") from None
-        stored = [store(f, owner=owner, actor=actor) for f in files]
-        now = timezone.now()
-        changes: dict[str, Any] = {
-            "attachments": [{"id": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size} for a in stored]
-        }
-        if owner is not locked:
-            changes["unit"] = owner.unit.name
-            changes["task"] = owner.pk
-        timeline.notice(locked, actor=actor, action="attach", changes=changes, at=now)
-    return stored
-
-
-def _stamp_phase(case: Case, spec: kinds.KindSpec, now: datetime) -> None:
-    """What a status implies, for every kind: reaching a resolved status stamps 办结 (KPIs read
-    `resolved_at`); going back to an open status clears it."""
-    status = spec.status(case.status)
-    if status is None:
-        return
-    if status.resolved and case.resolved_at is None:
-        case.resolved_at = now
-    elif status.phase == kinds.OPEN and case.resolved_at is not None:
-        case.resolved_at = None
-
-
-def _run_clocks(case: Case, spec: kinds.KindSpec, action: str, now: datetime) -> None:
-    """Start the kind's named clocks that `action` starts, stop those it stops; a closed case stops them all.
-    The caller holds the case row lock."""
-    if not spec.clocks:
-        return
-    closing = spec.status(case.status) is not None and case.phase == kinds.CLOSED
-    running = (
-        {c.name: c for c in CaseClock.objects.filter(case=case, stopped_at__isnull=True)} if case.pk else {}
-    )
-    for clock in spec.clocks:
-        if clock.name in running and (action in clock.stops_on or closing):
-            CaseClock.objects.filter(pk=running[clock.name].pk).update(stopped_at=now)
-        elif action in clock.starts_on and not closing:
-            due, warn = sla.clock_deadline(now if action != kinds.ON_CREATE else case.received_at, clock)
-            CaseClock.objects.update_or_create(
-                case=case,
-                name=clock.name,
-                defaults={
-                    "started_at": now,
-                    "due_at": due,
-                    "warn_at": warn,
-                    "stopped_at": None,
-                    "yellow_sent_at": None,
-                    "red_sent_at": None,
-                },
-            )
-
-
-# ---------------------------------------------------------------- co-handling tasks
-
-
-def _task_lock(case: Case, version: Any) -> Case:
-    if version not in (None, ""):
-        return _lock(case, version)
-    # Without a version the write still serialises on the case row, so counts and events stay exact.
-    return Case.objects.select_for_update().get(pk=case.pk)
-
-
-def add_task(
-    case: Case, *, actor: User, unit: Any, note: str = "", due_at: datetime | None = None, version: Any = None
-) -> Task:
-    """Add a co-handling unit (联办) to a case."""
-    with transaction.atomic():
-        locked = _task_lock(case, version)
-        rel = relations(actor, locked)
-        if not can_manage_tasks(actor, locked, rel):
-            raise Forbidden("只有事项责任人、受理派单员或服务该企业的专员可以添加协办单位")
-        if locked.phase != kinds.OPEN:
-            raise NotAllowedNow(f"事项当前为“{locked.status_label}”，不能添加协办单位")
-        target: Unit = coerce.unit(unit, field="unit", label="协办单位")
-        if locked.tasks.filter(unit=target).exists():
-            raise Invalid(f"“{target.name}”已是本事项的协办单位", "duplicate_task", field="unit")
-        if due_at is not None and timezone.is_naive(due_at):
-            due_at = timezone.make_aware(due_at)
-        if due_at is not None and due_at <= timezone.now():
-            raise Invalid("协办期限须晚于当前时间", "invalid_due", field="due_at")
-        now = timezone.now()
-        seq = (locked.tasks.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-        task = Task.objects.create(
-            case=locked, unit=target, note=(note or "").strip(), due_at=due_at or locked.resolve_due, seq=seq
-        )
-        locked.version += 1
-        locked.updated_at = now
-        timeline.append(
-            locked,
-            actor=actor,
-            action="task_add",
-            changes={"unit": target.name, "in_district": target.in_district, "due_at": task.due_at},
-            reason=task.note,
-            at=now,
-        )
-        locked.save()
-    return task
-
-
-def remove_task(case: Case, task_id: int, *, actor: User, version: Any = None) -> None:
-    """Take a co-handling unit off an open case (one that turned out not to be needed). A task the unit has
-    completed stays: it is part of the record. Raises Task.DoesNotExist for a task of another case."""
-    with transaction.atomic():
-        locked = _task_lock(case, version)
-        task = Task.objects.select_related("unit").filter(case=locked, pk=task_id).first()
-        if task is None:
-            raise Task.DoesNotExist
-        rel = relations(actor, locked)
-        if not can_manage_tasks(actor, locked, rel):
-            raise Forbidden("只有事项责任人、受理派单员或服务该企业的专员可以移除协办单位")
-        if locked.phase != kinds.OPEN:
-            raise NotAllowedNow(f"事项当前为“{locked.status_label}”，不能移除协办单位")
-        if task.status == TaskStatus.DONE:
-            raise NotAllowedNow(f"“{task.unit.name}”已完成协办，不能移除", "task_done")
-        now = timezone.now()
-        unit_name = task.unit.name
-        task.delete()
-        locked.version += 1
-        locked.updated_at = now
-        timeline.append(locked, actor=actor, action="task_remove", changes={"unit": unit_name}, at=now)
-        locked.save()
-
-
-_TASK_MOVES = {
-    "sign": ((TaskStatus.PENDING,), TaskStatus.SIGNED, "签收"),
-    "done": ((TaskStatus.PENDING, TaskStatus.SIGNED), TaskStatus.DONE, "完成"),
-    "return": ((TaskStatus.PENDING, TaskStatus.SIGNED), TaskStatus.RETURNED, "退回"),
-}
-
-
-def task_action(
-    case: Case, task_id: int, action: str, *, actor: User, note: str = "", version: Any = None
-) -> Task:
-    """Sign, complete or return one unit's co-handling task."""
-    if action not in _TASK_MOVES:
-        raise Invalid(
-            f"未知的协办操作“{action}”（可选 sign、done、return）", "unknown_action", field="action"
-        )
-    sources, target, label = _TASK_MOVES[action]
-    with transaction.atomic():
-        locked = _task_lock(case, version)
-        task = Task.objects.select_related("unit").filter(case=locked, pk=task_id).first()
-        if task is None:
-            raise Task.DoesNotExist
-        rel = relations(actor, locked)
-        if not can_act_on_task(actor, task, rel):
-            raise Forbidden(f"您无权{label}“{task.unit.name}”的协办任务")
-        if task.status not in sources:
-            raise NotAllowedNow(f"该协办任务当前为“{task.get_status_display()}”，不能{label}")
-        if action == "return" and not (note or "").strip():
-            raise Invalid("退回须说明理由", "missing_field", field="note")
-        now = timezone.now()
-        old = task.status
-        task.status = target
-        if action == "sign":
-            task.signed_at = now
-        else:
-            task.signed_at = task.signed_at or now
-            task.done_at = now
-            task.done_by = actor
-            task.result = (note or "").strip()
-        task.save()
-        locked.version += 1
-        locked.updated_at = now
-        timeline.append(
-            locked,
-            actor=actor,
-            action=f"task_{action}",
-            changes={"unit": task.unit.name, "task": task.pk, "status": [old, target]},
-            reason=(note or "").strip(),
-            at=now,
-        )
-        locked.save()
-    return task
-
-
-# ---------------------------------------------------------------- SLA sweeps (the worker)
-
-
-def sla_sweep_event(case_id: int, kind: str, *, now: datetime | None = None) -> Case | None:
-    """Raise one SLA card (`sla.YELLOW`, `RED`, `REMIND`, `ESCALATE`) on a case: lock the row, re-check
-    under the lock that the card is still due (another worker may have raised it), append the event.
-    Returns the case, or None when nothing was due. The system is the actor.
-
-    Cards are notices, not changes of the case: only escalation (which sets 督办) bumps the version, so a
-    person's open form does not turn stale because a reminder went out."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().filter(pk=case_id).first()
-        if locked is None or not sla.card_wanted(locked, kind, now):
-            return None
-        if locked.sla_due_seen != locked.resolve_due:
-            # A new deadline (extension, 重办): the cards of the old one no longer count.
-            locked.yellow_sent_at = locked.red_sent_at = locked.escalated_at = None
-            locked.sla_due_seen = locked.resolve_due
-        changes: dict[str, Any] = {"resolve_due": locked.resolve_due, "card": sla.CARD_LABELS[kind]}
-        if kind == sla.YELLOW:
-            locked.yellow_sent_at = now
-        elif kind == sla.RED:
-            locked.red_sent_at = now
-        elif kind == sla.REMIND:
-            locked.sla_reminded_at = now
-            locked.remind_count += 1
-            changes["count"] = locked.remind_count
-        elif kind == sla.ESCALATE:
-            locked.escalated_at = now
-            changes["supervised"] = [locked.supervised, True]
-            locked.supervised = True
-            locked.version += 1
-        locked.updated_at = now
-        timeline.append(locked, actor=None, action=kind, changes=changes, at=now)
-        locked.save()
-    return locked
-
-
-def clock_sweep_event(clock_id: int, card: str, *, now: datetime | None = None) -> Case | None:
-    """Raise a named clock's card (`sla.CLOCK_YELLOW`, `CLOCK_RED`): lock the case row, re-check under the
-    lock, stamp the clock and append the event (no version bump: a notice, not a change). None when nothing
-    was due."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        case_id = CaseClock.objects.filter(pk=clock_id).values_list("case_id", flat=True).first()
-        if case_id is None:
-            return None
-        locked = Case.objects.select_for_update().filter(pk=case_id).first()
-        clock = CaseClock.objects.filter(pk=clock_id).first()
-        if locked is None or clock is None or not sla.clock_card_wanted(locked, clock, card, now):
-            return None
-        if card == sla.CLOCK_YELLOW:
-            clock.yellow_sent_at = now
-        else:
-            clock.red_sent_at = now
-        clock.save(update_fields=["yellow_sent_at", "red_sent_at"])
-        spec = kinds.get_kind(locked.kind)
-        label = next((str(c.label) for c in spec.clocks if c.name == clock.name), clock.name)
-        timeline.notice(
-            locked,
-            actor=None,
-            action=card,
-            changes={"clock": clock.name, "label": label, "due": clock.due_at, "card": sla.CARD_LABELS[card]},
-            at=now,
-        )
-    return locked
-
-
-# ---------------------------------------------------------------- links and merge
-
-
-def _link(case: Case, other: Case, type_: str, actor: User | None, now: datetime) -> CaseLink:
-    """Record the link and tell the other case's timeline (the caller has `case` locked and saves it)."""
-    if other.pk == case.pk:
-        raise Invalid("不能关联到本事项自身", "invalid_link", field="original")
-    if kinds.is_sealed(other.kind) or kinds.is_sealed(case.kind):
-        raise Invalid("密封类事项不能与其他事项关联", "invalid_link", field="original")
-    link, created = CaseLink.objects.get_or_create(
-        from_case=case, to_case=other, type=type_, defaults={"created_by": actor, "created_at": now}
-    )
-    if not created:
-        raise Invalid(f"已与 {other.number} 关联", "duplicate_link", field="original")
-    target = Case.objects.select_for_update().get(pk=other.pk)
-    timeline.notice(
-        target,
-        actor=actor,
-        action="linked_from",
-        changes={"type": type_, "label": str(LinkType(type_).label), "number": case.number},
-        at=now,
-    )
-    return link
-
-
-def link_cases(case: Case, other_number: str, type_: str, *, actor: User) -> CaseLink:
-    """Link `case` to an earlier case (`duplicate_of`, `repeat_of`, `spawned_from`, `relapse_of`); both
-    timelines record it. The office, or whoever may act on both cases, links them."""
-    type_ = coerce.choice(LinkType, type_, "关联类型", "type")
-    from .visibility import visible_cases
-
-    other = visible_cases(actor).filter(number=str(other_number or "").strip()).first()
-    if other is None:
-        raise Invalid(f"找不到事项“{other_number}”", "unknown_case", field="original")
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        rel = relations(actor, locked)
-        # Whoever filed the case may also say what it repeats (a patrol's relapse is linked by its patroller).
-        if not rel & {"admin", "dispatcher", "owner", "lead_unit", "creator"}:
-            raise Forbidden("只有受理派单员、责任人、主办单位或登记人可以关联事项")
-        now = timezone.now()
-        link = _link(locked, other, type_, actor, now)
-        timeline.notice(
-            locked,
-            actor=actor,
-            action="link",
-            changes={"type": type_, "label": str(LinkType(type_).label), "number": other.number},
-            at=now,
-        )
-    return link
-
-
 @_handles("merge")
 def _merge(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """重复件: the duplicate closes pointing at the original, whose timeline records the merge."""
@@ -901,6 +547,6 @@ def _merge(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict
         original.received_at == case.received_at and original.pk > case.pk
     ):
         raise Invalid("只能合并到更早登记的事项", "invalid_link", field="original")
-    _link(case, original, LinkType.DUPLICATE_OF, actor, now)
+    record_link(case, original, LinkType.DUPLICATE_OF, actor, now)
     case.closed_at = now
     return {"original": original.number}

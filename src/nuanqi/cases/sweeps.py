@@ -2,7 +2,7 @@
 deadline, and the yellow and red cards of each kind's named clocks.
 
 The sweep finds candidates with one indexed query per card, then raises each card through
-`services.sla_sweep_event` / `services.clock_sweep_event`, which lock the case row, re-check the
+`cards.sla_sweep_event` / `cards.clock_sweep_event`, which lock the case row, re-check the
 condition under the lock (`sla.card_wanted`, `sla.clock_card_wanted`) and append the timeline event — so
 two workers sweeping at once raise every card exactly once, and the event reaches people through the
 outbox like any other.
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from . import kinds, services
+from . import cards, kinds
 from .models import Case, CaseClock
 from .sla import (
     CARD_LABELS,
@@ -95,13 +95,13 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> SweepResult:
     for card in (RED, ESCALATE, REMIND, YELLOW):
         ids = list(candidates(card, now).order_by("resolve_due", "pk").values_list("pk", flat=True)[:batch])
         for pk in ids:
-            if services.sla_sweep_event(pk, card, now=now) is not None:
+            if cards.sla_sweep_event(pk, card, now=now) is not None:
                 result.raised[card] += 1
     for card in (CLOCK_RED, CLOCK_YELLOW):
         clock_ids = list(
             clock_candidates(card, now).order_by("due_at", "pk").values_list("pk", flat=True)[:batch]
         )
         for pk in clock_ids:
-            if services.clock_sweep_event(pk, card, now=now) is not None:
+            if cards.clock_sweep_event(pk, card, now=now) is not None:
                 result.raised[card] += 1
     return result

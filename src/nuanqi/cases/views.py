@@ -179,10 +179,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def case_act(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
-    try:
-        case = get_visible_case(user, number)
-    except Case.DoesNotExist:
-        raise Http404("未找到该事项") from None
+    case = _visible_or_404(user, number)
     data: dict[str, Any] = {
         k: v
         for k, v in request.POST.items()
@@ -211,10 +208,7 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
 def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
     """Photos and documents from the case page (a phone's camera through `capture`)."""
     user = _user(request)
-    try:
-        case = get_visible_case(user, number)
-    except Case.DoesNotExist:
-        raise Http404("未找到该事项") from None
+    case = _visible_or_404(user, number)
     try:
         stored = services.attach(
             case, request.FILES.getlist("file"), actor=user, task=request.POST.get("task") or None
@@ -230,10 +224,7 @@ def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def task_add(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
-    try:
-        case = get_visible_case(user, number)
-    except Case.DoesNotExist:
-        raise Http404("未找到该事项") from None
+    case = _visible_or_404(user, number)
     try:
         services.add_task(
             case,
