@@ -195,3 +195,14 @@ def test_audit_verify_fails_after_a_stored_file_is_overwritten(world, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["audit", "verify"])
     assert exit_.value.code == 1
+
+
+def test_an_outsider_cannot_upload_to_a_case_it_cannot_see(world, _media):
+    case = file_case(world.commissioner, world.huakang)
+    for person in (world.commissioner2, world.handler2, world.outsider):
+        page = world.client(person).post(
+            f"/cases/{case.number}/attachments/", {"file": SimpleUploadedFile("x.jpg", photo())}
+        )
+        assert page.status_code == 404
+        assert upload(api_for(person), case.number, "x.jpg", photo()).status_code == 404
+    assert Attachment.objects.count() == 0 and _files(_media) == []

@@ -47,3 +47,8 @@ def test_another_commissioner_may_not_run_the_errand(world):
     assert r.status_code == 404
     r = api_for(world.company).post(f"/cases/{case.number}/tasks", {"unit": world.jingxin.pk})
     assert r.status_code == 403
+    task = api_for(world.commissioner).post(f"/cases/{case.number}/tasks", {"unit": world.jingxin.pk}).json()
+    for person in (world.commissioner2, world.outsider):
+        api = api_for(person)
+        gone = api.c.delete(f"/api/v1/cases/{case.number}/tasks/{task['id']}", headers=api.headers)
+        assert gone.status_code == 404
