@@ -127,6 +127,8 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The cheap Argon2id profile for receipt codes (production: 3 passes over 64 MiB).
     settings.NUANQI_RECEIPT_ARGON2 = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+    # libsodium's minimum Argon2id for members' keys (production: 3 passes over 64 MiB).
+    settings.NUANQI_TIPS_KDF = {"opslimit": 1, "memlimit": 8 * 1024}
 
 
 @pytest.fixture(autouse=True)

@@ -79,6 +79,10 @@ def _receipt_salt() -> str:
 # Public receipts (GlobaLeaks' scheme): Argon2id(receipt, the installation's secret salt), one hash a lookup.
 NUANQI_RECEIPT_SALT = _receipt_salt()
 NUANQI_RECEIPT_ARGON2 = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 1}
+# Argon2id that wraps each inspection-group member's private key with his password (nuanqi.tips.keys).
+NUANQI_TIPS_KDF = {"opslimit": 3, "memlimit": 64 * 1024 * 1024}
+# The escrow public key (base64) tips are also sealed to; empty: $NUANQI_HOME/tips-escrow.pub if present.
+NUANQI_TIPS_ESCROW_PUBLIC_KEY = os.environ.get("NUANQI_TIPS_ESCROW_PUBLIC_KEY", "")
 DEBUG = os.environ.get("NUANQI_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("NUANQI_ALLOWED_HOSTS", "*").split(",") if h]
 
@@ -120,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nuanqi.tips.keys.TipKeyCookieMiddleware",
 ]
 
 # Login throttling (django-axes; nuanqi.accounts.security): lock an account after this many wrong passwords

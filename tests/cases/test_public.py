@@ -40,7 +40,7 @@ def test_the_public_files_a_case_and_follows_it_with_the_receipt(world, toy_publ
     r = post(c, URL, REPORT)
     assert r.status_code == 201, r.content
     body = r.json()
-    assert set(body) == {"receipt", "number", "status", "status_label"}
+    assert set(body) == {"receipt", "number", "status", "status_label", "clock_starts_at"}
     assert body["receipt"].isdigit() and len(body["receipt"]) == 16
     assert body["number"].startswith("SP") and body["status"] == "toy_new"
 

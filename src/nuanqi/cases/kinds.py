@@ -118,6 +118,9 @@ class Clock:
     duration: float
     unit: str = WORKING_DAYS
     warn_before: float | None = None
+    # A clock that a closing action starts and that runs on after the case closed (a tip's reporter must be
+    # told the result within 15 working days of 办结); only its own `stops_on` stops it.
+    runs_closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,9 @@ class KindSpec:
     panel_context: Callable[..., dict[str, Any]] | None = None
     # Open to people without an account (`cases.public`): the slug, the form, what the public sees.
     public: PublicIntake | None = None
+    # Who hears of this kind's events, instead of the engine's audiences: `notify(event, case)` → user ids.
+    # A sealed kind names its own readers (a tip's group); nobody else may even learn that it exists.
+    notify: Callable[[Any, Any], Iterable[int]] | None = None
 
     @property
     def table(self) -> dict[str, Transition]:

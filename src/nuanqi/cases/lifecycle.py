@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from nuanqi.calendars.services import current_calendar
+
 from . import kinds, sla
 from .models import Case, CaseClock
 
@@ -27,20 +29,26 @@ def run_clocks(case: Case, spec: kinds.KindSpec, action: str, now: datetime) -> 
     The caller holds the case row lock."""
     if not spec.clocks:
         return
-    closing = spec.status(case.status) is not None and case.phase == kinds.CLOSED
+    closed = spec.status(case.status) is not None and case.phase == kinds.CLOSED
     running = (
         {c.name: c for c in CaseClock.objects.filter(case=case, stopped_at__isnull=True)} if case.pk else {}
     )
     for clock in spec.clocks:
+        closing = closed and not clock.runs_closed
         if clock.name in running and (action in clock.stops_on or closing):
             CaseClock.objects.filter(pk=running[clock.name].pk).update(stopped_at=now)
         elif action in clock.starts_on and not closing:
-            due, warn = sla.clock_deadline(now if action != kinds.ON_CREATE else case.received_at, clock)
+            start = now if action != kinds.ON_CREATE else case.received_at
+            if clock.unit != kinds.CLOCK_HOURS:
+                # Working time starts counting at the next working instant: a tip filed at 20:00 is on the
+                # clock from 08:30 the next workday, and the clock says so.
+                start = current_calendar().next_working_instant(start)
+            due, warn = sla.clock_deadline(start, clock)
             CaseClock.objects.update_or_create(
                 case=case,
                 name=clock.name,
                 defaults={
-                    "started_at": now,
+                    "started_at": start,
                     "due_at": due,
                     "warn_at": warn,
                     "stopped_at": None,
@@ -48,3 +56,9 @@ def run_clocks(case: Case, spec: kinds.KindSpec, action: str, now: datetime) -> 
                     "red_sent_at": None,
                 },
             )
+
+
+def skip_clock(case: Case, name: str) -> None:
+    """Stop at once a clock that filing started but that does not apply to this case (an anonymous tip
+    has nobody to tell of its acceptance). The caller holds the row lock, inside the filing transaction."""
+    CaseClock.objects.filter(case=case, name=name, stopped_at__isnull=True).update(stopped_at=case.created_at)

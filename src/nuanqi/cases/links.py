@@ -21,8 +21,9 @@ def record_link(case: Case, other: Case, type_: str, actor: User | None, now: da
     """Record the link and tell the other case's timeline (the caller has `case` locked and saves it)."""
     if other.pk == case.pk:
         raise Invalid("不能关联到本事项自身", "invalid_link", field="original")
-    if kinds.is_sealed(other.kind) or kinds.is_sealed(case.kind):
-        raise Invalid("密封类事项不能与其他事项关联", "invalid_link", field="original")
+    if (kinds.is_sealed(other.kind) or kinds.is_sealed(case.kind)) and other.kind != case.kind:
+        # A sealed case links only to one of its own kind (a repeated tip to the earlier tip).
+        raise Invalid("密封类事项不能与其他类别的事项关联", "invalid_link", field="original")
     link, created = CaseLink.objects.get_or_create(
         from_case=case, to_case=other, type=type_, defaults={"created_by": actor, "created_at": now}
     )

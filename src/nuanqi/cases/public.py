@@ -7,12 +7,18 @@ every kind:
 
 - the filer gets a **receipt code** of 16 random digits, shown once; only Argon2id(receipt, the installation's
   secret salt) is stored, under a unique index, so a lookup costs one hash (GlobaLeaks' scheme). The code
-  travels only in POST bodies — never in a URL, so never in an access log;
+  travels only in POST bodies — never in a URL, so never in an access log. The same hash yields a second
+  secret, the **receipt key**, which is never stored: a sealed kind (tips) seals its case key to it, so the
+  filer reads a sealed case with the receipt alone and a database dump holds nothing that opens it;
 - failed lookups and public posts are limited per client (`NUANQI_PUBLIC_THROTTLE`, 429 with `Retry-After`),
   the client's address coming from `nuanqi.clientaddr`;
 - a wrong receipt and an unknown one get the same answer;
 - the public sees only what `PublicIntake.progress` returns (by default: number, status, dates and the
   messages exchanged) — never internal notes, handler names or other cases.
+
+A sealed kind gives its intake a `SealedIntake`: the module files the case itself (its ciphertext, its keys),
+reads the progress and writes the messages, each time with the receipt key; the engine keeps the receipt,
+the throttle, the validation and the pages.
 """
 
 from __future__ import annotations
@@ -48,15 +54,43 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 @dataclass(frozen=True)
 class PublicField:
-    """One input of a public form: `kind` is text, textarea, phone or choice (with `choices`)."""
+    """One input of a public form: `kind` is text, textarea, phone, hidden, choice or multichoice (checkboxes;
+    the value is the chosen codes joined by commas). `choices` is a tuple or a callable returning one (choices
+    that are data, such as the units a round inspects); with `strict=False` the options are what the form
+    offers and the intake's `validate` judges the value (an API client may name a closed round's unit and
+    deserves the module's answer, not "invalid choice")."""
 
     name: str
     label: Any
     kind: str = "text"
     required: bool = True
     max_length: int = 200
-    choices: tuple[tuple[str, Any], ...] = ()
+    choices: tuple[tuple[str, Any], ...] | Callable[[], tuple[tuple[str, Any], ...]] = ()
     help: Any = ""
+    strict: bool = True
+
+    @property
+    def options(self) -> tuple[tuple[str, Any], ...]:
+        return self.choices() if callable(self.choices) else self.choices
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A case opened by its receipt, with the receipt key (a sealed kind's way into its ciphertext)."""
+
+    case: Case
+    key: bytes
+
+
+@dataclass(frozen=True)
+class SealedIntake:
+    """What a sealed kind's module does where the engine would handle plaintext: `file(values, files, key)`
+    files the case (inside the engine's transaction) and seals its key to the receipt key; `progress(opened)`
+    is what the filer sees; `message(opened, text, files)` adds the filer's message."""
+
+    file: Callable[[dict[str, str], list[Any], bytes], Case]
+    progress: Callable[[Opened], dict[str, Any]]
+    message: Callable[[Opened, str, list[Any]], None]
 
 
 @dataclass(frozen=True)
@@ -65,14 +99,19 @@ class PublicIntake:
     title: Any
     intro: Any
     fields: tuple[PublicField, ...]
-    # The validated fields → the case to file (kind, title, description, channel …).
-    to_case: Callable[[dict[str, str]], NewCase]
+    # The validated fields → the case to file (kind, title, description, channel …); None for a sealed kind.
+    to_case: Callable[[dict[str, str]], NewCase] | None = None
     # What the public may see of its case, beyond the default progress.
     progress: Callable[[Case], dict[str, Any]] | None = None
     # Whether the public may add messages after filing, and photos (with the report and with messages).
     messages: bool = True
     photos: bool = True
     labels: dict[str, Any] = field(default_factory=dict)
+    # Checks across fields and against data (open windows, existing units), after each field's own check;
+    # returns the values, possibly completed (raises Invalid).
+    validate: Callable[[dict[str, str]], dict[str, str]] | None = None
+    # For a sealed kind: the module's own filing, reading and messages (see SealedIntake).
+    sealed: SealedIntake | None = None
 
 
 def intake_for(slug: str) -> tuple[kinds.KindSpec, PublicIntake]:
@@ -104,8 +143,11 @@ def normalise_receipt(value: Any) -> str:
     return re.sub(r"[\s\-]", "", str(value or ""))
 
 
-def receipt_digest(receipt: str) -> str:
-    """Argon2id(receipt, the installation's salt) as hex; the parameters are a setting (cheap in tests)."""
+def receipt_secrets(receipt: str) -> tuple[str, bytes]:
+    """(digest, key) from one Argon2id(receipt, the installation's salt) of 64 bytes: the first half, as hex,
+    is the stored lookup digest; the second half is the receipt key, never stored. Knowing the digest does not
+    give the key (the two halves are separate parts of one BLAKE2b output, RFC 9106 §3.3). The parameters are
+    a setting (cheap in tests)."""
     params = settings.NUANQI_RECEIPT_ARGON2
     raw = hash_secret_raw(
         secret=receipt.encode(),
@@ -113,10 +155,15 @@ def receipt_digest(receipt: str) -> str:
         time_cost=int(params["time_cost"]),
         memory_cost=int(params["memory_cost"]),
         parallelism=int(params["parallelism"]),
-        hash_len=32,
+        hash_len=64,
         type=Type.ID,
     )
-    return raw.hex()
+    return raw[:32].hex(), raw[32:]
+
+
+def receipt_digest(receipt: str) -> str:
+    """The stored half of `receipt_secrets`."""
+    return receipt_secrets(receipt)[0]
 
 
 def format_receipt(receipt: str) -> str:
@@ -155,21 +202,53 @@ def clean_fields(intake: PublicIntake, data: dict[str, Any]) -> dict[str, str]:
         raise Invalid(f"不接受的字段：{'、'.join(extra)}", "unknown_field", field=extra[0])
     out: dict[str, str] = {}
     for f in intake.fields:
-        text = clean_text(
-            data.get(f.name), f.label, max_length=f.max_length, required=f.required, field_name=f.name
-        )
+        value = data.get(f.name)
+        if isinstance(value, bool):  # JSON true/false for a yes/no choice
+            value = "true" if value else "false"
+        if f.kind == "multichoice":
+            out[f.name] = _clean_multichoice(f, value)
+            continue
+        text = clean_text(value, f.label, max_length=f.max_length, required=f.required, field_name=f.name)
         if text and f.kind == "phone" and not _PHONE.match(text.replace(" ", "")):
             raise Invalid(f"{f.label}应为手机号或带区号的固定电话", "invalid_phone", field=f.name)
-        if text and f.kind == "choice":
-            codes = {str(c) for c, _l in f.choices}
-            labels = {str(label): str(c) for c, label in f.choices}
-            if text in labels:
-                text = labels[text]
-            elif text not in codes:
-                options = "、".join(str(label) for _c, label in f.choices)
-                raise Invalid(f"{f.label}须为：{options}", "invalid_choice", field=f.name)
+        if text and f.kind == "choice" and f.strict:
+            text = _choice(f, text)
         out[f.name] = text
+    if intake.validate is not None:
+        out = intake.validate(out)
     return out
+
+
+def _choice(f: PublicField, text: str) -> str:
+    options = f.options
+    codes = {str(c) for c, _l in options}
+    labels = {str(label): str(c) for c, label in options}
+    if text in codes:
+        return text
+    if text in labels:
+        return labels[text]
+    listed = "、".join(str(label) for _c, label in options)
+    raise Invalid(f"{f.label}须为：{listed}", "invalid_choice", field=f.name)
+
+
+def _clean_multichoice(f: PublicField, value: Any) -> str:
+    """Several codes (or labels): a list from JSON or a form, or one comma-separated string."""
+    if value is None or value == "":
+        items: list[Any] = []
+    elif isinstance(value, str):
+        items = [v for v in re.split(r"[,，、]", value)]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise Invalid(f"{f.label}应为选项的列表", "invalid_choice", field=f.name)
+    chosen: list[str] = []
+    for item in items:
+        text = clean_text(item, f.label, max_length=f.max_length, required=False, field_name=f.name)
+        if text and (code := _choice(f, text)) not in chosen:
+            chosen.append(code)
+    if f.required and not chosen:
+        raise Invalid(f"请选择{f.label}", "missing_field", field=f.name)
+    return ",".join(chosen)
 
 
 # ---------------------------------------------------------------- filing, lookup, messages
@@ -200,7 +279,13 @@ def file_public(
 
     if files and not intake.photos:
         raise Invalid("该渠道不接受上传文件", "files_closed", field="file")
+    if spec.sealed != (intake.sealed is not None):
+        raise ValueError("a sealed kind files through its SealedIntake, and only a sealed kind does")
     values = clean_fields(intake, data)
+    if intake.sealed is not None:
+        return _file_sealed(intake.sealed, values, files or [])
+    if intake.to_case is None:
+        raise ValueError("a public intake of a plain kind needs to_case")
     new = intake.to_case(values)
     if new.kind != spec.code:
         raise ValueError("a public intake files cases of its own kind")
@@ -236,20 +321,65 @@ def file_public(
     raise RuntimeError("could not draw a unique receipt")
 
 
-def lookup(spec: kinds.KindSpec, receipt: Any) -> Case | None:
-    """The case this receipt opens, of this kind; None for a wrong, malformed or unknown receipt alike."""
+def _file_sealed(sealed: SealedIntake, values: dict[str, str], files: list[Any]) -> Filed:
+    """A sealed kind's filing: the module files and seals with the receipt key; the receipt row keeps no
+    contact (the module sealed it)."""
+    for _attempt in range(5):
+        receipt = new_receipt()
+        digest, key = receipt_secrets(receipt)
+        try:
+            with transaction.atomic():
+                case = sealed.file(values, files, key)
+                PublicReceipt.objects.create(case=case, digest=digest)
+        except IntegrityError:
+            continue
+        return Filed(case, receipt)
+    raise RuntimeError("could not draw a unique receipt")
+
+
+def issue_receipt(case: Case) -> tuple[str, bytes]:
+    """A receipt for a case filed by staff on someone's behalf (a tip taken by phone): (receipt, key). The
+    caller, inside its transaction, seals what the filer may read to the key."""
+    for _attempt in range(5):
+        receipt = new_receipt()
+        digest, key = receipt_secrets(receipt)
+        try:
+            with transaction.atomic():
+                PublicReceipt.objects.create(case=case, digest=digest)
+        except IntegrityError:
+            continue
+        return receipt, key
+    raise RuntimeError("could not draw a unique receipt")
+
+
+def clock_start(case: Case) -> datetime | None:
+    """When the case's first named clock started counting (the next working instant after a filing out of
+    hours), or None for a kind without clocks."""
+    from .models import CaseClock
+
+    first = CaseClock.objects.filter(case=case).order_by("started_at").first()
+    return first.started_at if first else None
+
+
+def lookup(spec: kinds.KindSpec, receipt: Any) -> Opened | None:
+    """The case this receipt opens, of this kind, with its receipt key; None for a wrong, malformed or
+    unknown receipt alike. One Argon2id per call."""
     code = normalise_receipt(receipt)
     if not code.isdigit() or not RECEIPT_DIGITS <= len(code) <= 32:
         return None
-    found = PublicReceipt.objects.select_related("case").filter(digest=receipt_digest(code)).first()
+    digest, key = receipt_secrets(code)
+    found = PublicReceipt.objects.select_related("case").filter(digest=digest).first()
     if found is None or found.case.kind != spec.code:
         return None
-    return found.case
+    return Opened(found.case, key)
 
 
-def progress(spec: kinds.KindSpec, intake: PublicIntake, case: Case) -> dict[str, Any]:
+def progress(spec: kinds.KindSpec, intake: PublicIntake, opened: Opened) -> dict[str, Any]:
     """What the filer sees: the number, the status in the kind's words, the dates, the messages — and what
     the module adds. Never internal notes, handler names or other cases."""
+    if intake.sealed is not None:
+        return intake.sealed.progress(opened)
+    case = opened.case
     files = _message_file_counts(case)
     messages = [
         {
@@ -291,10 +421,20 @@ def _message_file_counts(case: Case) -> dict[int, int]:
     return {r["owner_id"]: r["n"] for r in rows}
 
 
-def add_public_message(case: Case, text: Any, files: list[Any] | None = None) -> PublicMessage:
+def add_public_message(
+    spec: kinds.KindSpec, intake: PublicIntake, opened: Opened, text: Any, files: list[Any] | None = None
+) -> None:
     """A message from the filer (text, a photo, or both): one row and one timeline event, in one
-    transaction."""
+    transaction (a sealed kind's module writes its own ciphertext)."""
     body = clean_text(text, "留言", max_length=MESSAGE_MAX, required=not files, field_name="text")
+    if intake.sealed is not None:
+        with transaction.atomic():
+            intake.sealed.message(opened, body, files or [])
+        return
+    _plain_message(opened.case, body, files)
+
+
+def _plain_message(case: Case, body: str, files: list[Any] | None) -> PublicMessage:
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if kinds.is_sealed(locked.kind):

@@ -23,6 +23,9 @@ class ReceiptOut(Schema):
     number: str
     status: str
     status_label: str
+    clock_starts_at: datetime | None = Field(
+        None, description="办理时限开始计算的时刻（非工作时间提交的，从下一个工作时段开始）"
+    )
 
 
 class ReceiptIn(Schema):
@@ -95,16 +98,17 @@ def file_case(request: HttpRequest, slug: str, payload: Body[dict[str, Any]]) ->
             number=filed.case.number,
             status=filed.case.status,
             status_label=filed.case.status_label,
+            clock_starts_at=public.clock_start(filed.case),
         ),
     )
 
 
-def _open(request: HttpRequest, spec: kinds.KindSpec, receipt: str) -> Any:
-    case = public.lookup(spec, receipt)
-    if case is None:
+def _open(request: HttpRequest, spec: kinds.KindSpec, receipt: str) -> public.Opened:
+    opened = public.lookup(spec, receipt)
+    if opened is None:
         public.throttle().hit(client_address(request))
         raise NotFound(_NOT_FOUND, "receipt_not_found")
-    return case
+    return opened
 
 
 @router.post(
@@ -114,8 +118,7 @@ def status(request: HttpRequest, slug: str, payload: ReceiptIn) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
-    case = _open(request, spec, payload.receipt)
-    return public.progress(spec, intake, case)
+    return public.progress(spec, intake, _open(request, spec, payload.receipt))
 
 
 @router.post(
@@ -127,11 +130,11 @@ def message(request: HttpRequest, slug: str, payload: MessageIn) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
-    case = _open(request, spec, payload.receipt)
+    opened = _open(request, spec, payload.receipt)
     if not intake.messages:
         raise CaseError("该渠道不接受留言", "messages_closed")
-    public.add_public_message(case, payload.text)
-    return Status(201, public.progress(spec, intake, case))
+    public.add_public_message(spec, intake, opened, payload.text)
+    return Status(201, public.progress(spec, intake, opened))
 
 
 @router.post(
@@ -149,8 +152,8 @@ def photo(
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
-    case = _open(request, spec, receipt)
+    opened = _open(request, spec, receipt)
     if not (intake.messages and intake.photos):
         raise CaseError("该渠道不接受补充文件", "files_closed")
-    public.add_public_message(case, text, [file])
-    return Status(201, public.progress(spec, intake, case))
+    public.add_public_message(spec, intake, opened, text, [file])
+    return Status(201, public.progress(spec, intake, opened))

@@ -43,7 +43,10 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
         if (busy := _busy(request, intake)) is not None:
             return busy
         public.throttle().hit(client_address(request))
-        values = {f.name: request.POST.get(f.name, "") for f in intake.fields}
+        values = {
+            f.name: (request.POST.getlist(f.name) if f.kind == "multichoice" else request.POST.get(f.name, ""))
+            for f in intake.fields
+        }
         try:
             filed = public.file_public(spec, intake, values, request.FILES.getlist("file"))
         except CaseError as exc:
@@ -53,6 +56,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
                 "intake": intake,
                 "case": filed.case,
                 "receipt": public.format_receipt(filed.receipt),
+                "clock_starts_at": public.clock_start(filed.case),
             }
             response = render(request, "public/receipt.html", context)
             response["Cache-Control"] = "no-store"
@@ -70,14 +74,14 @@ def _status_page(
     request: HttpRequest,
     spec: kinds.KindSpec,
     intake: public.PublicIntake,
-    case: Any,
+    opened: public.Opened,
     *,
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
     context = {
         "intake": intake,
-        "progress": public.progress(spec, intake, case),
+        "progress": public.progress(spec, intake, opened),
         "receipt": request.POST.get("receipt", ""),
         **extra,
     }
@@ -93,11 +97,11 @@ def public_status(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "public/lookup.html", {"intake": intake})
     if (busy := _busy(request, intake)) is not None:
         return busy
-    case = public.lookup(spec, request.POST.get("receipt", ""))
-    if case is None:
+    opened = public.lookup(spec, request.POST.get("receipt", ""))
+    if opened is None:
         public.throttle().hit(client_address(request))
         return render(request, "public/lookup.html", {"intake": intake, "not_found": True}, status=404)
-    return _status_page(request, spec, intake, case)
+    return _status_page(request, spec, intake, opened)
 
 
 @require_POST
@@ -105,20 +109,22 @@ def public_message(request: HttpRequest, slug: str) -> HttpResponse:
     spec, intake = _intake(slug)
     if (busy := _busy(request, intake)) is not None:
         return busy
-    case = public.lookup(spec, request.POST.get("receipt", ""))
-    if case is None:
+    opened = public.lookup(spec, request.POST.get("receipt", ""))
+    if opened is None:
         public.throttle().hit(client_address(request))
         return render(request, "public/lookup.html", {"intake": intake, "not_found": True}, status=404)
     try:
-        public.add_public_message(case, request.POST.get("text", ""), request.FILES.getlist("file"))
+        public.add_public_message(
+            spec, intake, opened, request.POST.get("text", ""), request.FILES.getlist("file")
+        )
     except CaseError as exc:
         return _status_page(
             request,
             spec,
             intake,
-            case,
+            opened,
             status=422,
             message_error=exc.message,
             text=request.POST.get("text", ""),
         )
-    return _status_page(request, spec, intake, case, sent=True)
+    return _status_page(request, spec, intake, opened, sent=True)

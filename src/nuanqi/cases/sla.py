@@ -182,9 +182,14 @@ def card_wanted(case: Case, card: str, now: datetime) -> bool:
 
 
 def clock_card_wanted(case: Case, clock: CaseClock, card: str, now: datetime) -> bool:
-    """Whether a named clock's card is due now (the case open, the clock running, the card not yet raised)."""
-    if case.status not in kinds.statuses(kinds.OPEN) or clock.stopped_at is not None:
+    """Whether a named clock's card is due now (the case open — or the clock one that runs after closing —,
+    the clock running, the card not yet raised)."""
+    if clock.stopped_at is not None:
         return False
+    if case.status not in kinds.statuses(kinds.OPEN):
+        spec = kinds.get_kind(case.kind)
+        if not any(c.name == clock.name and c.runs_closed for c in spec.clocks):
+            return False
     if card == CLOCK_YELLOW:
         return clock.yellow_sent_at is None and clock.warn_at <= now <= clock.due_at
     if card == CLOCK_RED:

@@ -159,11 +159,14 @@ def notice(
     changes: dict[str, Any],
     at: datetime,
     actor_name: str | None = None,
+    sealed: bytes | None = None,
 ) -> Event:
     """Append an event that records something about the case without changing its state (a file, a link, a
     message, a clock's card) and save the chain's head: no version bump, so nobody's open form turns stale.
-    The caller holds the case row lock."""
-    event = append(case, actor=actor, action=action, changes=changes, at=at, actor_name=actor_name)
+    The caller holds the case row lock. `sealed`: a sealed kind's ciphertext note."""
+    event = append(
+        case, actor=actor, action=action, changes=changes, at=at, actor_name=actor_name, sealed=sealed
+    )
     case.updated_at = at
     case.save(update_fields=["event_count", "event_head", "updated_at"])
     return event

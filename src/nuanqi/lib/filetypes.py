@@ -8,9 +8,11 @@ declared uncompressed size so that a small upload cannot inflate into gigabytes 
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import puremagic
 
@@ -62,7 +64,7 @@ _BY_MIME = {
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
 
 
-def _office(path: Path) -> str | None:
+def _office(path: Path | IO[bytes]) -> str | None:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -82,6 +84,32 @@ def _office(path: Path) -> str | None:
     return None
 
 
+def detect_bytes(data: bytes) -> FileType:
+    """`detect` for a file held in memory (a tip's upload, which must not touch the disk in clear)."""
+    if not data:
+        raise RefusedFile("文件是空的（0 字节），请重新选择", "empty_file")
+    head = data[:64]
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+        return ACCEPTED["heic"]
+    if head.startswith(b"PK\x03\x04"):
+        key = _office(io.BytesIO(data))
+        if key:
+            return ACCEPTED[key]
+    return _by_magic(head)
+
+
+def _by_magic(head: bytes) -> FileType:
+    try:
+        matches = puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):
+        matches = []
+    for m in matches:
+        key = _BY_MIME.get(m.mime_type)
+        if key:
+            return ACCEPTED[key]
+    raise RefusedFile(f"不支持的文件类型（按内容判断），只接受 {ACCEPTED_LABEL}", "file_type")
+
+
 def detect(path: Path, size: int) -> FileType:
     """The accepted type of the file at `path` (of `size` bytes), judged by content.
     Raises RefusedFile(code "empty_file" | "file_type" | "file_bomb")."""
@@ -95,12 +123,4 @@ def detect(path: Path, size: int) -> FileType:
         key = _office(path)
         if key:
             return ACCEPTED[key]
-    try:
-        matches = puremagic.magic_string(head)
-    except (puremagic.PureError, ValueError):
-        matches = []
-    for m in matches:
-        key = _BY_MIME.get(m.mime_type)
-        if key:
-            return ACCEPTED[key]
-    raise RefusedFile(f"不支持的文件类型（按内容判断），只接受 {ACCEPTED_LABEL}", "file_type")
+    return _by_magic(head)

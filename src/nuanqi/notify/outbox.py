@@ -78,7 +78,8 @@ def _label(event: Event, case: Case) -> str:
     from nuanqi.cases.workflow import table_for
 
     if kinds.is_sealed(case.kind):
-        return "有待办事项"
+        spec = kinds.get_kind(case.kind)
+        return str(spec.sealed_label or "有待办事项") if event.action == "create" else "有待办事项"
     if event.action in LABELS:
         return LABELS[event.action]
     if event.action == "create":

@@ -76,8 +76,14 @@ def recipients(event: Event, case: Case) -> list[User]:
     people are fetched by id: one OR across joins made the database scan every user inside the write
     transaction of each case action, which serialised intake at a province's scale.
     """
+    from nuanqi.cases import kinds
+
     ids: set[int] = set()
-    for audience in AUDIENCE.get(event.action, ()):
+    spec = next((k for k in kinds.all_kinds() if k.code == case.kind), None)
+    audiences = AUDIENCE.get(event.action, ()) if spec is None or spec.notify is None else ()
+    if spec is not None and spec.notify is not None:
+        ids.update(spec.notify(event, case))
+    for audience in audiences:
         if audience == "office":
             ids.update(RoleGrant.objects.filter(role=Role.DISPATCHER).values_list("user_id", flat=True))
         elif audience == "unit":

@@ -119,3 +119,143 @@ class GroupMember(models.Model):
         constraints: ClassVar = [models.UniqueConstraint(fields=["group", "user"], name="uniq_group_member")]
         verbose_name = _("巡察组成员")
         verbose_name_plural = _("巡察组成员")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        # A member may not inspect his own unit: the tips name its leaders (巡察工作条例, 回避).
+        unit_id = getattr(self.user, "unit_id", None) if self.user_id else None
+        if unit_id and self.group_id and self.group.target_units.filter(pk=unit_id).exists():
+            raise ValidationError(_("该成员所在单位是本组的被巡察单位，须回避，不能加入本组"))
+
+
+class Discipline(models.TextChoices):
+    """The six disciplines of the 中国共产党纪律处分条例 a tip may concern."""
+
+    POLITICAL = "political", _("政治纪律")
+    ORGANISATIONAL = "organisational", _("组织纪律")
+    INTEGRITY = "integrity", _("廉洁纪律")
+    MASSES = "masses", _("群众纪律")
+    WORK = "work", _("工作纪律")
+    LIFE = "life", _("生活纪律")
+
+
+class TipChannel(models.TextChoices):
+    ONLINE = "online", _("网上举报")
+    PHONE = "phone", _("电话")
+    LETTER = "letter", _("来信")
+    EMAIL = "email", _("电子邮件")
+    VISIT = "visit", _("来访")
+
+
+class MemberKey(models.Model):
+    """A group member's X25519 key pair: the public key in clear, the private key wrapped with a key derived
+    from the member's password (Argon2id), so the database alone opens nothing (docs/tips-keys.md)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tip_key")
+    public_key = models.BinaryField()
+    wrapped_private = models.BinaryField()
+    salt = models.BinaryField()
+    opslimit = models.PositiveIntegerField()
+    memlimit = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the password no longer opened the private key (an admin's reset) and a new pair was made.
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("巡察组成员密钥")
+        verbose_name_plural = _("巡察组成员密钥")
+
+
+class Tip(models.Model):
+    """A tip's metadata in clear (what routing, clocks and counts need); its content, messages, files and the
+    reporter's identity are ciphertext: the case's `sealed`, `TipMessage`, `TipFile`, `identity`."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="tip")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="tips")
+    group = models.ForeignKey(InspectionGroup, on_delete=models.PROTECT, related_name="tips")
+    target_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    disciplines = models.JSONField(default=list)
+    named = models.BooleanField(_("实名"), default=False)
+    channel = models.CharField(
+        _("来源"), max_length=10, choices=TipChannel.choices, default=TipChannel.ONLINE
+    )
+    # The tip key wrapped with the filer's receipt key (cases.public.receipt_secrets): the filer's way in.
+    receipt_share = models.BinaryField(null=True, blank=True)
+    # The reporter's name and phone under the identity key, which is sealed to the group leader (and escrow).
+    identity = models.BinaryField(null=True, blank=True)
+    # False once transferred as out of scope (转办); the in-scope share of the figures.
+    in_scope = models.BooleanField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-id"]
+        indexes: ClassVar = [models.Index(fields=["group", "-id"], name="tip_group_recent")]
+        verbose_name = _("举报")
+        verbose_name_plural = _("举报")
+
+    def discipline_labels(self) -> list[str]:
+        return [str(Discipline(d).label) for d in self.disciplines if d in Discipline.values]
+
+
+class TipShare(models.Model):
+    """A tip's key (or its identity key) sealed to one member's public key, or to the escrow key (user
+    null). `public_key` records which key: after a password reset the old shares are dead."""
+
+    CONTENT = "content"
+    IDENTITY = "identity"
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, choices=[(CONTENT, _("内容")), (IDENTITY, _("身份"))])
+    public_key = models.BinaryField()
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "purpose"], name="tipshare_user")]
+
+
+class TipMessage(models.Model):
+    FROM_PUBLIC = "in"
+    TO_PUBLIC = "out"
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=[(FROM_PUBLIC, _("举报人")), (TO_PUBLIC, _("巡察组"))])
+    sealed = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+
+
+class TipFile(models.Model):
+    """A file of a tip, encrypted with the tip key before it reaches the disk; its name too."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="files")
+    message = models.ForeignKey(TipMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sealed_name = models.BinaryField()
+    blob = models.FileField(upload_to="tips/")
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class TipRead(models.Model):
+    """Every read of a tip's content, identity, files or messages: who, when, what (the group leader's log)."""
+
+    CONTENT = "content"
+    IDENTITY = "identity"
+    FILE = "file"
+    WHAT = [(CONTENT, _("内容")), (IDENTITY, _("举报人身份")), (FILE, _("附件"))]
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=10, choices=WHAT)
+    detail = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]

@@ -310,6 +310,22 @@ class WorkCalendar:
 
     # -- arithmetic -----------------------------------------------------------------------------------
 
+    def next_working_instant(self, at: datetime) -> datetime:
+        """The earliest instant >= `at` inside a working session: `at` itself during working hours, else the
+        start of the next session (a tip filed at 20:00 starts its clock at 08:30 on the next workday)."""
+        local = _local(at)
+        tod = _tod_us(local)
+        day = local.date()
+        for _ in range(3660):  # ten years of days: a calendar with no workday at all is a configuration error
+            table = self._tables.get(day.year) or self._build_year(day.year)
+            i = day.toordinal() - table.ord0
+            for s, e in table.spans[i]:
+                if day != local.date() or tod < e:
+                    start = s if day != local.date() else max(s, tod)
+                    return table.midnight[i] + timedelta(microseconds=start)
+            day = day + timedelta(days=1)
+        raise ValueError("no working session in the next ten years")
+
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """Earliest instant t >= start with exactly `hours` of working time in [start, t]."""
         amount = _hours_us(hours)
