@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "nuanqi.notify.commands",
     "nuanqi.enterprise.commands",
     "nuanqi.demo.commands",
+    "nuanqi.tips.commands",
 ]
 
 

@@ -182,7 +182,11 @@ else:
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    # Deleted rows are overwritten, not left in free pages (a tip, a session with a key).
+                    " PRAGMA secure_delete=ON;"
+                ),
             },
             # A file, not shared-cache memory, so tests with several threads lock like production does.
             "TEST": {"NAME": str(HOME / "test_nuanqi.sqlite3")},

@@ -17,7 +17,6 @@ from nuanqi.tips import crypto, keys
 from nuanqi.tips.models import Tip, TipFile, TipRead, TipShare
 from nuanqi.tips.services import TipInput, file_tip
 from nuanqi.tips.workflow import ACCEPTED, DONE, FILED, TRANSFERRED
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +230,5 @@ def test_the_notice_to_the_group_says_nothing_of_the_tip(inspection, tip):
     for d in rows:
         assert SECRET not in d.title + d.body and "副局长" not in d.title + d.body
         assert "您有一条新的举报待受理" in d.title
+    inbox = inspection.login(inspection.member).get("/notifications/").content.decode()
+    assert f'href="/tips/{tip.case.number}/"' in inbox

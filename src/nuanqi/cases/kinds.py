@@ -156,6 +156,8 @@ class KindSpec:
     # Who hears of this kind's events, instead of the engine's audiences: `notify(event, case)` → user ids.
     # A sealed kind names its own readers (a tip's group); nobody else may even learn that it exists.
     notify: Callable[[Any, Any], Iterable[int]] | None = None
+    # The URL name of a case's page, taking its number (a sealed kind's cases live on its module's pages).
+    page: str = "case_detail"
 
     @property
     def table(self) -> dict[str, Transition]:
@@ -296,6 +298,14 @@ def statuses(phase: str | None = None, **flags: Any) -> tuple[str, ...]:
         for s in _status_index.values()
         if (phase is None or s.phase == phase) and all(getattr(s, k) == v for k, v in flags.items())
     )
+
+
+def by_number(number: str) -> KindSpec | None:
+    """The kind whose number prefix starts `number` (QY2023-000123 → the request kind); no database read."""
+    for spec in _kinds.values():
+        if number.startswith(spec.prefix) and number[len(spec.prefix) : len(spec.prefix) + 1].isdigit():
+            return spec
+    return None
 
 
 def sealed_kinds() -> tuple[str, ...]:

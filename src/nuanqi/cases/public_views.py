@@ -44,7 +44,9 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             return busy
         public.throttle().hit(client_address(request))
         values = {
-            f.name: (request.POST.getlist(f.name) if f.kind == "multichoice" else request.POST.get(f.name, ""))
+            f.name: (
+                request.POST.getlist(f.name) if f.kind == "multichoice" else request.POST.get(f.name, "")
+            )
             for f in intake.fields
         }
         try:
@@ -61,6 +63,11 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             response = render(request, "public/receipt.html", context)
             response["Cache-Control"] = "no-store"
             return response
+    else:
+        # A link may name a hidden field's value (the notice of one round links to its form).
+        values = {
+            f.name: request.GET.get(f.name, "")[: f.max_length] for f in intake.fields if f.kind == "hidden"
+        }
     status = 422 if errors else 200
     return render(
         request,

@@ -71,6 +71,9 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("pointleader", "点位长，卫海社区（环南街道）"),
     ("pointleader2", "点位长，惠舟社区（盐仓街道）"),
     ("handler_hn", "环南街道经办人（卫海社区的责任单位）"),
+    ("xc_leader", "区委第一巡察组组长（第七轮，巡察区商务局）"),
+    ("xc_member", "区委第一巡察组组员"),
+    ("xc_member2", "区委第二巡察组组长（巡察区卫健局）"),
 ]
 
 # State → the workflow actions that lead there from 待受理. "tasks" marks where co-handling units join.
@@ -135,13 +138,17 @@ def build_world() -> dict[str, int | str]:
         from .programme import build_programme
 
         build_programme(w)
-        from nuanqi.tips.demo import build_rounds
+        from nuanqi.tips.demo import build_rounds, build_tips
 
         build_rounds()
+        receipt = build_tips(DEMO_PASSWORD, w.password)
         from .patrols import build_patrols
 
         build_patrols(w)
-    return _summary()
+    summary = _summary()
+    if receipt:
+        summary["演示举报回执码（/public/tips/status/）"] = receipt
+    return summary
 
 
 # ---------------------------------------------------------------- directory

@@ -42,10 +42,11 @@ def of_round(rnd: Round) -> Figures:
     f.out_of_scope = sum(t.in_scope is False for t in tips)
     named_cases = {t.case_id for t in tips if t.named}
     for c in CaseClock.objects.filter(case_id__in=[t.case_id for t in tips], stopped_at__isnull=False):
+        in_time = c.stopped_at is not None and c.stopped_at <= c.due_at
         if c.name == "transfer":
             f.decided += 1
-            f.decided_in_time += c.stopped_at <= c.due_at
+            f.decided_in_time += in_time
         elif c.name == "tell_accept" and c.case_id in named_cases:
             f.told += 1
-            f.told_in_time += c.stopped_at <= c.due_at
+            f.told_in_time += in_time
     return f

@@ -46,11 +46,11 @@ class RegisterForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups = member_groups(user).select_related("round")
-        self.fields["group"].queryset = groups
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
         units = Unit.objects.filter(inspection_groups__in=groups).distinct().order_by("name")
         if user.unit_id:
             units = units.exclude(pk=user.unit_id)  # 回避: never one's own unit
-        self.fields["target_unit"].queryset = units
+        self.fields["target_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.user = user
 

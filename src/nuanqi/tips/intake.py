@@ -40,31 +40,41 @@ def _find_unit(value: str) -> Unit | None:
     return Unit.objects.filter(name=value).first() or Unit.objects.filter(short_name=value).first()
 
 
+def _outside(rnd: Round) -> Invalid:
+    today = timezone.localdate()
+    standing = rnd.standing_channel or DEFAULT_STANDING_CHANNEL
+    when = "尚未开始" if today < rnd.window_start else "已经结束"
+    return Invalid(
+        f"{rnd.name}的受理期（{rnd.window_start:%Y-%m-%d} 至 {rnd.window_end:%Y-%m-%d}）{when}。{standing}",
+        "outside_window",
+        field="target_unit",
+    )
+
+
 def validate(values: dict[str, str]) -> dict[str, str]:
-    """The round's window, the unit's group, and a named tip's name and phone."""
+    """The round's window (first: a closed round's answer is the standing channel, whatever else was
+    sent), the unit's group, and a named tip's name and phone."""
     from .services import current_round_for
 
+    round_id = None
+    if values.get("round"):
+        given = Round.objects.filter(pk=int(values["round"])).first() if values["round"].isdigit() else None
+        if given is None or not given.published:
+            raise Invalid("巡察轮次无效", "invalid_choice", field="round")
+        if not given.is_open_on(timezone.localdate()):
+            raise _outside(given)
+        round_id = given.pk
     unit = _find_unit(values.get("target_unit", ""))
     if unit is None:
         raise Invalid("请选择被巡察单位", "invalid_choice", field="target_unit")
-    round_id = None
-    if values.get("round"):
-        if not values["round"].isdigit() or not Round.objects.filter(pk=int(values["round"])).exists():
-            raise Invalid("巡察轮次无效", "invalid_choice", field="round")
-        round_id = int(values["round"])
     found = current_round_for(unit, round_id)
     if found is None:
-        raise Invalid(f"{unit.name}不是巡察对象", "not_inspected", field="target_unit")
-    rnd, group = found
-    today = timezone.localdate()
-    if not rnd.is_open_on(today):
-        standing = rnd.standing_channel or DEFAULT_STANDING_CHANNEL
-        when = "尚未开始" if today < rnd.window_start else "已经结束"
         raise Invalid(
-            f"{rnd.name}的受理期（{rnd.window_start:%Y-%m-%d} 至 {rnd.window_end:%Y-%m-%d}）{when}。{standing}",
-            "outside_window",
-            field="target_unit",
+            f"{unit.name}不是{'本轮' if round_id else ''}巡察对象", "not_inspected", field="target_unit"
         )
+    rnd, group = found
+    if not rnd.is_open_on(timezone.localdate()):
+        raise _outside(rnd)
     named = values.get("anonymous") == "false"
     if named and not values.get("name"):
         raise Invalid("实名举报请填写姓名", "missing_field", field="name")
@@ -113,7 +123,7 @@ TIP_INTAKE = PublicIntake(
     title=_("向巡察组网上举报"),
     intro=_(
         "巡察组受理反映被巡察单位领导班子及其成员、下一级党组织主要负责人和重要岗位领导干部问题的举报。"
-        "内容在您的设备上提交后即加密保存，只有负责该单位的巡察组成员能够阅读；实名举报优先办理，"
+        "举报内容在存入系统之前即加密，只有负责该单位的巡察组成员能够阅读；实名举报优先办理，"
         "您的姓名和电话另行加密，只有组长能够查看。提交后请保存回执码，凭回执码查看答复。"
     ),
     fields=(

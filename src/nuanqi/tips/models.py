@@ -244,7 +244,7 @@ class TipFile(models.Model):
 
 
 class TipRead(models.Model):
-    """Every read of a tip's content, identity, files or messages: who, when, what (the group leader's log)."""
+    """Every read of a tip's content, identity or files: who, when, what (the group leader's log)."""
 
     CONTENT = "content"
     IDENTITY = "identity"

@@ -1,6 +1,7 @@
-"""The only writers of tips: filing (online through the engine's public intake, or registered by a group member
-for a phone call, a letter, an e-mail or a visit), reading (each read logged), replying to the reporter, the
-lifecycle's actions with sealed notes, 存查 of a repeat, and the custodian's release of an identity.
+"""The only writers of tips: filing (online through the engine's public intake, or registered by a group
+member for a phone call, a letter, an e-mail or a visit), reading (each read logged), replying to the
+reporter, the lifecycle's actions with sealed notes, 存查 of a repeat, and the custodian's release of an
+identity.
 
 Plaintext exists only in memory, inside a request: the tip's content, messages, notes, files and file names
 are encrypted with the tip's key before they reach the database or the disk (docs/tips-keys.md).
@@ -172,7 +173,8 @@ def _file(inp: TipInput, actor: User | None, receipt_key: bytes | None) -> tuple
 
 def register_tip(inp: TipInput, *, actor: User, issue_receipt: bool = True) -> tuple[Case, str]:
     """A tip taken by a group member (phone, letter, e-mail, visit): filed like an online one, with a receipt
-    the member gives the reporter (or none, for a letter without a return channel). Returns (case, receipt)."""
+    the member gives the reporter (or none, for a letter without a return channel).
+    Returns (case, receipt)."""
     if not GroupMember.objects.filter(group=inp.group, user=actor).exists():
         raise Forbidden("只有本巡察组成员可以登记本组的举报")
     if actor.unit_id and actor.unit_id == inp.target_unit.pk:
@@ -275,7 +277,7 @@ def open_tip(user: User, tip: Tip, private: bytes | None) -> Opened:
     tip_key = keys.open_share(tip, user, private)
     if tip_key is None:
         raise NotAllowedNow("您的密钥还没有这条举报的授权，待本组其他成员登录后自动授权", "no_share")
-    content = crypto.decrypt_json(tip_key, bytes(tip.case.sealed))
+    content = crypto.decrypt_json(tip_key, bytes(tip.case.sealed or b""))
     TipRead.objects.create(tip=tip, user=user, what=TipRead.CONTENT)
     return Opened(tip, tip_key, content)
 

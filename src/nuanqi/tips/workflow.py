@@ -105,6 +105,7 @@ def tip_kind() -> KindSpec:
         generic_form=False,
         public=TIP_INTAKE,
         notify=_notify,
+        page="tip_detail",
     )
 
 

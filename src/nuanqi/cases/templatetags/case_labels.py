@@ -41,3 +41,12 @@ def action_label(action: str, kind: str = "") -> str:
 def status_label(status: str, kind: str = "") -> str:
     """A status code in the words of the case's kind (`e.to_status|status_label:case.kind`)."""
     return kinds.status_label(kind, status) if status else "—"
+
+
+@register.filter
+def case_url(number: str) -> str:
+    """The page of the case with this number: the engine's case page, or its module's (a tip's)."""
+    from django.urls import reverse
+
+    spec = kinds.by_number(str(number))
+    return reverse(spec.page if spec else "case_detail", args=[number])
