@@ -99,3 +99,49 @@ def test_a_tip_to_the_seeds_closed_round_is_refused_with_12388(inspection, live_
     assert "12388" in page.locator("#error-summary").inner_text()
     context.close()
     assert not Tip.objects.exists()
+
+
+def test_the_group_leader_reads_accepts_and_answers_a_tip_in_the_browser(
+    inspection, live_server, browser, shots
+):  # noqa: F811
+    import json
+
+    from django.test import Client
+
+    body = {
+        "target_unit": "区住建局",
+        "disciplines": ["integrity"],
+        "content": "副局长在验收中收受红包",
+        "accused_post": "副局长",
+        "anonymous": False,
+        "name": "实名人钱某",
+        "phone": "13905800008",
+    }
+    number = (
+        Client()
+        .post("/api/v1/public/tips", json.dumps(body), content_type="application/json")
+        .json()["number"]
+    )
+    for width, height in ((390, 844), (1366, 900)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", inspection.leader.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button.primary")
+        page.goto(f"{live_server.url}/tips/")
+        page.get_by_role("link", name=number).click()
+        assert "副局长在验收中收受红包" in page.content()
+        if width == 390:
+            page.get_by_role("button", name="查看举报人身份（将记录）").click()
+            assert "13905800008" in page.locator("#identity").inner_text()
+            page.get_by_label("说明（转办须写明转往何处及理由；加密保存）").fill("属于受理范围")
+            page.get_by_role("button", name="受理").click()
+            page.get_by_label("答复举报人（举报人凭回执码查看）").fill("您反映的问题已受理")
+            page.get_by_label("这条答复是").select_option(label="受理告知")
+            page.get_by_role("button", name="发送答复").click()
+            assert "您反映的问题已受理" in page.content() and "已受理" in page.locator("h1").inner_text()
+        page.screenshot(path=str(shots / f"tip-detail-{width}.png"), full_page=True)
+        context.close()
+    tip = Tip.objects.get()
+    assert tip.case.clocks.get(name="tell_accept").stopped_at is not None
