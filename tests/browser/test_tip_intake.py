@@ -102,8 +102,11 @@ def test_a_tip_to_the_seeds_closed_round_is_refused_with_12388(inspection, live_
 
 
 def test_the_group_leader_reads_accepts_and_answers_a_tip_in_the_browser(
-    inspection, live_server, browser, shots
-):  # noqa: F811
+    inspection,  # noqa: F811
+    live_server,
+    browser,
+    shots,
+):
     import json
 
     from django.test import Client
