@@ -55,3 +55,13 @@ def test_a_member_of_an_inspected_unit_cannot_join_the_group_that_inspects_it(in
     with pytest.raises(ValidationError):
         GroupMember(group=inspection.group, user=person).full_clean()
     GroupMember(group=inspection.other_group, user=person).full_clean()  # another group: no conflict
+
+
+def test_the_list_puts_open_named_tips_first(inspection):
+    anonymous = _file(["work"], False)
+    named = _file(["work"], True)
+    closed_named = _file(["work"], True)
+    member = inspection.login(inspection.member)
+    member.post(f"/tips/{closed_named}/act/", {"action": "transfer", "note": "转信访局", "version": 1})
+    html = member.get("/tips/").content.decode()
+    assert html.index(named) < html.index(anonymous) < html.index(closed_named)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Case as DbCase
+from django.db.models import Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +26,7 @@ from . import figures, keys, notice, services
 from .access import eligible_members, is_group_leader, member_groups, visible_tips
 from .forms import RegisterForm
 from .models import Round, TipRead
-from .workflow import CLOCK_LABELS, EVENT_LABELS, TIP_STATUS_CHOICES
+from .workflow import CLOCK_LABELS, EVENT_LABELS, LIVE, TIP_STATUS_CHOICES
 
 
 def notice_list(request: HttpRequest) -> HttpResponse:
@@ -67,7 +68,9 @@ def tip_list(request: HttpRequest) -> HttpResponse:
     """The tips of the member's groups: metadata only (number, group, unit, disciplines, status, clocks) —
     search covers metadata, never content."""
     user = _member_or_404(request)
-    tips = visible_tips(user).order_by("-id")
+    # Open tips first, named ones first among them (实名举报优先办理), then the newest.
+    open_first = DbCase(When(case__status__in=LIVE, then=Value(0)), default=Value(1))
+    tips = visible_tips(user).annotate(open_first=open_first).order_by("open_first", "-named", "-id")
     q = (request.GET.get("q") or "").strip()[:50]
     status = request.GET.get("status", "")
     if q:
