@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "nuanqi.enterprise.commands",
     "nuanqi.demo.commands",
     "nuanqi.tips.commands",
+    "nuanqi.ops.commands",
 ]
 
 

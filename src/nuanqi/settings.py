@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",
+    "nuanqi.ops",
 ]
 
 # Benchmarks only (bench/): reference endpoints showing the framework's ceiling. Never set in production.

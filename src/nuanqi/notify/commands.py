@@ -14,9 +14,11 @@ from nuanqi.cli import setup
 
 def run_once(should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     from nuanqi.cases.sweeps import sweep
+    from nuanqi.ops.models import beat
 
     from .outbox import PassResult, deliver_all
 
+    beat("worker")  # /readyz turns unready when this grows stale
     swept = sweep()
     # A round of deliveries is bounded in time (sends have timeouts, a round has a budget), so the
     # sweeps run again soon however slow a channel is.
