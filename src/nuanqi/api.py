@@ -183,5 +183,9 @@ def _register() -> None:
 
     api.add_router("/patrol", patrol_router)
 
+    from nuanqi.consult.api import router as consult_router
+
+    api.add_router("/consult", consult_router)
+
 
 _register()

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "nuanqi.enterprise",
     "nuanqi.tips",
     "nuanqi.patrol",
+    "nuanqi.consult",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",

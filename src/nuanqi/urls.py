@@ -7,6 +7,7 @@ from nuanqi.api import api
 from nuanqi.attachments import views as attachment_views
 from nuanqi.cases import public_views
 from nuanqi.cases import views as case_views
+from nuanqi.consult import views as consult_views
 from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
@@ -54,6 +55,15 @@ urlpatterns = [
     path("patrol/", patrol_views.patrol_home, name="patrol_home"),
     path("patrol/points/<int:point_id>/", patrol_views.patrol_point, name="patrol_point"),
     path("patrol/patrols/<int:patrol_id>/", patrol_views.patrol_done, name="patrol_done"),
+    path("consult/", consult_views.session_list, name="consult_sessions"),
+    path("consult/sessions/new/", consult_views.session_new, name="consult_session_new"),
+    path("consult/sessions/<int:session_id>/", consult_views.session_detail, name="consult_session"),
+    path("consult/sessions/<int:session_id>/items.xlsx", consult_views.session_ledger, name="consult_ledger"),
+    path("consult/sessions/<int:session_id>/import/", consult_views.session_import, name="consult_import"),
+    path("consult/import-template.xlsx", consult_views.import_template, name="consult_import_template"),
+    path("consult/items/<str:number>/spot/", consult_views.spot_answer, name="consult_spot_answer"),
+    path("consultations/", consult_views.public_list, name="consult_public_list"),
+    path("consultations/<int:session_id>/", consult_views.public_summary, name="consult_public_summary"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),

@@ -184,3 +184,25 @@ def test_the_seeds_points_have_their_problems_a_relapse_and_one_waiting_for_rech
     assert set(visible_cases(leader).values_list("subject_label", flat=True)) == {"卫海社区"}
     waiting = User.objects.get(username="pointleader3")
     assert my_worklist(waiting).get().status == "patrol_review"
+
+
+def test_the_seed_consultation_has_its_question_answered_on_the_spot_by_the_planning_bureau():
+    from nuanqi.consult.models import Session
+    from nuanqi.consult.services import facts, session_items
+
+    sport = Session.objects.get(held_on="2023-03-29")
+    assert "运动定海" in sport.topic and sport.public
+    items = session_items(sport, Case.objects.all())
+    known = facts(items)
+    plans = next(c for c in items if "体育场地设施" in c.title)
+    assert plans.lead_unit.name == "舟山市自然资源和规划局定海分局"
+    assert "定海湾滨海绿道" in known[plans.pk].spot_answer and plans.status == "consult_done"
+    assert {known[c.pk].decision for c in items} == {"adopt", "adopt_part", "keep_reference"}
+    assert list(verify()) == []
+
+
+def test_the_current_consultation_has_items_on_the_staffs_and_the_units_worklists():
+    staff = User.objects.get(username="consult")
+    unit = User.objects.get(username="handler_zrzy")
+    assert my_worklist(staff).filter(kind="consult").exists()
+    assert my_worklist(unit).filter(kind="consult").exists()

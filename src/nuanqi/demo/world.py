@@ -33,6 +33,7 @@ from nuanqi.cases.models import (
     priority_of,
 )
 from nuanqi.cases.services import NewCase, add_task, create_case, perform, task_action
+from nuanqi.consult.models import Session
 from nuanqi.enterprise.models import (
     Batch,
     Commissioner,
@@ -71,6 +72,8 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("pointleader", "点位长，卫海社区（环南街道）"),
     ("pointleader2", "点位长，惠舟社区（盐仓街道）"),
     ("handler_hn", "环南街道经办人（卫海社区的责任单位）"),
+    ("consult", "区政协工作人员（请你来协商：登记事项、记录现场答复）"),
+    ("handler_wgl", "区文广旅体局经办人（协商事项的答复单位）"),
 ]
 
 # State → the workflow actions that lead there from 待受理. "tasks" marks where co-handling units join.
@@ -141,6 +144,9 @@ def build_world() -> dict[str, int | str]:
         from .patrols import build_patrols
 
         build_patrols(w)
+        from .consult import build_consultations
+
+        build_consultations(w)
     return _summary()
 
 
@@ -478,4 +484,6 @@ def _summary() -> dict[str, int | str]:
         "巡查点位": Point.objects.count(),
         "巡查记录": Patrol.objects.count(),
         "巡查问题": Case.objects.filter(kind="patrol").count(),
+        "协商活动": Session.objects.count(),
+        "协商事项": Case.objects.filter(kind="consult").count(),
     }
