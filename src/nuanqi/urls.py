@@ -41,7 +41,11 @@ urlpatterns = [
         "companies/<int:company_id>/confidential/", enterprise_views.confidential, name="company_confidential"
     ),
     path("companies/<int:company_id>/indicators/", enterprise_views.indicator_add, name="indicator_add"),
-    path("projects/<int:project_id>/milestones/", enterprise_views.milestone_set, name="milestone_set"),
+    path(
+        "companies/<int:company_id>/projects/<int:project_id>/milestones/",
+        enterprise_views.milestone_set,
+        name="milestone_set",
+    ),
     path("exports/<str:kind>.xlsx", enterprise_views.export_list, name="export_list"),
     path("programme/", enterprise_pages.programme, name="programme"),
     path("policies/", enterprise_pages.policy_list, name="policy_list"),

@@ -13,7 +13,18 @@ from tests.crawl import crawl
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.django_db(transaction=True)]
 
-PERSONAS = ["admin", "leader", "dispatcher", "commissioner", "commissioner2", "handler", "company", None]
+PERSONAS = [
+    "admin",
+    "leader",
+    "dispatcher",
+    "commissioner",
+    "commissioner2",
+    "handler",
+    "handler_zrzy",
+    "consult",
+    "company",
+    None,
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 DESKTOP_SAMPLE = 6  # pages per persona also audited at desktop size
