@@ -187,5 +187,9 @@ def _register() -> None:
 
     api.add_router("/consult", consult_router)
 
+    from nuanqi.projects.api import router as projects_router
+
+    api.add_router("/", projects_router)
+
 
 _register()

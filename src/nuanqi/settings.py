@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "nuanqi.tips",
     "nuanqi.patrol",
     "nuanqi.consult",
+    "nuanqi.projects",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",

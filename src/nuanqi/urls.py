@@ -13,6 +13,7 @@ from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
 from nuanqi.patrol import views as patrol_views
+from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
 
 urlpatterns = [
@@ -68,6 +69,10 @@ urlpatterns = [
     path("consult/items/<str:number>/spot/", consult_views.spot_answer, name="consult_spot_answer"),
     path("consultations/", consult_views.public_list, name="consult_public_list"),
     path("consultations/<int:session_id>/", consult_views.public_summary, name="consult_public_summary"),
+    path("projects/", project_views.project_list, name="project_list"),
+    path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),
+    path("programmes/", project_views.programme_list, name="programme_list"),
+    path("programmes/<int:programme_id>/", project_views.programme_detail, name="programme_detail"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),

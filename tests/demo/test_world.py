@@ -206,3 +206,20 @@ def test_the_current_consultation_has_items_on_the_staffs_and_the_units_worklist
     unit = User.objects.get(username="handler_zrzy")
     assert my_worklist(staff).filter(kind="consult").exists()
     assert my_worklist(unit).filter(kind="consult").exists()
+
+
+def test_the_seed_bridge_was_finished_before_national_day_and_the_wenlang_tree_has_its_sections():
+    from nuanqi.projects.models import Programme, Project
+    from nuanqi.projects.services import programme_tree, walk
+
+    bridge = Project.objects.get(name="白泉镇鸭东线老碶头1号桥扩建工程")
+    assert bridge.start.isoformat() == "2023-02-06" and bridge.status == "done"
+    assert bridge.baselines.count() == 1 and bridge.milestones.count() == 5
+    root = programme_tree(Programme.objects.get(name="东海百里文廊"))
+    names = [n.name for _d, n in walk(root)]
+    for place in ("马岙段", "小沙段", "双桥段", "盐仓段", "岑港段", "昌国段", "白泉段", "干览段"):
+        assert f"东海百里文廊{place}" in names
+    assert {"南风知否", "文廊集市", "三毛文化园"} <= set(names)
+    assert {n.theme for n in root.children} >= {"千年马岙", "人文锦沙"}
+    # Today's lights are a mix, so the programme page means something.
+    assert len({n.light for _d, n in walk(root)}) >= 3

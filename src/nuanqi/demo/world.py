@@ -49,6 +49,7 @@ from nuanqi.enterprise.models import (
 from nuanqi.enterprise.services import NewCompany, NewLogEntry, add_log_entry, assign, create_company
 from nuanqi.lib.uscc import with_check_digit
 from nuanqi.patrol.models import Patrol, Point
+from nuanqi.projects.models import Project as ProjectRow
 
 from . import seed_data as S
 
@@ -147,6 +148,9 @@ def build_world() -> dict[str, int | str]:
         from .consult import build_consultations
 
         build_consultations(w)
+        from .projects import build_projects
+
+        build_projects(w)
     return _summary()
 
 
@@ -486,4 +490,5 @@ def _summary() -> dict[str, int | str]:
         "巡查问题": Case.objects.filter(kind="patrol").count(),
         "协商活动": Session.objects.count(),
         "协商事项": Case.objects.filter(kind="consult").count(),
+        "民生实事与重点工程": ProjectRow.objects.exclude(kind="section").count(),
     }

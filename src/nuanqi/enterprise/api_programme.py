@@ -235,9 +235,7 @@ def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> St
     response=ProjectOut,
     summary="更新企业项目节点（计划/实际日期）",
 )
-def set_milestone(
-    request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn
-) -> ProjectOut:
+def set_milestone(request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn) -> ProjectOut:
     p = Project.objects.filter(company_id=company_id, company__in=visible_companies(_u(request))).get(
         pk=project_id
     )

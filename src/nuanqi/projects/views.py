@@ -1,0 +1,163 @@
+"""Project pages: the list with its 序时进度 lights and ledger, a project with its plan, stoppages and
+reports (the owner reports on a phone, with photos), and a programme's tree."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from nuanqi.accounts.models import User
+from nuanqi.cases.errors import CaseError
+from nuanqi.lib.milestones import days_ahead
+from nuanqi.lib.progress import Progress
+
+from .access import can_report, visible_programmes, visible_projects
+from .listing import filtered, ledger, rows_for
+from .models import Project, ProjectKind
+from .services import post_report, programme_tree, project_progress, walk
+
+LIGHT_LABELS = {"green": "正常", "yellow": "黄灯", "red": "红灯", "done": "已完工", "paused": "停工"}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _internal(user: User) -> None:
+    if user.is_external or not (user.sees_everything or user.unit_id):
+        raise Http404
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse | FileResponse:
+    user = _user(request)
+    _internal(user)
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "kind", "town", "status")}
+    projects = filtered(visible_projects(user), filters)
+    if request.GET.get("format") == "xlsx":
+        buf = io.BytesIO()
+        ledger(buf, projects, filters)
+        buf.seek(0)
+        return FileResponse(buf, as_attachment=True, filename="项目台账.xlsx")
+    rows = rows_for(projects, filters["status"])
+    towns = sorted({r["project"].town.name for r in rows if r["project"].town})
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "kinds": [(k, v) for k, v in ProjectKind.choices if k != ProjectKind.SECTION],
+            "towns": towns,
+            "labels": LIGHT_LABELS,
+            "programmes": list(visible_programmes(user)),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = (
+        visible_projects(user)
+        .select_related("town", "owner_unit", "programme", "parent")
+        .prefetch_related("stoppages", "milestones", "baselines")
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise Http404
+    error = ""
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("percent", "text", "investment_done")}
+        try:
+            post_report(
+                project,
+                percent=values["percent"],
+                text=values["text"],
+                investment_done=values["investment_done"],
+                photos=request.FILES.getlist("photos"),
+                actor=user,
+            )
+        except CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("project_detail", project_id=project.pk)
+    today = timezone.localdate()
+    status: Progress | None = project_progress(project, today)
+    milestones = [
+        {"m": m, "ahead": days_ahead(m.planned_on, m.actual_on, today)} for m in project.milestones.all()
+    ]
+    reports = list(project.reports.select_related("by")[:20])
+    photos = _photos(reports)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "status": status,
+            "label": LIGHT_LABELS.get(status.light, "") if status else "",
+            "milestones": milestones,
+            "reports": [(r, photos.get(r.pk, [])) for r in reports],
+            "can_report": can_report(user, project) and not project.children.exists(),
+            "children": list(project.children.all()),
+            "error": error,
+            "values": values,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _photos(reports: list[Any]) -> dict[int, list[Any]]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from nuanqi.attachments.models import Attachment
+
+    from .models import ProgressReport
+
+    out: dict[int, list[Any]] = {}
+    ct = ContentType.objects.get_for_model(ProgressReport)
+    for a in Attachment.objects.filter(owner_type=ct, owner_id__in=[r.pk for r in reports]).order_by("id"):
+        out.setdefault(int(a.owner_id), []).append(a)
+    return out
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _internal(user)
+    rows = [(p, programme_tree(p)) for p in visible_programmes(user)]
+    return render(request, "projects/programme_list.html", {"rows": rows, "labels": LIGHT_LABELS})
+
+
+@login_required
+def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
+    user = _user(request)
+    programme = visible_programmes(user).filter(pk=programme_id).first()
+    if programme is None:
+        raise Http404
+    root = programme_tree(programme)
+    mine = set(visible_projects(user).filter(programme=programme).values_list("pk", flat=True))
+    return render(
+        request,
+        "projects/programme_detail.html",
+        {
+            "programme": programme,
+            "root": root,
+            "nodes": walk(root)[1:],
+            "mine": mine,
+            "labels": LIGHT_LABELS,
+        },
+    )
+
+
+__all__ = ["Project"]
