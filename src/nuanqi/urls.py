@@ -70,6 +70,7 @@ urlpatterns = [
     path("consultations/", consult_views.public_list, name="consult_public_list"),
     path("consultations/<int:session_id>/", consult_views.public_summary, name="consult_public_summary"),
     path("projects/", project_views.project_list, name="project_list"),
+    path("projects/import/", project_views.project_import, name="project_import"),
     path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),
     path("programmes/", project_views.programme_list, name="programme_list"),
     path("programmes/<int:programme_id>/", project_views.programme_detail, name="programme_detail"),

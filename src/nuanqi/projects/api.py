@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from nuanqi.accounts.models import User
 from nuanqi.lib.milestones import days_ahead
@@ -193,14 +194,16 @@ def _detail(p: Project) -> ProjectDetail:
     )
 
 
-@router.get("/projects/{project_id}", response=ProjectDetail, summary="项目详情（节点、基线、停工、填报）")
+@router.get(
+    "/projects/{int:project_id}", response=ProjectDetail, summary="项目详情（节点、基线、停工、填报）"
+)
 def get_project(request: HttpRequest, project_id: int) -> ProjectDetail:
     p = visible_projects(_user(request)).select_related("town", "owner_unit").get(pk=project_id)
     return _detail(p)
 
 
 @router.post(
-    "/projects/{project_id}/reports",
+    "/projects/{int:project_id}/reports",
     response={201: ProjectDetail},
     summary="填报进度（multipart：percent、text、investment_done、photos）",
 )
@@ -248,7 +251,9 @@ def list_programmes(request: HttpRequest) -> list[ProgrammeOut]:
 
 
 @router.get(
-    "/programmes/{programme_id}", response=ProgrammeDetail, summary="项目群的树（每个节点的主题、状态与进度）"
+    "/programmes/{int:programme_id}",
+    response=ProgrammeDetail,
+    summary="项目群的树（每个节点的主题、状态与进度）",
 )
 def get_programme(request: HttpRequest, programme_id: int) -> ProgrammeDetail:
     g = visible_programmes(_user(request)).get(pk=programme_id)
@@ -258,3 +263,38 @@ def get_programme(request: HttpRequest, programme_id: int) -> ProgrammeDetail:
         description=g.description,
         tree=[_node_out(c) for c in root.children],
     )
+
+
+class ImportOut(Schema):
+    ok: bool
+    rows: int
+    created: int
+    updated: int
+    errors: list[str]
+    summary: str
+
+
+@router.post(
+    "/projects/imports",
+    response={200: ImportOut, 422: ImportOut},
+    summary="导入项目台账（.xlsx，按项目名称新增或更新；全部成功或全部不导入）",
+)
+def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
+    from nuanqi.cases.errors import Invalid
+    from nuanqi.lib.excel_import import TemplateError
+
+    from .imports import run_import
+
+    try:
+        report = run_import(file, actor=_user(request))
+    except TemplateError as exc:
+        raise Invalid(str(exc), "bad_template", field="file") from None
+    out = ImportOut(
+        ok=report.ok,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        errors=[str(e) for e in report.errors],
+        summary=report.summary(),
+    )
+    return Status(200 if report.ok else 422, out)

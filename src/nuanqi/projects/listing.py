@@ -17,7 +17,9 @@ def filtered(projects: QuerySet[Project], filters: dict[str, str]) -> QuerySet[P
     """Leaf projects (not programme sections) matching `q` (name, theme, owner), `kind` and `town` (name).
     `status` (a light: green, yellow, red, done, paused) is applied by `rows_for`: lights are computed, not
     stored."""
-    qs = projects.exclude(kind=ProjectKind.SECTION).select_related("town", "owner_unit", "programme")
+    qs = projects.exclude(kind=ProjectKind.SECTION).select_related(
+        "town", "owner_unit", "programme", "parent"
+    )
     qs = qs.prefetch_related("stoppages")
     if filters.get("q"):
         q = filters["q"]
@@ -43,6 +45,8 @@ COLUMNS = (
     Column("项目名称", 36),
     Column("类型", 10),
     Column("项目群", 16),
+    Column("上级", 20),
+    Column("主题", 12),
     Column("镇街", 10),
     Column("责任单位", 24),
     Column("建设主体", 24),
@@ -69,14 +73,16 @@ def ledger(target: IO[bytes], projects: QuerySet[Project], filters: dict[str, st
                 p.name,
                 p.get_kind_display(),
                 p.programme.name if p.programme else "",
+                p.parent.name if p.parent else "",
+                p.theme,
                 p.town.name if p.town else "",
                 p.owner_unit.name,
                 p.owner_name,
-                p.investment_planned,
-                p.investment_done,
+                float(p.investment_planned),
+                float(p.investment_done),
                 p.start,
                 p.planned_end,
-                p.percent,
+                float(p.percent) if p.percent is not None else None,
                 s.planned if s else None,
                 s.gap if s else None,
                 LIGHTS.get(r["light"], ""),

@@ -58,6 +58,7 @@ def project_list(request: HttpRequest) -> HttpResponse | FileResponse:
             "labels": LIGHT_LABELS,
             "programmes": list(visible_programmes(user)),
             "query": request.GET.urlencode(),
+            "can_import": user.has_role("admin", "dispatcher"),
         },
     )
 
@@ -129,6 +130,41 @@ def _photos(reports: list[Any]) -> dict[int, list[Any]]:
     for a in Attachment.objects.filter(owner_type=ct, owner_id__in=[r.pk for r in reports]).order_by("id"):
         out.setdefault(int(a.owner_id), []).append(a)
     return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_import(request: HttpRequest) -> HttpResponse | FileResponse:
+    """Upload a filled ledger: every row checked, all applied or none, with the report."""
+    from nuanqi.lib.excel_import import TemplateError
+
+    from .imports import run_import, write_template
+
+    user = _user(request)
+    if not user.has_role("admin", "dispatcher"):
+        raise Http404
+    if request.GET.get("template"):
+        buf = io.BytesIO()
+        write_template(buf)
+        buf.seek(0)
+        return FileResponse(buf, as_attachment=True, filename="项目台账导入模板.xlsx")
+    report = None
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "请选择 Excel 文件"
+        else:
+            try:
+                report = run_import(upload, actor=user)
+            except TemplateError as exc:
+                error = str(exc)
+            except CaseError as exc:
+                error = exc.message
+    failed = bool(error or (report and not report.ok))
+    return render(
+        request, "projects/import.html", {"report": report, "error": error}, status=400 if failed else 200
+    )
 
 
 @login_required
