@@ -124,3 +124,10 @@ def test_a_session_not_made_public_is_404_to_the_public(world, consult):
     consult.session.save()
     assert Client().get(reverse("consult_public_summary", args=[consult.session.pk])).status_code == 404
     assert consult.session.topic not in Client().get(reverse("consult_public_list")).content.decode()
+
+
+def test_the_leaders_dashboard_has_a_consultation_panel(world, consult, item):
+    act(item, "answer", world.handler, reason="书面答复。")
+    body = world.client(world.leader).get(reverse("dashboard")).content.decode()
+    assert 'id="consult-panel"' in body and "协商事项 1 件，在办 1 件" in body
+    assert "已书面答复 1 件，其中按期 1 件" in body

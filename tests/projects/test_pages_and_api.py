@@ -137,3 +137,8 @@ def test_the_project_ledger_exports_with_its_filters(world, works):
     rows = list(wb.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert sorted(row[0] for row in rows) == ["南风知否", "文廊集市"]
     assert ("kind", "site") in [tuple(x) for x in wb["说明"].iter_rows(values_only=True)]
+
+
+def test_the_leaders_dashboard_has_a_projects_panel_by_town_and_category(world, works):
+    body = world.client(world.leader).get(reverse("dashboard")).content.decode()
+    assert 'id="projects-panel"' in body and "共 4 个" in body and "白泉镇" in body

@@ -26,3 +26,9 @@ class ConsultConfig(AppConfig):
             page=lambda pk: reverse("consult_session", args=[pk]),
         )
         register_owner(Session, can_view_session_file)
+
+        from nuanqi.dashboard.panels import Panel, register_panel
+
+        from . import panel
+
+        register_panel(Panel("consult", "consult/_panel.html", panel.context))

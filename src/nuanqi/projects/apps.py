@@ -12,3 +12,9 @@ class ProjectsConfig(AppConfig):
         from .models import ProgressReport
 
         register_owner(ProgressReport, can_view_report_file)
+
+        from nuanqi.dashboard.panels import Panel, register_panel
+
+        from . import panel
+
+        register_panel(Panel("projects", "projects/_panel.html", panel.context))
