@@ -25,6 +25,8 @@ from nuanqi.cases.kinds import (
 )
 from nuanqi.cases.kinds import transition as _t
 
+from .intake import CONSULT_INTAKE
+
 CONSULT = "consult"
 
 RAISED = "consult_raised"  # 已提出: raised at or before the session, not yet assigned
@@ -100,4 +102,5 @@ CONSULT_KIND = KindSpec(
     subject_required="consult_session",
     filers=frozenset({"admin", "dispatcher", "consult_staff"}),
     generic_form=False,
+    public=CONSULT_INTAKE,
 )

@@ -8,7 +8,7 @@ used the pages."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -160,4 +160,13 @@ def build_consultations(w: _World) -> None:
     )
     raise_item(
         walk, title="文廊集市摊位管理需要规范", raised_by_name="市民 周女士", actor=staff, received_at=recent
+    )
+    # The next session, still collecting questions from the public (/public/consult-questions/).
+    Session.objects.create(
+        topic="优化营商环境 助力企业纾困解难",
+        held_on=timezone.localdate() + timedelta(days=14),
+        organiser=cppcc,
+        venue="区政协会议室",
+        public=True,
+        created_by=staff,
     )
