@@ -74,6 +74,11 @@ urlpatterns = [
     path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),
     path("programmes/", project_views.programme_list, name="programme_list"),
     path("programmes/<int:programme_id>/", project_views.programme_detail, name="programme_detail"),
+    path(
+        "programmes/<int:programme_id>/visits/<int:visit_id>/",
+        project_views.visit_detail,
+        name="visit_detail",
+    ),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),

@@ -223,3 +223,12 @@ def test_the_seed_bridge_was_finished_before_national_day_and_the_wenlang_tree_h
     assert {n.theme for n in root.children} >= {"千年马岙", "人文锦沙"}
     # Today's lights are a mix, so the programme page means something.
     assert len({n.light for _d, n in walk(root)}) >= 3
+
+
+def test_the_deputies_visit_left_suggestions_assigned_to_the_towns_one_answered():
+    from nuanqi.projects.models import ResearchVisit
+
+    visit = ResearchVisit.objects.get(visited_on="2023-03-29")
+    cases = [s.case for s in visit.suggestions.select_related("case__lead_unit")]
+    assert {c.lead_unit.name for c in cases} == {"马岙街道", "小沙街道"}
+    assert sorted(c.status for c in cases) == ["project_answered", "project_assigned"]

@@ -172,3 +172,41 @@ def build_projects(w: _World) -> None:
         planned_end=today + timedelta(days=80),
         status=ProjectStatus.PLANNED,
     )
+    build_visits(w, w.people["dispatcher"])
+
+
+def build_visits(w: _World, staff: User) -> None:
+    """区人大常委会's visit of 东海百里文廊 (2023-03-28/29): deputies' suggestions filed as project cases
+    assigned to the towns; one answered."""
+    from nuanqi.accounts.models import Unit, UnitKind
+    from nuanqi.cases.services import perform
+    from nuanqi.projects.models import ResearchVisit
+    from nuanqi.projects.visits import add_suggestion
+
+    npc = Unit.objects.create(name="定海区人大常委会", short_name="区人大常委会", kind=UnitKind.OTHER)
+    w.units[npc.name] = w.units["区人大常委会"] = npc
+    wenlang = Programme.objects.get(name="东海百里文廊")
+    visit = ResearchVisit.objects.create(
+        programme=wenlang,
+        title="东海百里文廊“暖岙”文旅共富工程实地调研",
+        visited_on=date(2023, 3, 29),
+        organiser=npc,
+        visitors="区人大常委会领导、部分区人大代表",
+        findings="在马岙段南风知否景观点了解工程规划设计，听取南风知否、文廊集市等景观点推进情况；在小沙段三毛文化园"
+        "了解工程特色和发展前景；并调研双桥、盐仓、岑港、昌国、白泉、干览段。",
+    )
+    nanfeng = Project.objects.get(name="南风知否")
+    sanmao = Project.objects.get(name="三毛文化园")
+    first = add_suggestion(visit, project=nanfeng, text="工程推进中注重保护当地良好的自然生态", actor=staff)
+    add_suggestion(
+        visit, project=sanmao, text="突出项目建设和产业发展相融合，鼓励群众发展旅游配套产业", actor=staff
+    )
+    owner = _town_handler(w, "马岙街道")
+    first.refresh_from_db()
+    perform(
+        first,
+        "answer",
+        actor=owner,
+        version=first.version,
+        reason="已将生态保护要求纳入施工方案，保留原有林地和溪流。",
+    )

@@ -298,3 +298,93 @@ def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Stat
         summary=report.summary(),
     )
     return Status(200 if report.ok else 422, out)
+
+
+class SuggestionOut(Schema):
+    number: str
+    title: str
+    lead_unit: str | None
+    status: str
+    status_label: str
+
+
+class VisitOut(Schema):
+    id: int
+    title: str
+    visited_on: date
+    organiser: str
+    visitors: str
+    findings: str
+    suggestions: list[SuggestionOut]
+
+
+class SuggestionIn(Schema):
+    project: int
+    text: str
+    lead_unit: int | None = None
+
+
+def _visit_out(user: User, v: object) -> VisitOut:
+    from nuanqi.cases.visibility import visible_cases
+
+    from .models import ResearchVisit
+
+    assert isinstance(v, ResearchVisit)
+    cases = visible_cases(user).filter(pk__in=v.suggestions.values("case_id")).select_related("lead_unit")
+    return VisitOut(
+        id=v.pk,
+        title=v.title,
+        visited_on=v.visited_on,
+        organiser=v.organiser.name,
+        visitors=v.visitors,
+        findings=v.findings,
+        suggestions=[
+            SuggestionOut(
+                number=c.number,
+                title=c.title,
+                lead_unit=c.lead_unit.name if c.lead_unit else None,
+                status=c.status,
+                status_label=c.status_label,
+            )
+            for c in cases.order_by("id")
+        ],
+    )
+
+
+@router.get(
+    "/programmes/{int:programme_id}/visits", response=list[VisitOut], summary="项目群的调研及其建议的办理情况"
+)
+def list_visits(request: HttpRequest, programme_id: int) -> list[VisitOut]:
+    from .visits import visible_visits
+
+    user = _user(request)
+    g = visible_programmes(user).get(pk=programme_id)
+    return [_visit_out(user, v) for v in visible_visits(user).filter(programme=g).select_related("organiser")]
+
+
+@router.post(
+    "/programmes/{int:programme_id}/visits/{int:visit_id}/suggestions",
+    response={201: SuggestionOut},
+    summary="登记调研建议（成为项目问题并交办）",
+)
+def post_suggestion(
+    request: HttpRequest, programme_id: int, visit_id: int, payload: SuggestionIn
+) -> Status[SuggestionOut]:
+    from nuanqi.accounts.models import Unit
+
+    from .visits import add_suggestion, visible_visits
+
+    user = _user(request)
+    v = visible_visits(user).get(pk=visit_id, programme_id=programme_id)
+    unit = Unit.objects.filter(pk=payload.lead_unit).first() if payload.lead_unit else None
+    c = add_suggestion(v, project=str(payload.project), text=payload.text, lead_unit=unit, actor=user)
+    return Status(
+        201,
+        SuggestionOut(
+            number=c.number,
+            title=c.title,
+            lead_unit=c.lead_unit.name if c.lead_unit else None,
+            status=c.status,
+            status_label=c.status_label,
+        ),
+    )

@@ -216,3 +216,40 @@ class LightRule(models.Model):
     class Meta:
         verbose_name = _("序时进度规则")
         verbose_name_plural = _("序时进度规则")
+
+
+class ResearchVisit(models.Model):
+    """调研: who visited what and when, and what they found. Each suggestion is filed as a `project` case
+    about the project it concerns (`Suggestion` keeps which visit it came from)."""
+
+    programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("项目群"),
+    )
+    title = models.CharField(_("调研主题"), max_length=200)
+    visited_on = models.DateField(_("调研日期"))
+    organiser = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位")
+    )
+    visitors = models.CharField(_("参加人员"), max_length=500, blank=True)
+    findings = models.TextField(_("调研情况"), blank=True, max_length=8000)
+
+    class Meta:
+        ordering: ClassVar = ["-visited_on", "-id"]
+        verbose_name = _("调研")
+        verbose_name_plural = _("调研")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Suggestion(models.Model):
+    visit = models.ForeignKey(ResearchVisit, on_delete=models.CASCADE, related_name="suggestions")
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["visit", "id"]

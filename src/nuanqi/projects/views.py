@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from nuanqi.accounts.models import User
+from nuanqi.accounts.models import Unit, User
 from nuanqi.cases.errors import CaseError
+from nuanqi.cases.visibility import visible_cases
 from nuanqi.lib.milestones import days_ahead
 from nuanqi.lib.progress import Progress
 
@@ -21,6 +22,7 @@ from .access import can_report, visible_programmes, visible_projects
 from .listing import filtered, ledger, rows_for
 from .models import Project, ProjectKind
 from .services import post_report, programme_tree, project_progress, walk
+from .visits import SUBJECT, add_suggestion, visible_visits
 
 LIGHT_LABELS = {"green": "正常", "yellow": "黄灯", "red": "红灯", "done": "已完工", "paused": "停工"}
 
@@ -111,6 +113,11 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             "reports": [(r, photos.get(r.pk, [])) for r in reports],
             "can_report": can_report(user, project) and not project.children.exists(),
             "children": list(project.children.all()),
+            "issues": list(
+                visible_cases(user)
+                .filter(subject_type=SUBJECT, subject_id=project.pk)
+                .order_by("-received_at")[:20]
+            ),
             "error": error,
             "values": values,
         },
@@ -183,6 +190,7 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
         raise Http404
     root = programme_tree(programme)
     mine = set(visible_projects(user).filter(programme=programme).values_list("pk", flat=True))
+    visits = list(visible_visits(user).filter(programme=programme))
     return render(
         request,
         "projects/programme_detail.html",
@@ -192,7 +200,56 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
             "nodes": walk(root)[1:],
             "mine": mine,
             "labels": LIGHT_LABELS,
+            "visits": visits,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_detail(request: HttpRequest, programme_id: int, visit_id: int) -> HttpResponse:
+    """A research visit: its findings and suggestions, each a case followed to an answer."""
+    user = _user(request)
+    visit = (
+        visible_visits(user)
+        .select_related("organiser", "programme")
+        .filter(pk=visit_id, programme_id=programme_id)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    can_add = user.has_role("admin", "dispatcher")
+    error = ""
+    if request.method == "POST":
+        if not can_add:
+            raise Http404
+        unit_id = request.POST.get("lead_unit", "")
+        try:
+            add_suggestion(
+                visit,
+                project=request.POST.get("project", ""),
+                text=request.POST.get("text", ""),
+                lead_unit=Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None,
+                actor=user,
+            )
+        except CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("visit_detail", programme_id=programme_id, visit_id=visit.pk)
+    ids = visit.suggestions.values("case_id")
+    cases = list(visible_cases(user).filter(pk__in=ids).select_related("lead_unit").order_by("id"))
+    return render(
+        request,
+        "projects/visit_detail.html",
+        {
+            "visit": visit,
+            "cases": cases,
+            "can_add": can_add,
+            "projects": list(Project.objects.filter(programme=visit.programme_id)) if can_add else [],
+            "units": Unit.objects.filter(active=True).order_by("sort", "name") if can_add else [],
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 
