@@ -24,6 +24,12 @@ class ProjectsConfig(AppConfig):
         )
         register_owner(ProgressReport, can_view_report_file)
 
+        from nuanqi.cases.sweeps import register_sweep
+
+        from .sweep import sweep_lights
+
+        register_sweep("project_lights", sweep_lights)
+
         from nuanqi.dashboard.panels import Panel, register_panel
 
         from . import panel

@@ -118,6 +118,10 @@ class Project(models.Model):
     )
     reported_on = models.DateField(_("最近填报"), null=True, blank=True)
     sort = models.PositiveIntegerField(_("排序"), default=0)
+    # What the worker's sweep last saw, and when: a light turning worse files a warning once
+    # (`projects.sweep`); a new report clears the date so the next pass looks again.
+    light_seen = models.CharField(max_length=10, blank=True, editable=False)
+    light_checked_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar = ["sort", "id"]

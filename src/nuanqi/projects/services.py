@@ -216,7 +216,8 @@ def post_report(
             locked.investment_done = newest.investment_done
         if locked.status != ProjectStatus.STOPPED:
             locked.status = ProjectStatus.DONE if newest.percent >= 100 else ProjectStatus.ACTIVE
-        locked.save(update_fields=["percent", "reported_on", "investment_done", "status"])
+        locked.light_checked_on = None
+        locked.save(update_fields=["percent", "reported_on", "investment_done", "status", "light_checked_on"])
     return report
 
 
