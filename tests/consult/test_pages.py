@@ -131,3 +131,42 @@ def test_the_leaders_dashboard_has_a_consultation_panel(world, consult, item):
     body = world.client(world.leader).get(reverse("dashboard")).content.decode()
     assert 'id="consult-panel"' in body and "协商事项 1 件，在办 1 件" in body
     assert "已书面答复 1 件，其中按期 1 件" in body
+
+
+def test_the_research_report_file_is_kept_with_the_session_and_readable_only_by_those_who_see_it(
+    world, consult, item
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), "white").save(buf, "PNG")
+    c = world.client(consult.staff)
+    r = c.post(
+        reverse("consult_session_new"),
+        {
+            "topic": "推进东海百里文廊",
+            "held_on": "2023-04-20",
+            "organiser": consult.cppcc.pk,
+            "report": SimpleUploadedFile("调研报告.png", buf.getvalue(), content_type="image/png"),
+        },
+    )
+    assert r.status_code == 302
+    page = c.get(r["Location"]).content.decode()
+    assert "调研报告.png" in page
+    from nuanqi.attachments.models import Attachment
+
+    file_id = Attachment.objects.get(name="调研报告.png").pk
+    assert c.get(reverse("attachment_download", args=[file_id])).status_code == 200
+    assert world.client(world.outsider).get(reverse("attachment_download", args=[file_id])).status_code == 404
+    bad = c.post(
+        reverse("consult_session_new"),
+        {"topic": "坏文件", "held_on": "2023-04-21", "organiser": consult.cppcc.pk,
+         "report": SimpleUploadedFile("x.exe", b"MZ\x90\x00binary", content_type="application/octet-stream")},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    from nuanqi.consult.models import Session
+
+    assert not Session.objects.filter(topic="坏文件").exists()

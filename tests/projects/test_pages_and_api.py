@@ -142,3 +142,21 @@ def test_the_project_ledger_exports_with_its_filters(world, works):
 def test_the_leaders_dashboard_has_a_projects_panel_by_town_and_category(world, works):
     body = world.client(world.leader).get(reverse("dashboard")).content.decode()
     assert 'id="projects-panel"' in body and "共 4 个" in body and "白泉镇" in body
+
+
+def test_the_owner_stops_and_resumes_a_project_on_the_page_and_through_the_api(world, works):
+    c = world.client(world.handler)
+    url = reverse("project_detail", args=[works.bridge.pk])
+    assert c.post(url, {"op": "stop", "on": "2023-05-04", "reason": "汛期停工"}).status_code == 302
+    works.bridge.refresh_from_db()
+    assert works.bridge.status == "stopped" and "登记复工" in c.get(url).content.decode()
+    bad = c.post(url, {"op": "resume", "on": "2023-05-32"})
+    assert bad.status_code == 400 and "日期“2023-05-32”无效" in bad.content.decode()
+    r = api_for(world.handler).post(f"/projects/{works.bridge.pk}/resume", {"on": "2023-05-08"})
+    assert r.status_code == 200 and r.json()["stoppages"] == [
+        {"start": "2023-05-04", "end": "2023-05-07", "reason": "汛期停工"}
+    ]
+    assert (
+        api_for(world.handler2).post(f"/projects/{works.bridge.pk}/stop", {"on": "2023-06-01"}).status_code
+        == 404
+    )

@@ -76,8 +76,20 @@ class NewSession:
     public: bool = False
 
 
-def create_session(data: NewSession, *, actor: User) -> Session:
+def create_session(data: NewSession, *, actor: User, report: Any = None) -> Session:
+    """A session, with its research report (a file kept as an attachment of the session) if given; a
+    refused file leaves no session behind."""
+    from nuanqi.attachments.services import store
+
     _check_office(actor)
+    with transaction.atomic():
+        session = _new_session(data, actor)
+        if report is not None:
+            store(report, owner=session, actor=actor)
+    return session
+
+
+def _new_session(data: NewSession, actor: User) -> Session:
     return Session.objects.create(
         topic=_text(data.topic, "协商主题", "topic", TOPIC_MAX),
         held_on=_date(data.held_on, "协商日期", "held_on"),

@@ -75,6 +75,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     public=request.POST.get("public") == "on",
                 ),
                 actor=user,
+                report=request.FILES.get("report"),
             )
         except CaseError as exc:
             error = exc.message

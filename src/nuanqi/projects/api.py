@@ -388,3 +388,30 @@ def post_suggestion(
             status_label=c.status_label,
         ),
     )
+
+
+class StopIn(Schema):
+    on: str
+    reason: str = ""
+
+
+@router.post(
+    "/projects/{int:project_id}/stop", response=ProjectDetail, summary="登记停工（序时进度停止计时）"
+)
+def post_stop(request: HttpRequest, project_id: int, payload: StopIn) -> ProjectDetail:
+    from .services import parse_day, stop
+
+    user = _user(request)
+    p = visible_projects(user).get(pk=project_id)
+    stop(p, on=parse_day(payload.on), reason=payload.reason, actor=user)
+    return _detail(visible_projects(user).select_related("town", "owner_unit").get(pk=p.pk))
+
+
+@router.post("/projects/{int:project_id}/resume", response=ProjectDetail, summary="登记复工")
+def post_resume(request: HttpRequest, project_id: int, payload: StopIn) -> ProjectDetail:
+    from .services import parse_day, resume
+
+    user = _user(request)
+    p = visible_projects(user).get(pk=project_id)
+    resume(p, on=parse_day(payload.on), actor=user)
+    return _detail(visible_projects(user).select_related("town", "owner_unit").get(pk=p.pk))

@@ -221,6 +221,16 @@ def post_report(
     return report
 
 
+def parse_day(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"日期“{text}”无效（应形如 2023-05-04）", "invalid_date", field="on") from None
+
+
 def stop(project: Project, *, on: date, reason: str, actor: User) -> Stoppage:
     """停工: the clock stops from `on` until 复工."""
     if not can_report(actor, project):

@@ -21,7 +21,7 @@ from nuanqi.lib.progress import Progress
 from .access import can_report, visible_programmes, visible_projects
 from .listing import filtered, ledger, rows_for
 from .models import Project, ProjectKind
-from .services import post_report, programme_tree, project_progress, walk
+from .services import parse_day, post_report, programme_tree, project_progress, resume, stop, walk
 from .visits import SUBJECT, add_suggestion, visible_visits
 
 LIGHT_LABELS = {"green": "正常", "yellow": "黄灯", "red": "红灯", "done": "已完工", "paused": "停工"}
@@ -80,7 +80,18 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         raise Http404
     error = ""
     values: dict[str, Any] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("op") in ("stop", "resume"):
+        try:
+            on = parse_day(request.POST.get("on", ""))
+            if request.POST["op"] == "stop":
+                stop(project, on=on, reason=request.POST.get("reason", ""), actor=user)
+            else:
+                resume(project, on=on, actor=user)
+        except CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("project_detail", project_id=project.pk)
+    elif request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("percent", "text", "investment_done")}
         try:
             post_report(
@@ -120,6 +131,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             ),
             "error": error,
             "values": values,
+            "stopped": project.stoppages.filter(end__isnull=True).exists(),
+            "today": today,
         },
         status=400 if error else 200,
     )
