@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from nuanqi.accounts.models import Role, Unit
 from nuanqi.cases import services as case_services
@@ -236,7 +237,7 @@ def unit_figures(cases: list[Case], known: dict[int, ItemFacts]) -> list[UnitFig
     """Per responding unit: items, answered (in writing) and on time, adoption mix, implemented."""
     rows: dict[str, UnitFigures] = {}
     for case in cases:
-        name = case.lead_unit.name if case.lead_unit_id and case.lead_unit else "未交办"
+        name = case.lead_unit.name if case.lead_unit_id and case.lead_unit else gettext("未交办")
         row = rows.setdefault(name, UnitFigures(name))
         f = known.get(case.pk, ItemFacts())
         row.items += 1

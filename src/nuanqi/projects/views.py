@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from nuanqi.accounts.models import Unit, User
@@ -24,7 +25,13 @@ from .models import Project, ProjectKind
 from .services import parse_day, post_report, programme_tree, project_progress, resume, stop, walk
 from .visits import SUBJECT, add_suggestion, visible_visits
 
-LIGHT_LABELS = {"green": "正常", "yellow": "黄灯", "red": "红灯", "done": "已完工", "paused": "停工"}
+LIGHT_LABELS = {
+    "green": _("正常"),
+    "yellow": _("黄灯"),
+    "red": _("红灯"),
+    "done": _("已完工"),
+    "paused": _("停工"),
+}
 
 
 def _user(request: HttpRequest) -> User:
