@@ -170,3 +170,11 @@ def test_the_research_report_file_is_kept_with_the_session_and_readable_only_by_
     from nuanqi.consult.models import Session
 
     assert not Session.objects.filter(topic="坏文件").exists()
+
+
+def test_the_session_page_takes_a_fixed_number_of_queries(world, consult, django_assert_max_num_queries):
+    for i in range(10):
+        raise_item(consult.session, title=f"问题{i}", lead_unit=world.zhujian, actor=consult.staff)
+    c = world.client(consult.staff)
+    with django_assert_max_num_queries(16):
+        assert c.get(reverse("consult_session", args=[consult.session.pk])).status_code == 200

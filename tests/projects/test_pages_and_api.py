@@ -160,3 +160,17 @@ def test_the_owner_stops_and_resumes_a_project_on_the_page_and_through_the_api(w
         api_for(world.handler2).post(f"/projects/{works.bridge.pk}/stop", {"on": "2023-06-01"}).status_code
         == 404
     )
+
+
+def test_the_project_list_and_the_programme_tree_take_a_fixed_number_of_queries(
+    world, works, django_assert_max_num_queries
+):
+    from .conftest import leaf
+
+    for i in range(12):
+        leaf(world, f"新增点位{i}", world.zhujian, 100, programme=works.programme, parent=works.section)
+    c = world.client(world.admin)
+    with django_assert_max_num_queries(14):
+        assert c.get(reverse("project_list")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert c.get(reverse("programme_detail", args=[works.programme.pk])).status_code == 200
