@@ -183,5 +183,13 @@ def _register() -> None:
 
     api.add_router("/patrol", patrol_router)
 
+    from nuanqi.consult.api import router as consult_router
+
+    api.add_router("/consult", consult_router)
+
+    from nuanqi.projects.api import router as projects_router
+
+    api.add_router("/", projects_router)
+
 
 _register()

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "nuanqi.enterprise",
     "nuanqi.tips",
     "nuanqi.patrol",
+    "nuanqi.consult",
+    "nuanqi.projects",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",

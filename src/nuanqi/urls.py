@@ -7,12 +7,14 @@ from nuanqi.api import api
 from nuanqi.attachments import views as attachment_views
 from nuanqi.cases import public_views
 from nuanqi.cases import views as case_views
+from nuanqi.consult import views as consult_views
 from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
 from nuanqi.ops import health
 from nuanqi.patrol import views as patrol_views
+from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
 
 urlpatterns = [
@@ -53,7 +55,11 @@ urlpatterns = [
         "companies/<int:company_id>/confidential/", enterprise_views.confidential, name="company_confidential"
     ),
     path("companies/<int:company_id>/indicators/", enterprise_views.indicator_add, name="indicator_add"),
-    path("projects/<int:project_id>/milestones/", enterprise_views.milestone_set, name="milestone_set"),
+    path(
+        "companies/<int:company_id>/projects/<int:project_id>/milestones/",
+        enterprise_views.milestone_set,
+        name="milestone_set",
+    ),
     path("exports/<str:kind>.xlsx", enterprise_views.export_list, name="export_list"),
     path("programme/", enterprise_pages.programme, name="programme"),
     path("policies/", enterprise_pages.policy_list, name="policy_list"),
@@ -67,6 +73,25 @@ urlpatterns = [
     path("patrol/", patrol_views.patrol_home, name="patrol_home"),
     path("patrol/points/<int:point_id>/", patrol_views.patrol_point, name="patrol_point"),
     path("patrol/patrols/<int:patrol_id>/", patrol_views.patrol_done, name="patrol_done"),
+    path("consult/", consult_views.session_list, name="consult_sessions"),
+    path("consult/sessions/new/", consult_views.session_new, name="consult_session_new"),
+    path("consult/sessions/<int:session_id>/", consult_views.session_detail, name="consult_session"),
+    path("consult/sessions/<int:session_id>/items.xlsx", consult_views.session_ledger, name="consult_ledger"),
+    path("consult/sessions/<int:session_id>/import/", consult_views.session_import, name="consult_import"),
+    path("consult/import-template.xlsx", consult_views.import_template, name="consult_import_template"),
+    path("consult/items/<str:number>/spot/", consult_views.spot_answer, name="consult_spot_answer"),
+    path("consultations/", consult_views.public_list, name="consult_public_list"),
+    path("consultations/<int:session_id>/", consult_views.public_summary, name="consult_public_summary"),
+    path("projects/", project_views.project_list, name="project_list"),
+    path("projects/import/", project_views.project_import, name="project_import"),
+    path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),
+    path("programmes/", project_views.programme_list, name="programme_list"),
+    path("programmes/<int:programme_id>/", project_views.programme_detail, name="programme_detail"),
+    path(
+        "programmes/<int:programme_id>/visits/<int:visit_id>/",
+        project_views.visit_detail,
+        name="visit_detail",
+    ),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),

@@ -20,6 +20,8 @@ PERSONAS = [
     "commissioner",
     "commissioner2",
     "handler",
+    "handler_zrzy",
+    "consult",
     "company",
     "xc_leader",
     None,

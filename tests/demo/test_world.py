@@ -184,3 +184,51 @@ def test_the_seeds_points_have_their_problems_a_relapse_and_one_waiting_for_rech
     assert set(visible_cases(leader).values_list("subject_label", flat=True)) == {"卫海社区"}
     waiting = User.objects.get(username="pointleader3")
     assert my_worklist(waiting).get().status == "patrol_review"
+
+
+def test_the_seed_consultation_has_its_question_answered_on_the_spot_by_the_planning_bureau():
+    from nuanqi.consult.models import Session
+    from nuanqi.consult.services import facts, session_items
+
+    sport = Session.objects.get(held_on="2023-03-29")
+    assert "运动定海" in sport.topic and sport.public
+    items = session_items(sport, Case.objects.all())
+    known = facts(items)
+    plans = next(c for c in items if "体育场地设施" in c.title)
+    assert plans.lead_unit.name == "舟山市自然资源和规划局定海分局"
+    assert "定海湾滨海绿道" in known[plans.pk].spot_answer and plans.status == "consult_done"
+    assert {known[c.pk].decision for c in items} == {"adopt", "adopt_part", "keep_reference"}
+    assert list(verify()) == []
+
+
+def test_the_current_consultation_has_items_on_the_staffs_and_the_units_worklists():
+    staff = User.objects.get(username="consult")
+    unit = User.objects.get(username="handler_zrzy")
+    assert my_worklist(staff).filter(kind="consult").exists()
+    assert my_worklist(unit).filter(kind="consult").exists()
+
+
+def test_the_seed_bridge_was_finished_before_national_day_and_the_wenlang_tree_has_its_sections():
+    from nuanqi.projects.models import Programme, Project
+    from nuanqi.projects.services import programme_tree, walk
+
+    bridge = Project.objects.get(name="白泉镇鸭东线老碶头1号桥扩建工程")
+    assert bridge.start.isoformat() == "2023-02-06" and bridge.status == "done"
+    assert bridge.baselines.count() == 1 and bridge.milestones.count() == 5
+    root = programme_tree(Programme.objects.get(name="东海百里文廊"))
+    names = [n.name for _d, n in walk(root)]
+    for place in ("马岙段", "小沙段", "双桥段", "盐仓段", "岑港段", "昌国段", "白泉段", "干览段"):
+        assert f"东海百里文廊{place}" in names
+    assert {"南风知否", "文廊集市", "三毛文化园"} <= set(names)
+    assert {n.theme for n in root.children} >= {"千年马岙", "人文锦沙"}
+    # Today's lights are a mix, so the programme page means something.
+    assert len({n.light for _d, n in walk(root)}) >= 3
+
+
+def test_the_deputies_visit_left_suggestions_assigned_to_the_towns_one_answered():
+    from nuanqi.projects.models import ResearchVisit
+
+    visit = ResearchVisit.objects.get(visited_on="2023-03-29")
+    cases = [s.case for s in visit.suggestions.select_related("case__lead_unit")]
+    assert {c.lead_unit.name for c in cases} == {"马岙街道", "小沙街道"}
+    assert sorted(c.status for c in cases) == ["project_answered", "project_assigned"]

@@ -140,14 +140,14 @@ def test_the_confidential_project_and_milestone_api(programme):
     assert r.status_code == 201
     pid = r.json()["id"]
     r = client.post(
-        f"/api/v1/projects/{pid}/milestones",
+        f"/api/v1/companies/{programme.huakang.pk}/projects/{pid}/milestones",
         {"stage": "开工", "actual_on": "2023-05-25"},
         content_type="application/json",
     )
     start = next(m for m in r.json()["milestones"] if m["stage"] == "start")
     assert start["days_ahead"] == 7
     r = programme.client(programme.commissioner2).post(
-        f"/api/v1/projects/{pid}/milestones",
+        f"/api/v1/companies/{programme.huakang.pk}/projects/{pid}/milestones",
         {"stage": "开工", "actual_on": "2023-05-25"},
         content_type="application/json",
     )
@@ -172,7 +172,7 @@ def test_the_company_list_exports_with_its_filters(programme, django_assert_max_
 def test_the_programme_page_and_api(programme):
     body = programme.client(programme.leader).get("/programme/").content.decode()
     assert "第三批" in body and "专员丙" in body and "已签" in body
-    r = programme.client(programme.leader).get("/api/v1/programme")
+    r = programme.client(programme.leader).get("/api/v1/enterprise/programme")
     assert r.json()["batches"][0]["commissioners"][0]["companies"]
-    assert programme.client(programme.handler).get("/api/v1/programme").json()["outcomes"] == []
-    assert programme.client(programme.outsider).get("/api/v1/programme").status_code == 404
+    assert programme.client(programme.handler).get("/api/v1/enterprise/programme").json()["outcomes"] == []
+    assert programme.client(programme.outsider).get("/api/v1/enterprise/programme").status_code == 404

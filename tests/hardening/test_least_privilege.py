@@ -20,7 +20,7 @@ INTERNAL_PAGES = [
     "/worklog/",
     "/exports/commissioners.xlsx",
     "/exports/inspections.xlsx",
-    "/api/v1/programme",
+    "/api/v1/enterprise/programme",
 ]
 
 
@@ -67,7 +67,7 @@ def test_the_programme_page_shows_a_commissioner_only_his_companies_and_no_progr
     assert "programme-outcomes" not in page
     office = world.client(world.leader).get("/programme/").content.decode()
     assert world.changhong.name in office and "programme-outcomes" in office
-    api = world.client(world.commissioner).get("/api/v1/programme").json()
+    api = world.client(world.commissioner).get("/api/v1/enterprise/programme").json()
     companies = {a["company"] for b in api["batches"] for c in b["commissioners"] for a in c["companies"]}
     assert companies == {world.huakang.name} and api["outcomes"] == []
 

@@ -125,13 +125,17 @@ class NewCase:
     sealed: bytes | None = None
 
 
-def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> Case:
+def create_case(data: NewCase, *, actor: User | None, public: bool = False, system: bool = False) -> Case:
     """Validate and file a new case; it starts in its kind's initial status with its SLA deadlines
     computed and the clocks that start on filing running. `public=True` (with no actor) is the public intake
-    path of `cases.public`, open only to kinds that have a `PublicIntake`."""
+    path of `cases.public`, open only to kinds that have a `PublicIntake`; `system=True` (with no actor) is
+    a worker's sweep filing a warning (the timeline names the system as its author)."""
     spec = kinds.parse_kind(data.kind)
     kind = spec.code
-    if public:
+    if system:
+        if actor is not None or public:
+            raise ValueError("a system filing has no actor and is not public")
+    elif public:
         if spec.public is None:
             raise Forbidden(f"“{spec.label}”不接受公众提交")
     else:
@@ -211,7 +215,7 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False) -> C
         timeline.append(
             case,
             actor=actor,
-            actor_name="公众" if public else None,
+            actor_name="公众" if public else ("系统" if system else None),
             action="create",
             to_status=case.status,
             changes={

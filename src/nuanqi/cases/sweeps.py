@@ -14,6 +14,7 @@ are those whose status is in the `open` phase of their kind (`cases.kinds`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -78,6 +79,16 @@ def clock_candidates(card: str, now: datetime) -> QuerySet[CaseClock]:
     raise ValueError(card)
 
 
+# Sweeps of the modules built on the engine (a project whose 序时进度 light turned red files a case): each
+# is `fn(now) -> int` (what it raised), registered from the module's `AppConfig.ready()` and run after the
+# engine's own cards in the same worker pass. Each must be safe to run in several workers at once.
+_module_sweeps: dict[str, Callable[[datetime], int]] = {}
+
+
+def register_sweep(name: str, fn: Callable[[datetime], int]) -> None:
+    _module_sweeps[name] = fn
+
+
 @dataclass
 class SweepResult:
     raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*CARDS, *CLOCK_CARDS), 0))
@@ -104,4 +115,6 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> SweepResult:
         for pk in clock_ids:
             if cards.clock_sweep_event(pk, card, now=now) is not None:
                 result.raised[card] += 1
+    for name, fn in _module_sweeps.items():
+        result.raised[name] = result.raised.get(name, 0) + fn(now)
     return result

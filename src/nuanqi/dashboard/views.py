@@ -28,7 +28,7 @@ from nuanqi.cases.visibility import my_worklist, visible_cases
 from nuanqi.lib import svg
 
 from . import briefing as briefing_mod
-from . import kpicache, ledger
+from . import kpicache, ledger, panels
 
 
 def _user(request: HttpRequest) -> User:
@@ -175,6 +175,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rank": rank,
             "start": start,
             "end": end,
+            "panels": panels.rendered(user, today),
         },
     )
 

@@ -33,6 +33,7 @@ from nuanqi.cases.models import (
     priority_of,
 )
 from nuanqi.cases.services import NewCase, add_task, create_case, perform, task_action
+from nuanqi.consult.models import Session
 from nuanqi.enterprise.models import (
     Batch,
     Commissioner,
@@ -48,6 +49,7 @@ from nuanqi.enterprise.models import (
 from nuanqi.enterprise.services import NewCompany, NewLogEntry, add_log_entry, assign, create_company
 from nuanqi.lib.uscc import with_check_digit
 from nuanqi.patrol.models import Patrol, Point
+from nuanqi.projects.models import Project as ProjectRow
 
 from . import seed_data as S
 
@@ -71,6 +73,8 @@ DEMO_LOGINS: list[tuple[str, str]] = [
     ("pointleader", "点位长，卫海社区（环南街道）"),
     ("pointleader2", "点位长，惠舟社区（盐仓街道）"),
     ("handler_hn", "环南街道经办人（卫海社区的责任单位）"),
+    ("consult", "区政协工作人员（请你来协商：登记事项、记录现场答复）"),
+    ("handler_wgl", "区文广旅体局经办人（协商事项的答复单位）"),
     ("xc_leader", "区委第一巡察组组长（第七轮，巡察区商务局）"),
     ("xc_member", "区委第一巡察组组员"),
     ("xc_member2", "区委第二巡察组组长（巡察区卫健局）"),
@@ -145,6 +149,12 @@ def build_world() -> dict[str, int | str]:
         from .patrols import build_patrols
 
         build_patrols(w)
+        from .consult import build_consultations
+
+        build_consultations(w)
+        from .projects import build_projects
+
+        build_projects(w)
     summary = _summary()
     if receipt:
         summary["演示举报回执码（/public/tips/status/）"] = receipt
@@ -485,4 +495,7 @@ def _summary() -> dict[str, int | str]:
         "巡查点位": Point.objects.count(),
         "巡查记录": Patrol.objects.count(),
         "巡查问题": Case.objects.filter(kind="patrol").count(),
+        "协商活动": Session.objects.count(),
+        "协商事项": Case.objects.filter(kind="consult").count(),
+        "民生实事与重点工程": ProjectRow.objects.exclude(kind="section").count(),
     }

@@ -231,10 +231,14 @@ def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> St
 
 
 @router.post(
-    "/projects/{project_id}/milestones", response=ProjectOut, summary="更新项目节点（计划/实际日期）"
+    "/companies/{company_id}/projects/{project_id}/milestones",
+    response=ProjectOut,
+    summary="更新企业项目节点（计划/实际日期）",
 )
-def set_milestone(request: HttpRequest, project_id: int, payload: MilestoneIn) -> ProjectOut:
-    p = Project.objects.filter(company__in=visible_companies(_u(request))).get(pk=project_id)
+def set_milestone(request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn) -> ProjectOut:
+    p = Project.objects.filter(company_id=company_id, company__in=visible_companies(_u(request))).get(
+        pk=project_id
+    )
     records.set_milestone(
         p, payload.stage, actor=_u(request), planned_on=payload.planned_on, actual_on=payload.actual_on
     )
@@ -515,7 +519,7 @@ def add_indicator(request: HttpRequest, company_id: int, payload: IndicatorIn) -
     )
 
 
-@router.get("/programme", summary="暖企工程总览：批次、专员、服务企业、前后对比")
+@router.get("/enterprise/programme", summary="暖企工程总览：批次、专员、服务企业、前后对比")
 def programme(request: HttpRequest) -> dict[str, Any]:
     user = _u(request)
     if user.is_external:  # as the page: the programme's people are the administration's business

@@ -215,9 +215,11 @@ def indicator_add(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_set(request: HttpRequest, project_id: int) -> HttpResponse:
+def milestone_set(request: HttpRequest, company_id: int, project_id: int) -> HttpResponse:
     user = _user(request)
-    project = Project.objects.filter(pk=project_id, company__in=visible_companies(user)).first()
+    project = Project.objects.filter(
+        pk=project_id, company_id=company_id, company__in=visible_companies(user)
+    ).first()
     if project is None:
         raise Http404
     try:

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanqi.lib import milestones
+
 from .core import Company
 
 
@@ -60,21 +62,12 @@ class Milestone(models.Model):
 
     @property
     def days_ahead(self) -> int | None:
-        """Positive: done that many days before plan (提前); negative: late. Unfinished and overdue counts
-        as late by the days since the plan; unfinished and not yet due is None."""
-        if self.planned_on is None:
-            return None
-        if self.actual_on is not None:
-            return (self.planned_on - self.actual_on).days
-        today = timezone.localdate()
-        if today > self.planned_on:
-            return (self.planned_on - today).days
-        return None
+        """Positive: done that many days before plan (提前); negative: late (`lib.milestones`)."""
+        return milestones.days_ahead(self.planned_on, self.actual_on, timezone.localdate())
 
     @property
     def sort_key(self) -> int:
         return STAGE_ORDER.get(self.stage, 99)
 
     def is_late(self, today: date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.actual_on is None and self.planned_on is not None and self.planned_on < today
+        return milestones.is_late(self.planned_on, self.actual_on, today or timezone.localdate())

@@ -1,0 +1,239 @@
+"""The consultation API: sessions with their items (each item's answers and adoption read back from its
+timeline), filing sessions and items, and the items ledger import. Workflow actions on an item (交办,
+现场答复, 书面答复, 采纳 …) are the engine's `POST /api/v1/cases/{number}/actions`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from nuanqi.accounts.models import Unit, User
+from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.cases.visibility import visible_cases
+from nuanqi.lib.excel_import import TemplateError
+
+from .access import visible_sessions
+from .models import Session
+from .services import NewSession, can_record, create_session, decision_label, facts, raise_item, session_items
+
+router = Router(tags=["请你来协商"])
+
+
+class SessionOut(Schema):
+    id: int
+    topic: str
+    held_on: date
+    organiser: str
+    venue: str
+    public: bool
+    items: int
+
+
+class ParticipantOut(Schema):
+    id: int
+    role: str
+    role_label: str
+    name: str
+    sector: str
+    unit: str | None
+
+
+class ItemOut(Schema):
+    number: str
+    title: str
+    description: str
+    raised_by: str
+    lead_unit: str | None
+    status: str
+    status_label: str
+    spot_answer: str
+    written_answer: str
+    decision: str
+    decision_label: str
+    implemented: str
+    answered_on_time: bool | None
+
+
+class SessionDetail(SessionOut):
+    report_summary: str
+    minutes: str
+    participants: list[ParticipantOut]
+    item_list: list[ItemOut]
+
+
+class SessionIn(Schema):
+    topic: str
+    held_on: str
+    organiser: str
+    venue: str = ""
+    report_summary: str = ""
+    minutes: str = ""
+    public: bool = False
+
+
+class ItemIn(Schema):
+    title: str
+    description: str = ""
+    raised_by: int | None = None
+    raised_by_name: str = ""
+    lead_unit: str | None = None
+
+
+class ImportOut(Schema):
+    ok: bool
+    rows: int
+    created: int
+    errors: list[str]
+    summary: str
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _out(s: Session, count: int) -> SessionOut:
+    return SessionOut(
+        id=s.pk,
+        topic=s.topic,
+        held_on=s.held_on,
+        organiser=s.organiser.name,
+        venue=s.venue,
+        public=s.public,
+        items=count,
+    )
+
+
+def _detail(user: User, s: Session) -> SessionDetail:
+    items = session_items(s, visible_cases(user))
+    known = facts(items)
+    return SessionDetail(
+        **_out(s, len(items)).dict(),
+        report_summary=s.report_summary,
+        minutes=s.minutes,
+        participants=[
+            ParticipantOut(
+                id=p.pk,
+                role=p.role,
+                role_label=p.get_role_display(),
+                name=p.name,
+                sector=p.sector,
+                unit=p.unit.name if p.unit else None,
+            )
+            for p in s.participants.select_related("unit")
+        ],
+        item_list=[
+            ItemOut(
+                number=c.number,
+                title=c.title,
+                description=c.description,
+                raised_by=c.requester_name,
+                lead_unit=c.lead_unit.name if c.lead_unit else None,
+                status=c.status,
+                status_label=c.status_label,
+                spot_answer=known[c.pk].spot_answer,
+                written_answer=known[c.pk].written_answer,
+                decision=known[c.pk].decision,
+                decision_label=decision_label(known[c.pk].decision),
+                implemented=known[c.pk].implemented,
+                answered_on_time=known[c.pk].answered_on_time,
+            )
+            for c in items
+        ],
+    )
+
+
+@router.get("/sessions", response=list[SessionOut], summary="我可查看的协商活动")
+def list_sessions(request: HttpRequest) -> list[SessionOut]:
+    from django.db.models import Count
+
+    from .access import SUBJECT
+    from .workflow import CONSULT
+
+    user = _user(request)
+    sessions = list(visible_sessions(user).select_related("organiser"))
+    counts = dict(
+        visible_cases(user)
+        .filter(kind=CONSULT, subject_type=SUBJECT, subject_id__in=[s.pk for s in sessions])
+        .order_by()
+        .values_list("subject_id")
+        .annotate(n=Count("id"))
+        .values_list("subject_id", "n")
+    )
+    return [_out(s, counts.get(s.pk, 0)) for s in sessions]
+
+
+@router.get("/sessions/{session_id}", response=SessionDetail, summary="协商活动详情（含参加人员和事项）")
+def get_session(request: HttpRequest, session_id: int) -> SessionDetail:
+    user = _user(request)
+    s = visible_sessions(user).select_related("organiser").get(pk=session_id)
+    return _detail(user, s)
+
+
+@router.post("/sessions", response={201: SessionDetail}, summary="登记协商活动（政协工作人员）")
+def post_session(request: HttpRequest, payload: SessionIn) -> Status[SessionDetail]:
+    user = _user(request)
+    s = create_session(NewSession(**payload.dict()), actor=user)
+    return Status(201, _detail(user, s))
+
+
+@router.post(
+    "/sessions/{session_id}/items",
+    response={201: ItemOut},
+    summary="登记协商事项（提出人可为参加人员 id 或姓名；填写答复单位即交办）",
+)
+def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[ItemOut]:
+    user = _user(request)
+    s = visible_sessions(user).get(pk=session_id)
+    if not can_record(user):
+        raise Forbidden("只有政协工作人员和营商办可以登记协商事项")
+    participant = s.participants.filter(pk=payload.raised_by).first() if payload.raised_by else None
+    if payload.raised_by and participant is None:
+        raise Invalid("提出人不是本次协商活动的参加人员", "unknown_participant", field="raised_by")
+    unit = None
+    if payload.lead_unit:
+        text = payload.lead_unit.strip()
+        unit = (Unit.objects.filter(pk=int(text)).first() if text.isdigit() else None) or Unit.objects.filter(
+            name=text
+        ).first()
+        if unit is None:
+            raise Invalid(f"找不到单位“{text}”", "unknown_unit", field="lead_unit")
+    case = raise_item(
+        s,
+        title=payload.title,
+        description=payload.description,
+        raised_by=participant,
+        raised_by_name=payload.raised_by_name,
+        lead_unit=unit,
+        actor=user,
+    )
+    item = next(i for i in _detail(user, s).item_list if i.number == case.number)
+    return Status(201, item)
+
+
+@router.post(
+    "/sessions/{session_id}/imports",
+    response={200: ImportOut, 422: ImportOut},
+    summary="导入协商事项台账（.xlsx，全部成功或全部不导入）",
+)
+def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ImportOut]:
+    from .ledger import run_import
+
+    user = _user(request)
+    s = visible_sessions(user).get(pk=session_id)
+    if not can_record(user):
+        raise Forbidden("只有政协工作人员和营商办可以导入协商事项")
+    try:
+        report = run_import(s, file, actor=user)
+    except TemplateError as exc:
+        raise Invalid(str(exc), "bad_template", field="file") from None
+    out = ImportOut(
+        ok=report.ok,
+        rows=report.rows,
+        created=report.created,
+        errors=[str(e) for e in report.errors],
+        summary=report.summary(),
+    )
+    return Status(200 if report.ok else 422, out)

@@ -1,0 +1,142 @@
+"""A session's items as a ledger (台账) and back: the export lists every item with its answers and decision;
+the import files new items from the same columns, all rows or none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from nuanqi.accounts.models import Unit
+from nuanqi.cases.errors import CaseError
+from nuanqi.lib.excel import Column, openpyxl_text, write_ledger
+from nuanqi.lib.excel_import import Field, ImportReport, Limits, TemplateError, check_row, read_sheet
+
+from .models import Participant, Session
+from .services import decision_label, facts, raise_item, session_items
+
+if TYPE_CHECKING:
+    from nuanqi.accounts.models import User
+
+COLUMNS = (
+    Column("编号", 16),
+    Column("问题或建议", 40),
+    Column("具体内容", 50),
+    Column("提出人", 14),
+    Column("答复单位", 24),
+    Column("状态", 12),
+    Column("现场答复", 50),
+    Column("书面答复", 50),
+    Column("采纳情况", 12),
+    Column("落实情况", 40),
+    Column("按期书面答复", 12),
+)
+
+FIELDS = (
+    Field("title", "问题或建议", required=True, max_length=200, example="体育场地设施规划"),
+    Field("description", "具体内容", max_length=4000),
+    Field("raised_by", "提出人", max_length=60, is_name=True),
+    Field("lead_unit", "答复单位", max_length=100, help="系统中单位的全称或简称；留空则暂不交办"),
+)
+
+
+def export_rows(session: Session, cases: Any) -> Iterator[list[Any]]:
+    items = session_items(session, cases)
+    known = facts(items)
+    for c in items:
+        f = known[c.pk]
+        on_time = "" if f.answered_on_time is None else ("是" if f.answered_on_time else "否")
+        yield [
+            c.number,
+            c.title,
+            c.description,
+            c.requester_name,
+            c.lead_unit.name if c.lead_unit else "",
+            c.status_label,
+            f.spot_answer,
+            f.written_answer,
+            decision_label(f.decision),
+            f.implemented,
+            on_time,
+        ]
+
+
+def write_export(target: IO[bytes], session: Session, cases: Any) -> int:
+    return write_ledger(
+        target,
+        COLUMNS,
+        export_rows(session, cases),
+        title="协商事项台账",
+        notes=[("协商活动", f"{session.held_on:%Y-%m-%d} {session.topic}")],
+    )
+
+
+def write_template(target: IO[bytes]) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "协商事项"
+    for col, f in enumerate(FIELDS, start=1):
+        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
+        cell.font = Font(bold=True)
+        ws.column_dimensions[cell.column_letter].width = 24
+    wb.save(target)
+
+
+def _unit(name: str) -> Unit | None:
+    return Unit.objects.filter(name=name).first() or Unit.objects.filter(short_name=name).first()
+
+
+def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
+    """Check every row; file all of them in one transaction only if none is bad (a row refused by the
+    engine rolls back the rows filed before it)."""
+    report = ImportReport("consult_items")
+    limits = Limits(
+        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
+        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
+        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
+    )
+    rows = list(read_sheet(source, FIELDS, limits))
+    if not rows:
+        raise TemplateError("文件只有表头，没有数据行")
+    report.rows = len(rows)
+    parsed: list[tuple[int, dict[str, Any], Unit | None]] = []
+    for number, raw in rows:
+        row = check_row(report, number, raw, FIELDS, {})
+        if row is None:
+            continue
+        unit = None
+        if row.get("lead_unit"):
+            unit = _unit(row["lead_unit"])
+            if unit is None:
+                report.add(number, "答复单位", f"找不到单位“{row['lead_unit']}”")
+                continue
+        parsed.append((number, row, unit))
+    if not report.ok:
+        return report
+    people = {p.name: p for p in Participant.objects.filter(session=session)}
+    with transaction.atomic():
+        for number, row, unit in parsed:
+            name = row.get("raised_by") or ""
+            try:
+                raise_item(
+                    session,
+                    title=row["title"],
+                    description=row.get("description") or "",
+                    raised_by=people.get(name),
+                    raised_by_name="" if name in people else name,
+                    lead_unit=unit,
+                    actor=actor,
+                )
+            except CaseError as exc:
+                report.add(number, "问题或建议", exc.message)
+            else:
+                report.created += 1
+        if not report.ok:
+            report.created = 0
+            transaction.set_rollback(True)
+    return report

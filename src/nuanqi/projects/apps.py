@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+
+
+class ProjectsConfig(AppConfig):
+    name = "nuanqi.projects"
+    verbose_name = "民生实事与重点工程"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
+        from nuanqi.attachments.access import register_owner
+        from nuanqi.cases.access import register_subject
+        from nuanqi.cases.kinds import register_kind
+
+        from .access import can_view_report_file
+        from .models import ProgressReport
+        from .visits import SUBJECT, resolve_project
+        from .workflow import PROJECT_KIND
+
+        register_kind(PROJECT_KIND)
+        register_subject(
+            SUBJECT, resolve_project, word=_("项目"), page=lambda pk: reverse("project_detail", args=[pk])
+        )
+        register_owner(ProgressReport, can_view_report_file)
+
+        from nuanqi.cases.sweeps import register_sweep
+
+        from .sweep import sweep_lights
+
+        register_sweep("project_lights", sweep_lights)
+
+        from nuanqi.dashboard.panels import Panel, register_panel
+
+        from . import panel
+
+        register_panel(Panel("projects", "projects/_panel.html", panel.context))
