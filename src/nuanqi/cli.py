@@ -72,9 +72,9 @@ def _run_server(host: str, port: int, workers: int) -> None:
         "--workers",
         str(workers),
         # Load the application in the master before forking: workers share its memory and start warm.
+        # No gunicorn access log: its request line carries query strings (personal data); the application
+        # logs one line per request without them (nuanqi.ops.requestlog).
         "--preload",
-        "--access-logfile",
-        "-",
     ]
     try:
         raise SystemExit(subprocess.call(cmd, env={**os.environ}))

@@ -116,6 +116,7 @@ if NUANQI_BENCH:
     INSTALLED_APPS.append("nuanqi.benchref")
 
 MIDDLEWARE = [
+    "nuanqi.ops.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -289,9 +290,17 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = os.environ.get("NUANQI_EMAIL_FROM", "nuanqi@localhost")
 
+# One line per request from nuanqi.ops.requestlog (JSON lines with NUANQI_LOG_JSON=1); no query strings,
+# bodies or names in any log.
+NUANQI_LOG_JSON = os.environ.get("NUANQI_LOG_JSON", "") == "1"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"nuanqi.request": {"handlers": ["requests"], "level": "INFO", "propagate": False}},
 }
