@@ -58,8 +58,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _run_server(args.host, args.port, args.workers)
 
 
+def metrics_dir(home: Path, *, fresh: bool) -> None:
+    """prometheus-client's multiprocess directory, shared by the server's workers and `nuanqi worker`; set
+    before any of them imports prometheus-client. The server starts it afresh."""
+    path = home / "metrics"
+    if fresh and path.exists():
+        for f in path.glob("*.db"):
+            f.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(path))
+
+
 def _run_server(host: str, port: int, workers: int) -> None:
     from django.conf import settings
+
+    metrics_dir(Path(settings.HOME), fresh=True)
 
     print(f"暖企 nuanqi 已启动：http://{host}:{port}/  （数据目录 {settings.HOME}，Ctrl+C 退出）", flush=True)
     cmd = [

@@ -117,6 +117,7 @@ if NUANQI_BENCH:
 
 MIDDLEWARE = [
     "nuanqi.ops.requestlog.RequestLogMiddleware",
+    "nuanqi.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +294,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("NUANQI_EMAIL_FROM", "nuanqi@localhost")
 # One line per request from nuanqi.ops.requestlog (JSON lines with NUANQI_LOG_JSON=1); no query strings,
 # bodies or names in any log.
 NUANQI_LOG_JSON = os.environ.get("NUANQI_LOG_JSON", "") == "1"
+# /metrics (Prometheus) answers only to this bearer token; without one it is 404.
+NUANQI_METRICS_TOKEN = os.environ.get("NUANQI_METRICS_TOKEN", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

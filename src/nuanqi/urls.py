@@ -12,7 +12,7 @@ from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
-from nuanqi.ops import health
+from nuanqi.ops import health, metrics
 from nuanqi.patrol import views as patrol_views
 from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
@@ -30,6 +30,7 @@ urlpatterns = [
     path("cases/<str:number>/attachments/", case_views.attachment_add, name="attachment_add"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("tips/notice/", tips_views.notice_list, name="tips_notice"),
     path("tips/notice/<int:round_id>/", tips_views.notice_detail, name="tips_notice_detail"),
     path("tips/", tips_views.tip_list, name="tip_list"),

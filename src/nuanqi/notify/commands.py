@@ -20,6 +20,9 @@ def run_once(should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
 
     beat("worker")  # /readyz turns unready when this grows stale
     swept = sweep()
+    from nuanqi.ops.metrics import SWEEPS
+
+    SWEEPS.inc()
     # A round of deliveries is bounded in time (sends have timeouts, a round has a budget), so the
     # sweeps run again soon however slow a channel is.
     delivered = PassResult() if should_stop and should_stop() else deliver_all(should_stop=should_stop)
@@ -34,6 +37,13 @@ def run_once(should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     setup(args.home)
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from nuanqi.cli import metrics_dir
+
+    metrics_dir(Path(settings.HOME), fresh=False)  # its sweeps count into the server's /metrics
     stop = {"now": False}
     asked_at = [0.0]
 
