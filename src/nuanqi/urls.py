@@ -68,6 +68,7 @@ urlpatterns = [
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
     path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("nuanqi.patrol.open311.urls")),
     path("admin/", admin.site.urls),
 ]
 

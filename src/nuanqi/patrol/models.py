@@ -145,3 +145,45 @@ class PatrolResult(models.Model):
         ordering: ClassVar = ["patrol", "item__sort", "id"]
         # Serves the relapse lookup: the same item's earlier failures.
         indexes: ClassVar = [models.Index(fields=["item", "outcome"], name="patrol_result_item_idx")]
+
+
+class Open311Key(models.Model):
+    """An Open311 client's API key, issued by an admin (`nuanqi open311 key create NAME`). Only the SHA-256
+    of the key is stored (the key is 32 random bytes, so a fast hash is enough); it is shown once."""
+
+    name = models.CharField(_("客户端名称"), max_length=60, unique=True)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = _("Open311 接口密钥")
+        verbose_name_plural = _("Open311 接口密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+
+class Open311Report(models.Model):
+    """What an Open311 client sent with a report, beside the case it became: the location in the form the
+    client gave it (WGS-84 `lat`/`long`, an `address_string`, or an `address_id`, which is a point's id),
+    the `media_url` as a link (never fetched by the server), and the service definition's attributes."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="open311")
+    client = models.ForeignKey(Open311Key, on_delete=models.PROTECT, related_name="reports")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address_string = models.CharField(max_length=250, blank=True)
+    point = models.ForeignKey(Point, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    media_url = models.URLField(max_length=1000, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    email = models.EmailField(max_length=200, blank=True)
+    device_id = models.CharField(max_length=100, blank=True)
+    account_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 报告")
+        verbose_name_plural = _("Open311 报告")
