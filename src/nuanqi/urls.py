@@ -11,6 +11,7 @@ from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
+from nuanqi.patrol import report_views as patrol_report_views
 from nuanqi.patrol import views as patrol_views
 from nuanqi.tips import views as tips_views
 
@@ -54,6 +55,8 @@ urlpatterns = [
     path("patrol/", patrol_views.patrol_home, name="patrol_home"),
     path("patrol/points/<int:point_id>/", patrol_views.patrol_point, name="patrol_point"),
     path("patrol/patrols/<int:patrol_id>/", patrol_views.patrol_done, name="patrol_done"),
+    path("patrol/report/", patrol_report_views.weekly, name="patrol_report"),
+    path("patrol/report.xlsx", patrol_report_views.weekly_xlsx, name="patrol_report_xlsx"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),

@@ -29,6 +29,7 @@ from nuanqi.lib import svg
 
 from . import briefing as briefing_mod
 from . import kpicache, ledger
+from .panels import panels_for
 
 
 def _user(request: HttpRequest) -> User:
@@ -175,6 +176,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rank": rank,
             "start": start,
             "end": end,
+            "panels": panels_for(user),
         },
     )
 

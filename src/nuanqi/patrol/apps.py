@@ -17,3 +17,9 @@ class PatrolConfig(AppConfig):
         register_kind(PATROL_KIND)
         register_provider(PatrolAccess())
         register_subject(SUBJECT, resolve_point, word=_("点位"))
+
+        from nuanqi.dashboard.panels import Panel, register_panel
+
+        from .report import panel
+
+        register_panel(Panel("patrol", "patrol/_panel.html", panel))
