@@ -13,6 +13,7 @@ from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
 from nuanqi.patrol import report_views as patrol_report_views
 from nuanqi.patrol import views as patrol_views
+from nuanqi.patrol import zombie_views as patrol_zombie_views
 from nuanqi.tips import views as tips_views
 
 urlpatterns = [
@@ -56,6 +57,9 @@ urlpatterns = [
     path("patrol/points/<int:point_id>/", patrol_views.patrol_point, name="patrol_point"),
     path("patrol/patrols/<int:patrol_id>/", patrol_views.patrol_done, name="patrol_done"),
     path("patrol/report/", patrol_report_views.weekly, name="patrol_report"),
+    path("patrol/zombie-cars/", patrol_zombie_views.ledger, name="zombie_cars"),
+    path("patrol/zombie-cars.xlsx", patrol_zombie_views.ledger_xlsx, name="zombie_cars_xlsx"),
+    path("patrol/zombie-cars/<int:car_id>/", patrol_zombie_views.car_page, name="zombie_car"),
     path("patrol/report.xlsx", patrol_report_views.weekly_xlsx, name="patrol_report_xlsx"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),

@@ -1,6 +1,6 @@
-"""The weekly 督查通报: its figures per unit and per street equal a recount from the cases themselves, for every
-week around the work; it is a page (its own print layout) and a real .xlsx for any week, for the office and the
-leaders only; the leader's dashboard shows this week's patrol panel."""
+"""The weekly 督查通报: its figures per unit and per street equal a recount from the cases themselves, for
+every week around the work; it is a page (its own print layout) and a real .xlsx for any week, for the office
+and the leaders only; the leader's dashboard shows this week's patrol panel."""
 
 from __future__ import annotations
 
@@ -76,8 +76,8 @@ def figures(rows):
 
 @pytest.fixture
 def work(world, patrols):
-    """Two weeks of patrol work: a problem rectified after one failed 复查, one left to run overdue, a relapse,
-    a public report with no point yet, and a problem from two weeks ago."""
+    """Two weeks of patrol work: a problem rectified after one failed 复查, one left to run overdue, a
+    relapse, a public report with no point yet, and a problem from two weeks ago."""
     first = walk(patrols, "p1", {patrols.door: "网络通信箱箱门缺失", patrols.verge: "绿化带裸露"})
     door, verge = first[patrols.door.pk], first[patrols.verge.pk]
     for case in (door, verge):

@@ -14,6 +14,7 @@ are those whose status is in the `open` phase of their kind (`cases.kinds`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -78,6 +79,15 @@ def clock_candidates(card: str, now: datetime) -> QuerySet[CaseClock]:
     raise ValueError(card)
 
 
+# Sweeps the modules add (e.g. a ledger's reminders): name → function(now, batch) → how many it raised. Each
+# must be safe to run in several workers at once, like the cards above.
+_MODULE_SWEEPS: dict[str, Callable[[datetime, int], int]] = {}
+
+
+def register_sweep(name: str, run: Callable[[datetime, int], int]) -> None:
+    _MODULE_SWEEPS[name] = run
+
+
 @dataclass
 class SweepResult:
     raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*CARDS, *CLOCK_CARDS), 0))
@@ -104,4 +114,6 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> SweepResult:
         for pk in clock_ids:
             if cards.clock_sweep_event(pk, card, now=now) is not None:
                 result.raised[card] += 1
+    for name, run in _MODULE_SWEEPS.items():
+        result.raised[name] = run(now, batch)
     return result

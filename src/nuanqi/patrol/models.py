@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -187,3 +187,66 @@ class Open311Report(models.Model):
     class Meta:
         verbose_name = _("Open311 报告")
         verbose_name_plural = _("Open311 报告")
+
+
+class Removal(models.TextChoices):
+    OWNER = "owner", _("车主自行移走")
+    TOWED = "towed", _("拖移")
+    SCRAPPED = "scrapped", _("报废处置")
+    OTHER = "other", _("其他")
+
+
+class ZombieCar(models.Model):
+    """A 僵尸车 ledger row: the vehicle, where it stands, and the steps taken — a notice posted on it (date,
+    photo, period), the owner contacted, the vehicle removed (date, how). Seen by whoever sees its point."""
+
+    plate = models.CharField(_("车牌号"), max_length=12, blank=True)
+    description = models.CharField(_("车辆描述"), max_length=200)
+    point = models.ForeignKey(
+        Point, on_delete=models.PROTECT, related_name="zombie_cars", verbose_name=_("点位")
+    )
+    place = models.CharField(_("具体位置"), max_length=200)
+    first_seen = models.DateField(_("首次发现"))
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("问题"),
+    )
+    notice_posted_on = models.DateField(_("张贴告知书日期"), null=True, blank=True)
+    notice_days = models.PositiveSmallIntegerField(_("告知期限（天）"), default=7)
+    owner_contacted_on = models.DateField(_("联系车主日期"), null=True, blank=True)
+    owner_contact_note = models.CharField(_("联系情况"), max_length=200, blank=True)
+    removed_on = models.DateField(_("移除日期"), null=True, blank=True)
+    removed_how = models.CharField(_("处置方式"), max_length=10, choices=Removal.choices, blank=True)
+    reminded_at = models.DateTimeField(_("期满提醒时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-first_seen", "-id"]
+        verbose_name = _("僵尸车")
+        verbose_name_plural = _("僵尸车台账")
+        indexes: ClassVar = [
+            # The reminder sweep: notices posted on cars still standing.
+            models.Index(
+                fields=["notice_posted_on"],
+                condition=models.Q(removed_on__isnull=True, reminded_at__isnull=True),
+                name="zombie_notice_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate or '无牌'} {self.description}"
+
+    @property
+    def notice_expires_on(self) -> Any:
+        from datetime import timedelta
+
+        if self.notice_posted_on is None:
+            return None
+        return self.notice_posted_on + timedelta(days=self.notice_days)

@@ -41,7 +41,12 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
         .values_list("subject_id", "n")
     )
     rows = [{"point": p, "open": counts.get(p.pk, 0)} for p in points]
-    return render(request, "patrol/home.html", {"rows": rows})
+    context = {
+        "rows": rows,
+        "ledger": visible_points(user).exists(),
+        "report": user.sees_everything,
+    }
+    return render(request, "patrol/home.html", context)
 
 
 def answers_from(request: HttpRequest, point: Point) -> tuple[list[ItemAnswer], dict[str, Any]]:
