@@ -18,6 +18,7 @@ from nuanqi.cases.visibility import visible_cases
 
 from .access import SUBJECT, patrollable_points, visible_points
 from .models import Outcome, Patrol, Point
+from .nearby import STAFF_RADIUS_M, Near, nearby_problems
 from .services import ItemAnswer, checklist, submit_patrol
 from .workflow import PATROL, PATROL_KIND
 
@@ -85,11 +86,18 @@ def patrol_point(request: HttpRequest, point_id: int) -> HttpResponse:
             error = exc.message
         else:
             return redirect("patrol_done", patrol_id=patrol.pk)
+    # Before a failure is saved: the open problems of the same category already reported near the point.
+    near: dict[str, list[Near]] = {}
+    if point.latitude is not None and point.longitude is not None:
+        lat, lon = float(point.latitude), float(point.longitude)
+        for topic in {i.topic for i in checklist(point)}:
+            near[topic] = nearby_problems(visible_cases(user), topic, lat, lon, STAFF_RADIUS_M)[:3]
     items = [
         {
             "item": i,
             "outcome": shown.get(str(i.pk), {}).get("outcome", ""),
             "note": shown.get(str(i.pk), {}).get("note", ""),
+            "near": near.get(i.topic, []),
         }
         for i in checklist(point)
     ]

@@ -29,7 +29,7 @@ from nuanqi.lib.numbers import text_problem
 
 from ..access import SUBJECT
 from ..models import CheckItem, Open311Key, Open311Report, Point, Topic
-from ..workflow import CLOSED_OK, DISMISSED, FILED, FIXING, FOUND, ON_HOLD, PATROL, REVIEW
+from ..workflow import CLOSED_OK, DISMISSED, DUPLICATE, FILED, FIXING, FOUND, ON_HOLD, PATROL, REVIEW
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -52,6 +52,7 @@ UPDATE_STATUS = {
     ON_HOLD: "IN_PROGRESS",
     CLOSED_OK: "FIXED",
     DISMISSED: "NOT_COUNCILS_RESPONSIBILITY",
+    DUPLICATE: "DUPLICATE",
 }
 
 
