@@ -19,7 +19,7 @@ from nuanqi.cases.visibility import visible_cases
 
 from .access import patrollable_points
 from .models import Patrol, Topic
-from .nearby import PUBLIC_RADIUS_M, STAFF_RADIUS_M, nearby_problems
+from .nearby import PUBLIC_RADIUS_M, STAFF_RADIUS_M, nearby_problems, nearest_first, place_from
 from .services import checklist, submit_patrol
 from .views import answers_from
 
@@ -44,6 +44,7 @@ class PointOut(Schema):
     latitude: float | None
     longitude: float | None
     items: list[ItemOut]
+    distance_m: int | None = None
 
 
 class ResultOut(Schema):
@@ -61,10 +62,18 @@ class PatrolOut(Schema):
     results: list[ResultOut]
 
 
-@router.get("/points", response=list[PointOut], summary="我负责巡查的点位及其检查清单（坐标为 WGS-84）")
+@router.get(
+    "/points",
+    response=list[PointOut],
+    summary="我负责巡查的点位及其检查清单（坐标为 WGS-84；给出 lat、long 时按距离由近及远）",
+)
 def list_points(request: HttpRequest) -> list[PointOut]:
     user: User = request.user  # type: ignore[assignment]
-    points = patrollable_points(user).select_related("town", "point_type").order_by("town__name", "name")
+    points = list(
+        patrollable_points(user).select_related("town", "point_type").order_by("town__name", "name")
+    )
+    place = place_from(request.GET)
+    ordered = nearest_first(points, *place) if place is not None else [(p, None) for p in points]
     return [
         PointOut(
             id=p.pk,
@@ -79,8 +88,9 @@ def list_points(request: HttpRequest) -> list[PointOut]:
                 ItemOut(id=i.pk, topic=i.topic, topic_label=i.get_topic_display(), text=i.text)
                 for i in checklist(p)
             ],
+            distance_m=d,
         )
-        for p in points
+        for p, d in ordered
     ]
 
 

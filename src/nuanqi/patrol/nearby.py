@@ -67,3 +67,29 @@ def nearby_problems(
             found.append(Near(case, round(d)))
     found.sort(key=lambda n: (n.distance_m, n.case.received_at))
     return found[:LIMIT]
+
+
+def nearest_first(points: list[Point], lat: float, lon: float) -> list[tuple[Point, int | None]]:
+    """The points by distance from the phone's place (WGS-84), those without coordinates last."""
+    measured = [
+        (p, round(distance_m(lat, lon, float(p.latitude), float(p.longitude))))
+        if p.latitude is not None and p.longitude is not None
+        else (p, None)
+        for p in points
+    ]
+    return sorted(measured, key=lambda pd: (pd[1] is None, pd[1] or 0))
+
+
+def place_from(data: dict[str, str] | object) -> tuple[float, float] | None:
+    """`lat` and `long` from a query, when both are there and in range; None otherwise (the list keeps its
+    order rather than failing: a phone that gives no location still patrols)."""
+    get = getattr(data, "get", None)
+    if get is None:
+        return None
+    try:
+        lat, lon = float(get("lat", "")), float(get("long", ""))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        return None
+    return lat, lon

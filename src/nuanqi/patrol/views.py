@@ -18,7 +18,7 @@ from nuanqi.cases.visibility import visible_cases
 
 from .access import SUBJECT, patrollable_points, visible_points
 from .models import Outcome, Patrol, Point
-from .nearby import STAFF_RADIUS_M, Near, nearby_problems
+from .nearby import STAFF_RADIUS_M, Near, nearby_problems, nearest_first, place_from
 from .services import ItemAnswer, checklist, submit_patrol
 from .workflow import PATROL, PATROL_KIND
 
@@ -41,9 +41,12 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"))
         .values_list("subject_id", "n")
     )
-    rows = [{"point": p, "open": counts.get(p.pk, 0)} for p in points]
+    place = place_from(request.GET)  # the phone's location, when it gave one: nearest first
+    ordered = nearest_first(list(points), *place) if place is not None else [(p, None) for p in points]
+    rows = [{"point": p, "open": counts.get(p.pk, 0), "distance": d} for p, d in ordered]
     context = {
         "rows": rows,
+        "by_distance": place is not None,
         "ledger": visible_points(user).exists(),
         "report": user.sees_everything,
     }
