@@ -11,6 +11,7 @@ from nuanqi.dashboard import views as dashboard_views
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
+from nuanqi.patrol import ledger_views as patrol_ledger_views
 from nuanqi.patrol import report_views as patrol_report_views
 from nuanqi.patrol import views as patrol_views
 from nuanqi.patrol import zombie_views as patrol_zombie_views
@@ -57,6 +58,9 @@ urlpatterns = [
     path("patrol/points/<int:point_id>/", patrol_views.patrol_point, name="patrol_point"),
     path("patrol/patrols/<int:patrol_id>/", patrol_views.patrol_done, name="patrol_done"),
     path("patrol/report/", patrol_report_views.weekly, name="patrol_report"),
+    path("patrol/points.xlsx", patrol_ledger_views.points_xlsx, name="patrol_points_xlsx"),
+    path("patrol/points/template.xlsx", patrol_ledger_views.points_template, name="patrol_points_template"),
+    path("patrol/points/import/", patrol_ledger_views.points_import, name="patrol_points_import"),
     path("patrol/zombie-cars/", patrol_zombie_views.ledger, name="zombie_cars"),
     path("patrol/zombie-cars.xlsx", patrol_zombie_views.ledger_xlsx, name="zombie_cars_xlsx"),
     path("patrol/zombie-cars/<int:car_id>/", patrol_zombie_views.car_page, name="zombie_car"),

@@ -49,6 +49,7 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
         "by_distance": place is not None,
         "ledger": visible_points(user).exists(),
         "report": user.sees_everything,
+        "office": user.has_role("admin", "dispatcher"),
     }
     return render(request, "patrol/home.html", context)
 
