@@ -28,6 +28,8 @@ class PointType(models.Model):
     name = models.CharField(_("名称"), max_length=40, unique=True)
     sort = models.PositiveIntegerField(_("排序"), default=0)
     active = models.BooleanField(_("启用"), default=True)
+    # Raised by every change to one of its checklist items; a patrol records the version it walked.
+    checklist_version = models.PositiveIntegerField(_("检查清单版本"), default=1, editable=False)
 
     class Meta:
         ordering: ClassVar = ["sort", "name"]
@@ -56,6 +58,14 @@ class CheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_topic_display()}：{self.text}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Any change to the checklist is a new version of it (old patrols keep the words they were walked
+        with: each result stores its item's text and topic)."""
+        from django.db.models import F
+
+        super().save(*args, **kwargs)
+        PointType.objects.filter(pk=self.point_type_id).update(checklist_version=F("checklist_version") + 1)
 
 
 class Point(models.Model):
@@ -106,6 +116,7 @@ class Patrol(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("巡查人")
     )
     idempotency_key = models.CharField(max_length=100)
+    checklist_version = models.PositiveIntegerField(_("检查清单版本"), default=1)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"))
 
@@ -129,6 +140,9 @@ class PatrolResult(models.Model):
 
     patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="results")
     item = models.ForeignKey(CheckItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("检查项"))
+    # The item as it read when the patrol was made: a later edit of the checklist does not rewrite history.
+    item_text = models.CharField(_("检查内容"), max_length=200, blank=True)
+    item_topic = models.CharField(_("类别"), max_length=20, choices=Topic.choices, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
     note = models.CharField(_("说明"), max_length=500, blank=True)
     case = models.ForeignKey(
