@@ -213,6 +213,7 @@ class Bench:
         max_requests: int = 200_000,
         warmup: float = 1.0,
         timeout: float = 30,
+        form: bool = False,
     ) -> dict[str, Any]:
         cmd = [
             PY,
@@ -239,6 +240,8 @@ class Bench:
             bf = self.tmp / "bodies.json"
             bf.write_text(json.dumps(bodies, ensure_ascii=False))
             cmd += ["--bodies", str(bf)]
+            if form:
+                cmd += ["--form"]
         if warmup:
             subprocess.run(
                 [*cmd, "--seconds", str(warmup)], check=True, stdout=subprocess.DEVNULL, timeout=warmup + 120

@@ -16,6 +16,7 @@ import json
 import sys
 import threading
 import time
+import urllib.parse
 
 
 def percentile(sorted_ms: list[float], p: float) -> float | None:
@@ -35,10 +36,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     bodies: list[bytes | None] = [None]
     if args.bodies:
         with open(args.bodies) as fh:
-            bodies = [json.dumps(b, ensure_ascii=False).encode() for b in json.load(fh)]
+            if args.form:  # form-encoded, as Open311 clients post
+                bodies = [urllib.parse.urlencode(b).encode() for b in json.load(fh)]
+            else:
+                bodies = [json.dumps(b, ensure_ascii=False).encode() for b in json.load(fh)]
     headers = dict(h.split(": ", 1) for h in args.header or [])
     if args.bodies:
-        headers.setdefault("Content-Type", "application/json")
+        headers.setdefault(
+            "Content-Type", "application/x-www-form-urlencoded" if args.form else "application/json"
+        )
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -111,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--paths-file")
     p.add_argument("--header", action="append")
     p.add_argument("--bodies", help="JSON file with a list of request bodies, cycled")
+    p.add_argument("--form", action="store_true", help="send the bodies (objects) form-encoded, not as JSON")
     p.add_argument("--conns", type=int, default=4)
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--max-requests", type=int, default=500_000)

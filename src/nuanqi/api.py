@@ -179,8 +179,10 @@ def _register() -> None:
     api.add_router("/", dashboard_router)
     api.add_router("/", notify_router)
 
+    from nuanqi.patrol.api import public_router as patrol_public_router
     from nuanqi.patrol.api import router as patrol_router
 
+    api.add_router("/patrol/public", patrol_public_router)
     api.add_router("/patrol", patrol_router)
 
     from nuanqi.consult.api import router as consult_router

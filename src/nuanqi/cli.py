@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "nuanqi.demo.commands",
     "nuanqi.tips.commands",
     "nuanqi.ops.commands",
+    "nuanqi.patrol.commands",
 ]
 
 
@@ -104,9 +105,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
             (home / f"nuanqi.sqlite3{suffix}").unlink(missing_ok=True)
     _setup(str(home))
     _migrate()
-    from nuanqi.demo.world import DEMO_PASSWORD, build_world
+    from nuanqi.demo.world import DEMO_PASSWORD, OPEN311_KEY, build_world
 
     summary = build_world()
+    open311_key = summary.pop(OPEN311_KEY)
     print("演示数据已载入 / demo data loaded:")
     for key, value in summary.items():
         print(f"  {key}: {value}")
@@ -115,6 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     for username, role in DEMO_LOGINS:
         print(f"  {username:<14} {role}")
+    print(f"Open311 演示客户端 api_key / demo Open311 key (POST /open311/v2/requests.json): {open311_key}")
     if not args.no_serve:
         _run_server(args.host, args.port, args.workers)
 

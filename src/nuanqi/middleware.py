@@ -40,7 +40,7 @@ class RefuseBadTextMiddleware:
     """A path, query, form value or JSON string (key or value) with a NUL byte or a lone surrogate (JSON's
     escapes \\u0000, \\ud800) is refused before any view runs: no column can hold it (PostgreSQL answers
     an error, SQLite stores what every later read chokes on). The API answers its JSON error (422,
-    `invalid_text`); a page answers 400."""
+    `invalid_text`); Open311 its spec error array (400); a page answers 400."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,6 +51,10 @@ class RefuseBadTextMiddleware:
             if request.path.startswith("/api/"):
                 body = json.dumps({"error": f"请求：{problem}", "code": "invalid_text"}, ensure_ascii=False)
                 return HttpResponse(body, status=422, content_type="application/json; charset=utf-8")
+            if request.path.startswith("/open311/"):  # the spec's error array, in the format asked for
+                from nuanqi.patrol.open311.render import error
+
+                return error("xml" if request.path.endswith(".xml") else "json", 400, f"请求：{problem}")
             return HttpResponseBadRequest(f"请求无效：{problem}", content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

@@ -13,7 +13,10 @@ from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
 from nuanqi.ops import health, metrics
+from nuanqi.patrol import ledger_views as patrol_ledger_views
+from nuanqi.patrol import report_views as patrol_report_views
 from nuanqi.patrol import views as patrol_views
+from nuanqi.patrol import zombie_views as patrol_zombie_views
 from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
 
@@ -93,6 +96,14 @@ urlpatterns = [
         project_views.visit_detail,
         name="visit_detail",
     ),
+    path("patrol/report/", patrol_report_views.weekly, name="patrol_report"),
+    path("patrol/points.xlsx", patrol_ledger_views.points_xlsx, name="patrol_points_xlsx"),
+    path("patrol/points/template.xlsx", patrol_ledger_views.points_template, name="patrol_points_template"),
+    path("patrol/points/import/", patrol_ledger_views.points_import, name="patrol_points_import"),
+    path("patrol/zombie-cars/", patrol_zombie_views.ledger, name="zombie_cars"),
+    path("patrol/zombie-cars.xlsx", patrol_zombie_views.ledger_xlsx, name="zombie_cars_xlsx"),
+    path("patrol/zombie-cars/<int:car_id>/", patrol_zombie_views.car_page, name="zombie_car"),
+    path("patrol/report.xlsx", patrol_report_views.weekly_xlsx, name="patrol_report_xlsx"),
     path("dashboard/", dashboard_views.overview, name="dashboard"),
     path("dashboard/office/", dashboard_views.office, name="dashboard_office"),
     path("dashboard/unit/", dashboard_views.unit_inbox, name="dashboard_unit"),
@@ -107,6 +118,7 @@ urlpatterns = [
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
     path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("nuanqi.patrol.open311.urls")),
     path("admin/", admin.site.urls),
 ]
 

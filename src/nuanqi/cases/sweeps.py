@@ -79,14 +79,13 @@ def clock_candidates(card: str, now: datetime) -> QuerySet[CaseClock]:
     raise ValueError(card)
 
 
-# Sweeps of the modules built on the engine (a project whose 序时进度 light turned red files a case): each
-# is `fn(now) -> int` (what it raised), registered from the module's `AppConfig.ready()` and run after the
-# engine's own cards in the same worker pass. Each must be safe to run in several workers at once.
-_module_sweeps: dict[str, Callable[[datetime], int]] = {}
+# Sweeps the modules add (e.g. a ledger's reminders): name → function(now, batch) → how many it raised. Each
+# must be safe to run in several workers at once, like the cards above.
+_MODULE_SWEEPS: dict[str, Callable[[datetime, int], int]] = {}
 
 
-def register_sweep(name: str, fn: Callable[[datetime], int]) -> None:
-    _module_sweeps[name] = fn
+def register_sweep(name: str, run: Callable[[datetime, int], int]) -> None:
+    _MODULE_SWEEPS[name] = run
 
 
 @dataclass
@@ -115,6 +114,6 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> SweepResult:
         for pk in clock_ids:
             if cards.clock_sweep_event(pk, card, now=now) is not None:
                 result.raised[card] += 1
-    for name, fn in _module_sweeps.items():
-        result.raised[name] = result.raised.get(name, 0) + fn(now)
+    for name, run in _MODULE_SWEEPS.items():
+        result.raised[name] = run(now, batch)
     return result

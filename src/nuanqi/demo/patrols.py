@@ -136,13 +136,14 @@ def build_patrols(w: _World) -> None:
         leaders["卫海社区"], points["卫海社区"], "demo-weihai-2", {T.GREENERY: "东侧绿化带补植后又被踩踏裸露"}
     )
 
-    # 惠舟社区: a 僵尸车 waiting for 立案.
-    _walk(
+    # 惠舟社区: a 僵尸车 waiting for 立案, in the ledger with a notice past its period and the owner called.
+    zombie = _walk(
         leaders["惠舟社区"],
         points["惠舟社区"],
         "demo-huizhou-1",
         {T.PARKING: "12 幢旁僵尸车一辆，积灰明显，停放超三个月"},
-    )
+    )[T.PARKING]
+    _zombie_car(leaders["惠舟社区"], points["惠舟社区"], zombie)
 
     # 万泰·三农汇: 垃圾堆放 rectified, waiting for the point leader's 复查; a second try after a failed one.
     garbage = _walk(
@@ -154,3 +155,31 @@ def build_patrols(w: _World) -> None:
     _rectified(_dispatched(garbage, office), handlers["双桥街道"], "已清运")
     _act(garbage, "recheck_fail", leaders["万泰·三农汇"], reason="东门仍有散落垃圾")
     _rectified(garbage, handlers["双桥街道"], "已全部清运并增设垃圾桶")
+
+
+def _zombie_car(leader: User, point: Point, case: Case) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nuanqi.patrol import zombies
+
+    today = timezone.localdate()
+    car = zombies.register(
+        leader,
+        {
+            "point": point.pk,
+            "place": "12 幢旁公共停车位",
+            "plate": "浙L3K2M8",
+            "description": "银色轿车，积灰明显，两侧轮胎亏气",
+            "first_seen": (today - timedelta(days=95)).isoformat(),
+            "case": case.number,
+        },
+    )
+    posted = (today - timedelta(days=10)).isoformat()
+    zombies.post_notice(
+        leader, car.pk, {"notice_posted_on": posted, "notice_days": "7"}, _photo("告知书.jpg", "#f5f0dc")
+    )
+    zombies.contacted(
+        leader, car.pk, {"owner_contacted_on": posted, "owner_contact_note": "已电话联系车主，答应一周内移走"}
+    )

@@ -122,6 +122,9 @@ class _World:
         return self.units[label]
 
 
+OPEN311_KEY = "Open311 api_key"
+
+
 def build_world() -> dict[str, int | str]:
     """Load the seed's world into an empty, migrated database and return what was made."""
     if User.objects.exists() or Unit.objects.exists() or Case.objects.exists() or Company.objects.exists():
@@ -155,7 +158,11 @@ def build_world() -> dict[str, int | str]:
         from .projects import build_projects
 
         build_projects(w)
-    summary = _summary()
+        # An Open311 client to try the endpoint with; its key is printed with the logins (only a hash kept).
+        from nuanqi.patrol.open311.service import issue_key
+
+        _client, open311_key = issue_key("演示客户端")
+    summary = {**_summary(), OPEN311_KEY: open311_key}
     if receipt:
         summary["演示举报回执码（/public/tips/status/）"] = receipt
     return summary

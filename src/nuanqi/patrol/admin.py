@@ -7,10 +7,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .geo import gcj02_to_wgs84
-from .models import CheckItem, Point, PointType
+from .models import CheckItem, Open311Key, Point, PointType
 
 
 class CheckItemInline(admin.TabularInline):
@@ -75,3 +78,25 @@ class PointAdmin(admin.ModelAdmin):
     list_filter = ("point_type", "town", "active")
     search_fields = ("name", "address", "community")
     raw_id_fields = ("leader",)
+
+
+@admin.register(Open311Key)
+class Open311KeyAdmin(admin.ModelAdmin):
+    """Keys are issued by `nuanqi open311 key create NAME` (the key is printed once, only its hash kept);
+    here the office lists them and revokes one."""
+
+    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a key that filed reports stays on record; revoke it instead
+
+    @admin.action(description=_("吊销所选密钥"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Open311Key]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("已吊销 %(n)d 个密钥") % {"n": count})

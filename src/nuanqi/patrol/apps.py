@@ -17,3 +17,18 @@ class PatrolConfig(AppConfig):
         register_kind(PATROL_KIND)
         register_provider(PatrolAccess())
         register_subject(SUBJECT, resolve_point, word=_("点位"))
+
+        from nuanqi.dashboard.panels import Panel, register_panel
+
+        from .report import panel
+
+        register_panel(Panel("patrol", "patrol/_panel.html", panel))
+
+        from nuanqi.attachments.access import register_owner
+        from nuanqi.cases.sweeps import register_sweep
+
+        from .models import ZombieCar
+        from .zombies import remind, visible_zombie_cars
+
+        register_owner(ZombieCar, lambda user, car: visible_zombie_cars(user).filter(pk=car.pk).exists())
+        register_sweep("zombie_notice", remind)

@@ -114,7 +114,7 @@ def submit_patrol(
         pk = int(str(point_id))
     except ValueError:
         raise Point.DoesNotExist from None
-    point = patrollable_points(user).select_related("responsible_unit").get(pk=pk)
+    point = patrollable_points(user).select_related("responsible_unit", "point_type").get(pk=pk)
     done = Patrol.objects.filter(patroller=user, idempotency_key=key).first()
     if done is not None:
         return done, False
@@ -127,12 +127,24 @@ def submit_patrol(
         try:
             with transaction.atomic():
                 patrol = Patrol.objects.create(
-                    point=point, patroller=user, idempotency_key=key, note=note, submitted_at=now
+                    point=point,
+                    patroller=user,
+                    idempotency_key=key,
+                    note=note,
+                    submitted_at=now,
+                    checklist_version=point.point_type.checklist_version,
                 )
         except IntegrityError:  # the same submission, arrived twice at once: the first one made it
             return Patrol.objects.get(patroller=user, idempotency_key=key), False
         for item, answer in checked:
-            result = PatrolResult(patrol=patrol, item=item, outcome=answer.outcome, note=answer.note)
+            result = PatrolResult(
+                patrol=patrol,
+                item=item,
+                item_text=item.text,
+                item_topic=item.topic,
+                outcome=answer.outcome,
+                note=answer.note,
+            )
             if answer.outcome == Outcome.FAIL:
                 result.case, result.relapse = _file_problem(user, point, item, answer, now)
             result.save()

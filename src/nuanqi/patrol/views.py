@@ -18,6 +18,7 @@ from nuanqi.cases.visibility import visible_cases
 
 from .access import SUBJECT, patrollable_points, visible_points
 from .models import Outcome, Patrol, Point
+from .nearby import STAFF_RADIUS_M, Near, nearby_problems, nearest_first, place_from
 from .services import ItemAnswer, checklist, submit_patrol
 from .workflow import PATROL, PATROL_KIND
 
@@ -40,8 +41,17 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"))
         .values_list("subject_id", "n")
     )
-    rows = [{"point": p, "open": counts.get(p.pk, 0)} for p in points]
-    return render(request, "patrol/home.html", {"rows": rows})
+    place = place_from(request.GET)  # the phone's location, when it gave one: nearest first
+    ordered = nearest_first(list(points), *place) if place is not None else [(p, None) for p in points]
+    rows = [{"point": p, "open": counts.get(p.pk, 0), "distance": d} for p, d in ordered]
+    context = {
+        "rows": rows,
+        "by_distance": place is not None,
+        "ledger": visible_points(user).exists(),
+        "report": user.sees_everything,
+        "office": user.has_role("admin", "dispatcher"),
+    }
+    return render(request, "patrol/home.html", context)
 
 
 def answers_from(request: HttpRequest, point: Point) -> tuple[list[ItemAnswer], dict[str, Any]]:
@@ -80,11 +90,18 @@ def patrol_point(request: HttpRequest, point_id: int) -> HttpResponse:
             error = exc.message
         else:
             return redirect("patrol_done", patrol_id=patrol.pk)
+    # Before a failure is saved: the open problems of the same category already reported near the point.
+    near: dict[str, list[Near]] = {}
+    if point.latitude is not None and point.longitude is not None:
+        lat, lon = float(point.latitude), float(point.longitude)
+        for topic in {i.topic for i in checklist(point)}:
+            near[topic] = nearby_problems(visible_cases(user), topic, lat, lon, STAFF_RADIUS_M)[:3]
     items = [
         {
             "item": i,
             "outcome": shown.get(str(i.pk), {}).get("outcome", ""),
             "note": shown.get(str(i.pk), {}).get("note", ""),
+            "near": near.get(i.topic, []),
         }
         for i in checklist(point)
     ]

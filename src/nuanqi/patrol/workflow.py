@@ -36,6 +36,7 @@ FIXING = "patrol_fixing"  # 整改中: the responsible unit's work
 REVIEW = "patrol_review"  # 待复查: the unit applied for 销号 with its evidence
 CLOSED_OK = "patrol_closed"  # 已销号: the re-check passed
 DISMISSED = "patrol_dismissed"  # 不予立案
+DUPLICATE = "patrol_duplicate"  # 重复件: merged into an earlier report of the same problem
 ON_HOLD = "on_hold"  # 挂账, as in the engine's request kind
 
 OFFICE = {"admin", "dispatcher"}
@@ -49,12 +50,15 @@ PATROL_STATUSES: tuple[StatusDef, ...] = (
     StatusDef(ON_HOLD, _("挂账"), HELD),
     StatusDef(CLOSED_OK, _("已销号"), CLOSED, resolved=True),
     StatusDef(DISMISSED, _("不予立案"), CLOSED),
+    StatusDef(DUPLICATE, _("重复件"), CLOSED),
 )
 
 PATROL_WORKFLOW: tuple[Transition, ...] = (
     _t("file", _("立案"), (FOUND,), FILED, OFFICE, style="primary"),
     _t("reject", _("不予立案"), (FOUND,), DISMISSED, OFFICE, ("reason",), "danger"),
     # The engine's dispatch handler sets the lead unit (the point's responsible unit is proposed).
+    # Duplicates by place (`nearby.py`): the engine's merge closes the later report pointing at the earlier.
+    _t("merge", _("合并为重复件"), (FOUND, FILED), DUPLICATE, OFFICE, ("original",), "danger", ("reason",)),
     _t("dispatch", _("派遣"), (FILED,), FIXING, OFFICE, ("lead_unit",), "primary", ("reason",)),
     _t("note", _("记录进展"), LIVE, None, {"lead_unit", "point_leader", *OFFICE}, ("reason",)),
     _t("request_extension", _("申请延期"), (FIXING,), None, {"lead_unit", "admin"}, ("days", "reason")),

@@ -28,7 +28,7 @@ class ProjectsConfig(AppConfig):
 
         from .sweep import sweep_lights
 
-        register_sweep("project_lights", sweep_lights)
+        register_sweep("project_lights", lambda now, batch: sweep_lights(now, batch=batch))
 
         from nuanqi.dashboard.panels import Panel, register_panel
 

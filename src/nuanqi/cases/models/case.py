@@ -215,6 +215,9 @@ class Case(models.Model):
             models.Index(fields=["subject_type", "subject_id", "status"], name="case_subject"),
             # Office queues by kind and status (new, returned, …), newest first.
             models.Index(fields=["kind", "status", "-id"], name="case_kind_status"),
+            # A kind's cases received in a period, newest first (a module's public feed, e.g. Open311's GET
+            # requests: the last 90 days, 1,000 newest) — a range read in order instead of a sort.
+            models.Index(fields=["kind", "-received_at"], name="case_kind_received"),
             # Overdue sweeps and the "overdue" filter.
             models.Index(fields=["status", "resolve_due"], name="case_status_due"),
             # 我的清单 of the office (visibility.my_worklist): extension requests awaiting approval, a handful
