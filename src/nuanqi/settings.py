@@ -110,6 +110,7 @@ if NUANQI_BENCH:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "nuanqi.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuanqi.middleware.ChineseFirstLocaleMiddleware",
