@@ -36,6 +36,9 @@ NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
 NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
                        address (default 10), for this long (default 15 minutes)
 NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
+NUANQI_AUDIT_KEY_FILE  the timeline's HMAC key (default $NUANQI_HOME/audit_key, generated on first start): it
+                       keys every case's chain head and the number counters, so a chain rewritten in the
+                       database fails `nuanqi audit verify`. Keep it out of the database's backups.
 """
 
 from __future__ import annotations
@@ -75,6 +78,17 @@ def _receipt_salt() -> str:
         path.chmod(0o600)
     return path.read_text().strip()
 
+
+def _audit_key() -> bytes:
+    path = Path(os.environ.get("NUANQI_AUDIT_KEY_FILE") or HOME / "audit_key")
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())
+
+
+# The timeline's HMAC key: outside the database, so whoever can write the tables cannot re-key a chain.
+NUANQI_AUDIT_KEY = _audit_key()
 
 # Public receipts (GlobaLeaks' scheme): Argon2id(receipt, the installation's secret salt), one hash a lookup.
 NUANQI_RECEIPT_SALT = _receipt_salt()

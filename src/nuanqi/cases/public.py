@@ -228,7 +228,7 @@ def file_public(
                         changes={"attachments": listed},
                         at=now,
                     )
-                    locked.save(update_fields=["event_count", "event_head"])
+                    locked.save(update_fields=list(timeline.HEAD_FIELDS))
                     case = locked
         except IntegrityError:  # a receipt digest already taken (one in 10^16): draw again
             continue
