@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import models
-from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from nuanqi.cases.errors import Invalid
@@ -112,6 +112,11 @@ class Fits:
         if out.get("type") == "string":
             out["maxLength"] = self.length
         return out
+
+
+# A row id in a request body: a positive 64-bit integer (what both databases' keys hold), so a larger one is
+# invalid_number at the edge instead of an overflow in the query.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def _wall_clock(value: dt.time) -> dt.time:
