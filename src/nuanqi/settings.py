@@ -36,8 +36,8 @@ NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
 NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
                        address (default 10), for this long (default 15 minutes)
 NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
-NUANQI_HTTPS           1 when served over HTTPS: secure cookies, HTTPS redirect, HSTS (NUANQI_HSTS_SECONDS,
-                       NUANQI_HSTS_SUBDOMAINS=0 to leave subdomains out, NUANQI_HSTS_PRELOAD=1 to ask for preload)
+NUANQI_HTTPS           1 when served over HTTPS: secure cookies, HTTPS redirect, HSTS (NUANQI_HSTS_SECONDS;
+                       NUANQI_HSTS_SUBDOMAINS=0 leaves subdomains out; NUANQI_HSTS_PRELOAD=1 asks for preload)
 NUANQI_AUDIT_KEY_FILE  the timeline's HMAC key (default $NUANQI_HOME/audit_key, generated on first start): it
                        keys every case's chain head and the number counters, so a chain rewritten in the
                        database fails `nuanqi audit verify`. Keep it out of the database's backups.
