@@ -54,6 +54,7 @@ MATRIX: dict[str, str] = {
     "my_list": "302 200 200 200 200 200 200 200 200",
     "login": "200 200 200 200 200 200 200 200 200",
     "logout": "405 405 405 405 405 405 405 405 405",
+    "token_list": "302 200 200 200 200 200 200 200 200",
     # Cases: the certificate case is 华康's; company2 and the point leader are outsiders to it.
     "case_list": "302 200 200 200 200 200 200 200 200",
     "new_case": "302 200 200 200 200 200 200 200 200",
