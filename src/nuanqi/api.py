@@ -135,7 +135,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 
 # Our own checks (nuanqi.columns.Fits) name their code; pydantic's own kinds map to the same codes.
-_OWN_CODES = {"invalid_number", "too_long", "invalid_text", "invalid_date"}
+_OWN_CODES = {"invalid_number", "too_long", "invalid_text", "invalid_date", "invalid_phone"}
 
 
 def _code(e: dict[str, Any]) -> str:

@@ -27,6 +27,8 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from nuanqi.cases.errors import Invalid
 from nuanqi.lib.excel_import import CellError
 from nuanqi.lib.numbers import NumberError, TextError, check_decimal, check_text, decimal_bounds, text_problem
+from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
+from nuanqi.lib.phone import is_phone
 
 # Free text (TextField) has no limit in the database; people's notes and results get this one.
 TEXT_MAX = 10_000
@@ -113,6 +115,15 @@ class Fits:
             out["maxLength"] = self.length
         return out
 
+
+def _phone(value: str) -> str:
+    if value.strip() and not is_phone(value):
+        raise PydanticCustomError("invalid_phone", PHONE_MESSAGE)
+    return value.strip()
+
+
+# A phone number as the API takes it: empty, or what `lib.phone` accepts (the one rule of the product).
+Phone = Annotated[str, AfterValidator(_phone)]
 
 # A row id in a request body: a positive 64-bit integer (what both databases' keys hold), so a larger one is
 # invalid_number at the edge instead of an overflow in the query.

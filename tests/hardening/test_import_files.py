@@ -167,3 +167,14 @@ def test_the_import_page_reports_a_formula_and_imports_nothing(world, tmp_path) 
     assert r.status_code == 200
     assert "是公式" in r.content.decode()
     assert not Indicator.objects.exists()
+
+
+def test_a_contact_phone_no_mainland_number_can_be_is_reported_by_row_and_column(world, tmp_path) -> None:
+    rows = [
+        [*_company("舟山甲企业有限公司", 1), "", "否", "张三", "0580-2281234"],
+        [*_company("舟山乙企业有限公司", 2), "", "否", "李四", "12-34"],
+    ]
+    report = run_import("companies", fill_template("companies", tmp_path / "c.xlsx", rows), actor=world.admin)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "联系电话")]
+    assert "手机号或带区号的固定电话" in report.errors[0].reason
+    assert not Company.objects.filter(uscc__in=[uscc(1), uscc(2)]).exists()

@@ -50,8 +50,9 @@ def test_no_template_uses_what_the_policy_refuses(template: Path):
 
 
 def _check_deploy(https: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NUANQI_HTTPS": https, "NUANQI_HOME": str(tmp_path)}
-    env.pop("NUANQI_DEBUG", None)
+    # A clean environment: only what a server would have (other tests set NUANQI_* variables in this process).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUANQI_", "DJANGO_"))}
+    env.update(NUANQI_HTTPS=https, NUANQI_HOME=str(tmp_path))
     return subprocess.run(
         [sys.executable, "-m", "nuanqi.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
-from nuanqi.columns import Fits, LocalTime
+from nuanqi.columns import Fits, LocalTime, Phone
 
 from . import services
 from .access import visible_companies
@@ -44,7 +44,7 @@ class CompanyIn(Schema):
     address: Annotated[str, Fits(Company, "address")] = ""
     key_company: bool = False
     contact_name: Annotated[str, Fits(Company, "contact_name")] = ""
-    contact_phone: Annotated[str, Fits(Company, "contact_phone")] = ""
+    contact_phone: Annotated[Phone, Fits(Company, "contact_phone")] = ""
 
 
 class LogOut(Schema):
