@@ -51,7 +51,60 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+# Every error response, whatever its status, has this body.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ApiError",
+    "type": "object",
+    "description": "错误：中文说明与稳定代码（字段有误时另有 field 与 details）",
+    "properties": {
+        "error": {"type": "string", "description": "中文说明"},
+        "code": {"type": "string", "description": "稳定代码，如 not_found、invalid_number、too_long"},
+        "field": {"type": "string", "description": "出错的字段"},
+        "details": {"type": "array", "items": {"type": "object"}, "description": "逐项校验结果"},
+    },
+    "required": ["error", "code"],
+}
+
+# The statuses any operation may answer besides its own, and those only some may. One rule (docs/api.md):
+# 400 a body that is not well-formed, 422 a field's value, 413 a body over the upload limit.
+_ERRORS_ALWAYS = {
+    "400": "请求格式不正确（如请求体不是 JSON）",
+    "404": "未找到，或您无权查看",
+    "405": "此地址不支持该请求方法",
+    "422": "字段的值不正确（code 说明原因：invalid_number、too_long、invalid_date、invalid_text……）",
+    "429": "请求过于频繁（Retry-After 说明等待秒数）",
+    "500": "服务器内部错误",
+}
+_ERRORS_AUTH = {"401": "未登录或访问令牌无效、已过期、已撤销", "403": "无权执行此操作"}
+_ERRORS_WRITE = {"409": "数据已被他人修改或状态不允许（请刷新后重试）", "413": "请求体过大"}
+
+
+class NuanqiAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        """Ninja's schema, with every error response each operation can give documented with the one error
+        model, so a client (or a schema fuzzer) knows the whole contract, not only the success."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ApiError"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/ApiError"}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                statuses = dict(_ERRORS_ALWAYS)
+                if operation.get("security"):
+                    statuses.update(_ERRORS_AUTH)
+                if method in ("post", "put", "patch", "delete"):
+                    statuses.update(_ERRORS_WRITE)
+                # Ninja keys its own responses by int; JSON has only strings, so one key per status.
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                for status, text in statuses.items():
+                    responses.setdefault(status, {"description": text})
+                for status, response in responses.items():
+                    if status >= "400":
+                        response["content"] = {"application/json": {"schema": ref}}
+        return schema
+
+
+api = NuanqiAPI(
     title="暖企 nuanqi API",
     version="1",
     description='清单引擎与暖企工程的接口。错误统一为 {"error": 说明, "code": 代码}。',
@@ -82,7 +135,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 
 # Our own checks (nuanqi.columns.Fits) name their code; pydantic's own kinds map to the same codes.
-_OWN_CODES = {"invalid_number", "too_long", "invalid_text", "invalid_date"}
+_OWN_CODES = {"invalid_number", "too_long", "invalid_text", "invalid_date", "invalid_phone"}
 
 
 def _code(e: dict[str, Any]) -> str:
@@ -151,7 +204,12 @@ def _data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}
-    return error(request, exc.status_code, str(exc.message), codes.get(exc.status_code, "error"))
+    message = str(exc.message)
+    if message == "Cannot parse request body":  # django-ninja's words for a body that is not JSON
+        message = "请求体不是有效的 JSON"
+    elif message == "CSRF check Failed":
+        message = "缺少或无效的 CSRF 令牌"
+    return error(request, exc.status_code, message, codes.get(exc.status_code, "error"))
 
 
 def _register() -> None:

@@ -242,18 +242,35 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     _setup(args.home)
+    from nuanqi.cases.audit import check_anchor
     from nuanqi.cases.models import Case, Event
     from nuanqi.cases.timeline import verify
 
     breaches = list(verify())
+    if args.anchor:
+        breaches += list(check_anchor(Path(args.anchor)))
     for b in breaches:
         where = f"第 {b.seq} 条" if b.seq else "链头"
         print(f"{b.case_number} {where}：{b.problem}")
     cases, events = Case.objects.count(), Event.objects.count()
     if breaches:
-        print(f"审计失败：{len(breaches)} 个事项的时间线被改动（共 {cases} 个事项、{events} 条记录）")
+        print(f"审计失败：发现 {len(breaches)} 处改动（共 {cases} 个事项、{events} 条记录）")
         raise SystemExit(1)
-    print(f"审计通过：{cases} 个事项、{events} 条时间线记录，哈希链完整")
+    anchored = "，与链头文件一致" if args.anchor else ""
+    print(f"审计通过：{cases} 个事项、{events} 条时间线记录，哈希链完整、事项与时间线一致{anchored}")
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> None:
+    _setup(args.home)
+    from django.utils import timezone
+
+    from nuanqi.cases.audit import write_anchor
+
+    now = timezone.localtime()
+    path = Path(args.out or f"nuanqi-anchor-{now:%Y%m%d-%H%M%S}.json")
+    counts = write_anchor(path, now)
+    print(f"已写出链头文件 {path}：{counts['cases']} 个事项、{counts['counters']} 个编号计数器，已签名")
+    print("请将此文件保存在本系统之外（如另一台机器或光盘）；日后用 audit verify --anchor 核对")
 
 
 def cmd_manage(args: argparse.Namespace) -> None:
@@ -315,8 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_token_revoke)
 
     aud = sub.add_parser("audit", help="审计").add_subparsers(dest="audit_command", required=True)
-    sp = aud.add_parser("verify", help="校验时间线哈希链", parents=[home])
+    sp = aud.add_parser("verify", help="校验时间线哈希链、事项状态与编号", parents=[home])
+    sp.add_argument("--anchor", help="同时核对此前写出的链头文件")
     sp.set_defaults(func=cmd_audit_verify)
+    sp = aud.add_parser("anchor", help="写出签名的链头文件（保存在系统之外）", parents=[home])
+    sp.add_argument("--out", help="文件名（默认 nuanqi-anchor-日期时间.json）")
+    sp.set_defaults(func=cmd_audit_anchor)
 
     # Modules add their own subcommands: each names a `register(sub, home)` function in COMMAND_MODULES.
     for module_name in COMMAND_MODULES:

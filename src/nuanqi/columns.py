@@ -14,18 +14,21 @@ One check (`nuanqi.lib.numbers`) behind every door:
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import models
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from nuanqi.cases.errors import Invalid
 from nuanqi.lib.excel_import import CellError
 from nuanqi.lib.numbers import NumberError, TextError, check_decimal, check_text, decimal_bounds, text_problem
+from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
+from nuanqi.lib.phone import is_phone
 
 # Free text (TextField) has no limit in the database; people's notes and results get this one.
 TEXT_MAX = 10_000
@@ -111,6 +114,57 @@ class Fits:
         if out.get("type") == "string":
             out["maxLength"] = self.length
         return out
+
+
+def _phone(value: str) -> str:
+    if value.strip() and not is_phone(value):
+        raise PydanticCustomError("invalid_phone", PHONE_MESSAGE)
+    return value.strip()
+
+
+# A phone number as the API takes it: empty, or what `lib.phone` accepts (the one rule of the product).
+Phone = Annotated[str, AfterValidator(_phone)]
+
+# A row id in a request body: a positive 64-bit integer (what both databases' keys hold), so a larger one is
+# invalid_number at the edge instead of an overflow in the query.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _wall_clock(value: dt.time) -> dt.time:
+    # A time of day is Beijing's wall clock (the columns hold no zone): "09:30Z" would be read as 09:30 here.
+    if value.tzinfo is not None:
+        raise PydanticCustomError("invalid_date", "时间应为北京时间的“时:分”，不带时区（如 09:30）")
+    return value
+
+
+# A time of day without a zone. OpenAPI's "format: time" is RFC 3339's full-time, which demands an offset;
+# the pattern states what we take and give.
+LocalTime = Annotated[
+    dt.time,
+    AfterValidator(_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "北京时间 时:分[:秒]，如 09:30",
+        }
+    ),
+]
+
+# Years a date in a request may name: beyond them a deadline or a period is a typing error (a serial, a
+# missing digit), and the zone database answers historical offsets (+08:05:43) no client expects.
+SANE_YEARS = (1900, 2200)
+
+
+def sane_date(value: Any) -> Any:
+    """A date or date-time whose year is within SANE_YEARS (pydantic's after-validator for both)."""
+    if isinstance(value, dt.date) and not SANE_YEARS[0] <= value.year <= SANE_YEARS[1]:
+        raise PydanticCustomError("invalid_date", f"年份应在 {SANE_YEARS[0]}–{SANE_YEARS[1]} 之间")
+    return value
+
+
+SaneDateTime = Annotated[dt.datetime, AfterValidator(sane_date)]
+SaneDate = Annotated[dt.date, AfterValidator(sane_date)]
 
 
 # ---------------------------------------------------------------- pages and writers

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 
@@ -46,7 +47,12 @@ class RefuseBadTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        problem = _first_problem(request)
+        try:
+            problem = _first_problem(request)
+        except RequestDataTooBig:
+            if request.path.startswith("/api/"):
+                return api_error_response(413)
+            raise
         if problem is not None:
             if request.path.startswith("/api/"):
                 body = json.dumps({"error": f"请求：{problem}", "code": "invalid_text"}, ensure_ascii=False)
@@ -87,3 +93,47 @@ def _strings(data: object, out: list[str]) -> None:
     elif isinstance(data, list):
         for item in data:
             _strings(item, out)
+
+
+# The API's own answer for each status that Django or the router give before (or instead of) an endpoint.
+_API_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("请求格式不正确", "bad_request"),
+    403: ("无权执行此操作（或缺少 CSRF 令牌）", "forbidden"),
+    404: ("未找到，或您无权查看", "not_found"),
+    405: ("此地址不支持该请求方法", "method_not_allowed"),
+    413: ("请求体过大", "too_large"),
+    500: ("服务器内部错误，已记录，请稍后再试", "server_error"),
+}
+
+
+def api_error_response(status: int) -> HttpResponse:
+    message, code = _API_ERRORS.get(status, ("请求未能完成", "error"))
+    if status == 413:
+        message += f"（上限 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB）"
+    body = json.dumps({"error": message, "code": code}, ensure_ascii=False)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+class ApiErrorMiddleware:
+    """Under /api/ every error is the API's JSON `{"error", "code"}`, whoever produced it: Django's 404 for a
+    path no route matches, the router's 405, an oversize body (413), a server error (500, after Django logged
+    it), a CSRF refusal. The endpoints' own errors are JSON already and pass untouched. /open311/v2/ is not
+    under /api/: the Open311 spec's error array rules there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or getattr(response, "streaming", False)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        replaced = api_error_response(response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                replaced[header] = response[header]
+        return replaced

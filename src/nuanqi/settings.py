@@ -36,6 +36,11 @@ NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
 NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
                        address (default 10), for this long (default 15 minutes)
 NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
+NUANQI_HTTPS           1 when served over HTTPS: secure cookies, HTTPS redirect, HSTS (NUANQI_HSTS_SECONDS;
+                       NUANQI_HSTS_SUBDOMAINS=0 leaves subdomains out; NUANQI_HSTS_PRELOAD=1 asks for preload)
+NUANQI_AUDIT_KEY_FILE  the timeline's HMAC key (default $NUANQI_HOME/audit_key, generated on first start): it
+                       keys every case's chain head and the number counters, so a chain rewritten in the
+                       database fails `nuanqi audit verify`. Keep it out of the database's backups.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -76,6 +82,17 @@ def _receipt_salt() -> str:
     return path.read_text().strip()
 
 
+def _audit_key() -> bytes:
+    path = Path(os.environ.get("NUANQI_AUDIT_KEY_FILE") or HOME / "audit_key")
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())
+
+
+# The timeline's HMAC key: outside the database, so whoever can write the tables cannot re-key a chain.
+NUANQI_AUDIT_KEY = _audit_key()
+
 # Public receipts (GlobaLeaks' scheme): Argon2id(receipt, the installation's secret salt), one hash a lookup.
 NUANQI_RECEIPT_SALT = _receipt_salt()
 NUANQI_RECEIPT_ARGON2 = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 1}
@@ -95,6 +112,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "nuanqi.accounts",
     "nuanqi.calendars",
     "nuanqi.attachments",
@@ -119,6 +137,8 @@ MIDDLEWARE = [
     "nuanqi.ops.requestlog.RequestLogMiddleware",
     "nuanqi.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "nuanqi.middleware.ApiErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuanqi.middleware.ChineseFirstLocaleMiddleware",
@@ -169,6 +189,7 @@ TEMPLATES = [
                 "nuanqi.calendars.context.calendar_warnings",
                 "nuanqi.notify.context.bell",
                 "nuanqi.cases.context.public_channels",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -242,6 +263,39 @@ MEDIA_ROOT = HOME / "media"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# Served over HTTPS (NUANQI_HTTPS=1, usually behind a TLS-terminating proxy that sets X-Forwarded-Proto and
+# overwrites any such header from the client): cookies only over TLS, plain HTTP redirected, and browsers told
+# to keep to HTTPS for a year. `nuanqi manage check --deploy` is clean in this mode.
+NUANQI_HTTPS = os.environ.get("NUANQI_HTTPS", "") == "1"
+if NUANQI_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("NUANQI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("NUANQI_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("NUANQI_HSTS_PRELOAD", "") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        # The preload list is for public domains; an office's intranet name cannot be on it, and asking for
+        # it by default would bind every subdomain of the district's domain. NUANQI_HSTS_PRELOAD=1 opts in.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): our own scripts, styles and images only; the few inline <script> and
+# <style> blocks carry the request's nonce ({{ CSP_NONCE }}), and no template uses style or event attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # How many working days a lead unit has to return (退单) a dispatched case before it must handle it.
 NUANQI_RETURN_WINDOW_DAYS = int(os.environ.get("NUANQI_RETURN_WINDOW_DAYS", "2"))

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from nuanqi.accounts import views as account_views
 from nuanqi.api import api
 from nuanqi.attachments import views as attachment_views
 from nuanqi.cases import public_views
@@ -25,6 +26,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/tokens/", account_views.token_list, name="token_list"),
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/new/", case_views.new_case, name="new_case"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),

@@ -48,6 +48,14 @@ def _session(browser, live_server, username: str | None, viewport: dict[str, int
     return context, page
 
 
+def _collect_refusals(page, refused: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", on_console)
+
+
 def _fetcher(page, base: str, weight: axe.Weight, cost: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
     """Load a page; `cost` gets what that load alone took (requests, bytes)."""
 
@@ -74,6 +82,9 @@ def test_every_page_each_persona_reaches_meets_wcag_21_aa_and_stays_light(demo, 
         context, page = _session(browser, live_server, username, PHONE)
         weight = axe.track_weight(context, page, live_server.url)
         cost: list[tuple[int, int]] = []
+        # What the Content-Security-Policy refused on any page (an inline style or script without the nonce).
+        refused: list[str] = []
+        _collect_refusals(page, refused)
         fetch = _fetcher(page, live_server.url, weight, cost)
         desktop: list[str] = []
         for route, path, _html in crawl("/", fetch):
@@ -82,6 +93,9 @@ def test_every_page_each_persona_reaches_meets_wcag_21_aa_and_stays_light(demo, 
                 failures.append(f"{who} 390px {path} ({route}): {line}")
             report.append(f"{who:13} {path:60} {size / 1000:6.1f} KB {requests} req")
             weighed.append(size / 1000)
+            for text in refused:
+                failures.append(f"{who} {path}: refused by the Content-Security-Policy: {text[:200]}")
+            refused.clear()
             if weight.external:
                 failures.append(f"{who} {path}: requests outside the site: {weight.external}")
                 weight.external.clear()

@@ -247,3 +247,14 @@ def test_api_names_are_stored_in_nfc_keeping_full_width_brackets(world) -> None:
     r = post(world.client(world.dispatcher), "/api/v1/companies", body)
     assert r.status_code == 201, r.content
     assert Company.objects.get(pk=r.json()["id"]).name == "舟山Café（集团）有限公司"
+
+
+def test_a_phone_no_mainland_number_can_be_is_refused_by_the_api_with_its_code(world) -> None:
+    import json as _json
+
+    client = world.client(world.company)
+    body = {"title": "缺少用电指标", "company": "舟山华康生物科技有限公司", "requester_phone": "12-34"}
+    r = client.post("/api/v1/cases", _json.dumps(body), "application/json")
+    assert r.status_code == 422 and r.json()["code"] == "invalid_phone"
+    body["requester_phone"] = "0580-2281234"
+    assert client.post("/api/v1/cases", _json.dumps(body), "application/json").status_code == 201

@@ -167,3 +167,40 @@ def test_the_import_page_reports_a_formula_and_imports_nothing(world, tmp_path) 
     assert r.status_code == 200
     assert "是公式" in r.content.decode()
     assert not Indicator.objects.exists()
+
+
+def test_a_contact_phone_no_mainland_number_can_be_is_reported_by_row_and_column(world, tmp_path) -> None:
+    rows = [
+        [*_company("舟山甲企业有限公司", 1), "", "否", "张三", "0580-2281234"],
+        [*_company("舟山乙企业有限公司", 2), "", "否", "李四", "12-34"],
+    ]
+    report = run_import("companies", fill_template("companies", tmp_path / "c.xlsx", rows), actor=world.admin)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "联系电话")]
+    assert "手机号或带区号的固定电话" in report.errors[0].reason
+    assert not Company.objects.filter(uscc__in=[uscc(1), uscc(2)]).exists()
+
+
+def test_a_commissioners_mobile_that_is_a_landline_is_reported(world, tmp_path) -> None:
+    rows = [["new_comm", "新专员", "原科长", "第三批", "2023-01-29", "否", "", "0580-2281234"]]
+    report = run_import(
+        "commissioners", fill_template("commissioners", tmp_path / "m.xlsx", rows), actor=world.admin
+    )
+    assert [(e.row, e.column) for e in report.errors] == [(2, "手机")]
+    assert not Commissioner.objects.filter(user__username="new_comm").exists()
+
+
+def test_an_old_excel_file_that_is_not_one_is_refused(world, tmp_path) -> None:
+    # The OLE2 signature of .xls (and of password-protected .xlsx), followed by nothing a reader can use.
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 512)
+    _refused("companies", path, world, "无法读取")
+
+
+def test_a_required_cell_left_empty_and_a_choice_not_offered_are_reported(world, tmp_path) -> None:
+    rows = [
+        ["舟山甲企业有限公司", uscc(1), "C27", "", "否", "白泉镇"],
+        ["舟山乙企业有限公司", uscc(2), "C27", "巨型", "否", "白泉镇"],
+    ]
+    report = run_import("companies", fill_template("companies", tmp_path / "c.xlsx", rows), actor=world.admin)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "规模"), (3, "规模")]
+    assert not Company.objects.filter(uscc__in=[uscc(1), uscc(2)]).exists()

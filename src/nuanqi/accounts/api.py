@@ -56,7 +56,12 @@ class BadCredentials(CaseError):
     code = "bad_credentials"
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut}, summary="用户名密码换取访问令牌")
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: dict[str, str]},
+    summary="用户名密码换取访问令牌",
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:

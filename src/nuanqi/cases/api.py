@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
@@ -11,6 +11,7 @@ from pydantic import Field
 
 from nuanqi.accounts.models import User
 from nuanqi.attachments.api import AttachmentOut, attachment_out
+from nuanqi.columns import Fits, Phone
 
 from . import kinds, search, services
 from .access import resolve_subject
@@ -194,7 +195,7 @@ class CaseIn(Schema):
     urgency: str = "normal"
     lead_unit: str | int | None = None
     requester_name: str = ""
-    requester_phone: str = ""
+    requester_phone: Annotated[Phone, Fits(Case, "requester_phone")] = ""
     confidential: bool = False
 
 

@@ -35,6 +35,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
+from nuanqi.lib.phone import is_phone
 from nuanqi.throttle import Throttle
 
 from . import kinds, timeline
@@ -190,9 +192,6 @@ def clean_text(value: Any, label: Any, *, max_length: int, required: bool, field
     return text
 
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-
-
 def clean_fields(intake: PublicIntake, data: dict[str, Any]) -> dict[str, str]:
     """The form's values checked against the intake's fields (type, length, choice). Unknown keys are
     refused: a public endpoint takes nothing it did not ask for."""
@@ -209,8 +208,8 @@ def clean_fields(intake: PublicIntake, data: dict[str, Any]) -> dict[str, str]:
             out[f.name] = _clean_multichoice(f, value)
             continue
         text = clean_text(value, f.label, max_length=f.max_length, required=f.required, field_name=f.name)
-        if text and f.kind == "phone" and not _PHONE.match(text.replace(" ", "")):
-            raise Invalid(f"{f.label}应为手机号或带区号的固定电话", "invalid_phone", field=f.name)
+        if text and f.kind == "phone" and not is_phone(text):
+            raise Invalid(f"{f.label}{PHONE_MESSAGE}", "invalid_phone", field=f.name)
         if text and f.kind == "choice" and f.strict:
             text = _choice(f, text)
         out[f.name] = text
@@ -313,7 +312,7 @@ def file_public(
                         changes={"attachments": listed},
                         at=now,
                     )
-                    locked.save(update_fields=["event_count", "event_head"])
+                    locked.save(update_fields=list(timeline.HEAD_FIELDS))
                     case = locked
         except IntegrityError:  # a receipt digest already taken (one in 10^16): draw again
             continue

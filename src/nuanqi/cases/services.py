@@ -97,7 +97,8 @@ def next_number(kind: str, year: int) -> str:
         break
     counter = NumberCounter.objects.select_for_update().get(prefix=prefix, year=year)
     counter.value += 1
-    counter.save(update_fields=["value"])
+    counter.mac = timeline.keyed("counter", prefix, year, counter.value)
+    counter.save(update_fields=["value", "mac"])
     return f"{prefix}{year}-{counter.value:06d}"
 
 
@@ -226,11 +227,12 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
                 "priority": priority,
                 "subject": case.subject_label,
                 "lead_unit": lead_unit.name if lead_unit else "",
+                "lead_unit_id": lead_unit.pk if lead_unit else None,
                 "resolve_due": resolve_due,
             },
             at=now,
         )
-        case.save(update_fields=["event_count", "event_head"])
+        case.save(update_fields=list(timeline.HEAD_FIELDS))
     return case
 
 
@@ -278,7 +280,13 @@ def _dispatch(case: Case, actor: User, data: dict[str, Any], now: datetime) -> d
     case.signed_at = None
     limits = sla.limits_for(case.kind, case.nature, case.priority)
     case.sign_due = sla.hours_deadline(now, limits.sign_hours, limits)
-    return {"lead_unit": [old, unit.name], "owner": str(owner) if owner else "", "sign_due": case.sign_due}
+    return {
+        "lead_unit": [old, unit.name],
+        "lead_unit_id": unit.pk,
+        "owner": str(owner) if owner else "",
+        "owner_id": owner.pk if owner else None,
+        "sign_due": case.sign_due,
+    }
 
 
 @_handles("sign")
@@ -286,7 +294,7 @@ def _sign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[
     case.signed_at = now
     if case.owner_id is None:
         case.owner = actor
-    return {"owner": str(case.owner)}
+    return {"owner": str(case.owner), "owner_id": case.owner_id}
 
 
 @_handles("return")
@@ -301,7 +309,7 @@ def _return(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dic
     case.owner = None
     case.dispatched_at = None
     case.sign_due = None
-    return {"returned_by": old}
+    return {"returned_by": old, "owner_id": None}
 
 
 @_handles("contact")

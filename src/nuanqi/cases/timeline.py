@@ -1,18 +1,23 @@
 """The timeline: append-only events, hash-chained per case and anchored in the case row.
 
 A chain per case (not one global chain) lets writers on different cases proceed in parallel; the case row
-keeps the head hash and the count, so deleting the newest event, or any other, is detected too.
+keeps the head hash and the count, so deleting the newest event, or any other, is detected too. The head is
+keyed (`event_mac`, an HMAC with the key kept outside the database), so a chain rewritten with recomputed
+hashes fails too; `cases.audit` reconciles the case row with what its events imply, finds deleted cases by
+their gap-free numbers, and writes and checks the signed head file a district keeps elsewhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from . import kinds
@@ -39,7 +44,9 @@ def event_hash(
     to_status: str,
     changes: dict[str, Any],
     reason: str,
+    actor_name: str,
 ) -> str:
+    """The SHA-256 of an event and its predecessor's hash: every field the timeline shows is covered."""
     payload = json.dumps(
         [
             prev_hash,
@@ -52,6 +59,7 @@ def event_hash(
             to_status,
             changes,
             reason,
+            actor_name,
         ],
         ensure_ascii=False,
         sort_keys=True,
@@ -59,6 +67,16 @@ def event_hash(
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def keyed(*parts: object) -> str:
+    """HMAC-SHA256 of the parts with the audit key (settings.NUANQI_AUDIT_KEY, outside the database)."""
+    message = "\x1f".join(str(p) for p in parts).encode()
+    return hmac.new(settings.NUANQI_AUDIT_KEY, message, hashlib.sha256).hexdigest()
+
+
+def head_mac(number: str, count: int, head: str) -> str:
+    return keyed("case", number, count, head)
 
 
 def json_safe(value: Any) -> Any:
@@ -96,6 +114,7 @@ def append(
     changes = json_safe(changes or {})
     seq = case.event_count + 1
     prev = case.event_head
+    shown_name = actor_name or (str(actor) if actor else "系统")
     digest = event_hash(
         prev,
         case.number,
@@ -107,13 +126,14 @@ def append(
         to_status,
         changes,
         reason,
+        shown_name,
     )
     event = Event.objects.create(
         case=case,
         seq=seq,
         at=at,
         actor=actor,
-        actor_name=actor_name or (str(actor) if actor else "系统"),
+        actor_name=shown_name,
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -125,6 +145,7 @@ def append(
     )
     case.event_count = seq
     case.event_head = digest
+    case.event_mac = head_mac(case.number, seq, digest)
     return event
 
 
@@ -168,8 +189,12 @@ def notice(
         case, actor=actor, action=action, changes=changes, at=at, actor_name=actor_name, sealed=sealed
     )
     case.updated_at = at
-    case.save(update_fields=["event_count", "event_head", "updated_at"])
+    case.save(update_fields=[*HEAD_FIELDS, "updated_at"])
     return event
+
+
+# The case row's columns that append() sets: a caller saving only some fields saves these.
+HEAD_FIELDS = ("event_count", "event_head", "event_mac")
 
 
 @dataclass(frozen=True)
@@ -180,23 +205,31 @@ class Breach:
 
 
 def verify(batch: int = 2000) -> Iterator[Breach]:
-    """Walk every case's chain; yield each place where the stored history no longer adds up."""
+    """Walk every case's chain; yield each place where the stored history no longer adds up: an event edited
+    or deleted, a head not keyed with our key, a case row whose state its events do not imply, a deleted
+    case (a missing number)."""
+    from . import audit
+
     last_id = 0
     while True:
         cases = list(
-            Case.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values("pk", "number", "event_count", "event_head")[:batch]
+            Case.objects.filter(pk__gt=last_id).order_by("pk").values("pk", *audit.CASE_FIELDS)[:batch]
         )
         if not cases:
-            return
+            break
         last_id = cases[-1]["pk"]
         by_case: dict[int, list[Event]] = {c["pk"]: [] for c in cases}
         for ev in Event.objects.filter(case_id__in=by_case.keys()).order_by("case_id", "seq"):
             by_case[ev.case_id].append(ev)
         for c in cases:
-            yield from _verify_chain(c["number"], c["event_count"], c["event_head"], by_case[c["pk"]])
-            yield from _verify_files(c["number"], by_case[c["pk"]])
+            events = by_case[c["pk"]]
+            chain = list(_verify_chain(c["number"], c["event_count"], c["event_head"], events))
+            yield from chain
+            if not chain:
+                yield from audit.check_head(c)
+                yield from audit.reconcile(c, events)
+            yield from _verify_files(c["number"], events)
+    yield from audit.check_numbers()
 
 
 def _verify_chain(number: str, count: int, head: str, events: list[Event]) -> Iterator[Breach]:
@@ -219,6 +252,7 @@ def _verify_chain(number: str, count: int, head: str, events: list[Event]) -> It
             ev.to_status,
             ev.changes,
             ev.reason,
+            ev.actor_name,
         )
         if digest != ev.hash:
             yield Breach(number, ev.seq, "记录内容与哈希不符（记录被改动）")

@@ -30,6 +30,7 @@ from nuanqi.accounts.models import Unit, User
 from nuanqi.cases import sla
 from nuanqi.cases.models import Case, Event, NumberCounter, Task
 from nuanqi.cases.search import index_row
+from nuanqi.cases.timeline import keyed
 from nuanqi.enterprise.models import Company
 from nuanqi.worktime import TZ
 
@@ -150,7 +151,7 @@ class Generation:
 
     def emit(self, c: dict[str, Any], life: Life, tasks: list[dict[str, Any]]) -> None:
         self.cases.add(**c)
-        names, rows, when, dumps = self.names, self.event_rows, self.when, json.dumps
+        rows, when, dumps = self.event_rows, self.when, json.dumps
         for e in life.events:
             self.event_id += 1
             rows.append(
@@ -160,7 +161,7 @@ class Generation:
                     e["seq"],
                     when(e["at"]),
                     e["actor_id"],
-                    names.get(e["actor_id"], "系统"),
+                    e["actor_name"],
                     e["action"],
                     e["from_status"],
                     e["to_status"],
@@ -258,7 +259,10 @@ def build_scale(
     finally:
         _fast_load(False)
     NumberCounter.objects.bulk_create(
-        [NumberCounter(prefix="QY", year=y, value=v) for y, v in counters.items()]
+        [
+            NumberCounter(prefix="QY", year=y, value=v, mac=keyed("counter", "QY", y, v))
+            for y, v in counters.items()
+        ]
     )
     _after_load()
     seconds = time.perf_counter() - t0

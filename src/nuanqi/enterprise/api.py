@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
-from nuanqi.columns import Fits
+from nuanqi.columns import Fits, LocalTime, Phone
 
 from . import services
 from .access import visible_companies
@@ -44,13 +44,13 @@ class CompanyIn(Schema):
     address: Annotated[str, Fits(Company, "address")] = ""
     key_company: bool = False
     contact_name: Annotated[str, Fits(Company, "contact_name")] = ""
-    contact_phone: Annotated[str, Fits(Company, "contact_phone")] = ""
+    contact_phone: Annotated[Phone, Fits(Company, "contact_phone")] = ""
 
 
 class LogOut(Schema):
     id: int
     date: dt.date
-    time: dt.time | None
+    time: LocalTime | None
     place: str
     unit: str | None
     company: str | None
@@ -62,7 +62,7 @@ class LogOut(Schema):
 class LogIn(Schema):
     date: dt.date
     note: Annotated[str, Fits(WorkLogEntry, "note")]
-    time: dt.time | None = None
+    time: LocalTime | None = None
     place: Annotated[str, Fits(WorkLogEntry, "place")] = ""
     unit: str | int | None = None
     company: int | None = None

@@ -18,7 +18,7 @@ from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.coerce import unit as coerce_unit
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.visibility import get_visible_case
-from nuanqi.columns import Fits
+from nuanqi.columns import Fits, LocalTime
 
 from . import inspections as insp
 from . import records
@@ -120,7 +120,7 @@ def worklist(request: HttpRequest, company_id: int, kind: str = "request") -> di
 class ErrandPlanIn(Schema):
     date: dt.date
     tasks: list[int]
-    start: dt.time = dt.time(8, 40)
+    start: LocalTime = dt.time(8, 40)
 
 
 @router.get("/errands/{number}", summary="跑腿：尚需跑办的单位（区内/区外）")

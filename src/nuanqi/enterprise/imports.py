@@ -42,6 +42,8 @@ from nuanqi.lib.excel_import import (
     parse_name,
     read_sheet,
 )
+from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
+from nuanqi.lib.phone import is_phone, mainland_mobile
 
 from .import_fields import (
     _LEVELS,
@@ -304,6 +306,8 @@ def _companies(report: ImportReport, rows: list[tuple[int, dict[str, Any]]], act
         owner = name_owner.get(name)
         if owner is not None and owner != r["uscc"]:
             report.add(number, "企业名称", f"已登记为信用代码 {owner} 的企业")
+        if r["contact_phone"] and not is_phone(str(r["contact_phone"])):
+            report.add(number, "联系电话", PHONE_MESSAGE)
         seen_uscc.setdefault(r["uscc"], number)
         seen_name.setdefault(name, number)
     if report.errors:
@@ -373,6 +377,8 @@ def _commissioners(report: ImportReport, rows: list[tuple[int, dict[str, Any]]],
         if r["username"] in seen:
             report.add(number, "账号", f"与第 {seen[r['username']]} 行重复")
         seen.setdefault(r["username"], number)
+        if r["phone"] and mainland_mobile(str(r["phone"])) is None:
+            report.add(number, "手机", "应为 11 位手机号（如 13905801234）")
         if r["signed_on"] and not r["signed"]:
             report.add(number, "签订日期", "未签保密条约时不应填写签订日期")
     existing_users = {u.username: u for u in User.objects.filter(username__in=list(seen))}

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +19,7 @@ from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.errors import CaseError
 from nuanqi.cases.models import Channel
 from nuanqi.cases.services import NewCase, create_case
-from nuanqi.cases.visibility import get_visible_case
+from nuanqi.cases.visibility import visible_cases
 from nuanqi.lib.excel_import import CellError, parse_date
 
 from . import inspections as insp
@@ -202,7 +202,9 @@ def inspection_merge(request: HttpRequest) -> HttpResponse:
 def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
     """跑腿: the units of a case still to visit, in and out of the district, planned into a work-log day."""
     user = _user(request)
-    case = get_visible_case(user, number)
+    if user.is_external:  # planning errands into a work log is the administration's: outsiders get 404
+        raise Http404
+    case = get_object_or_404(visible_cases(user), number=number)  # a case one may not see is not there
     if request.method == "POST":
         try:
             day = parse_date(request.POST.get("day", ""))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from pydantic import Field
 
 from nuanqi.accounts.models import User
+from nuanqi.columns import Id
 
 from . import prefs
 from .context import unread_count
@@ -32,7 +35,7 @@ class NotificationList(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None
+    ids: Annotated[list[Id], Field(max_length=1000)] | None = None
 
 
 @router.get("/notifications", response=NotificationList)

@@ -4,29 +4,14 @@ a preference uses the account's e-mail or mobile, which must then be valid."""
 
 from __future__ import annotations
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
+from nuanqi.lib.phone import mainland_mobile
 
 from .models import OPTIONAL_CHANNELS, ChannelConfig, ChannelKind, Preference
-
-MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-
-
-def mainland_mobile(text: str) -> str | None:
-    """The 11-digit national form of a mainland China mobile number, or None."""
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        return None
-    if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        return None
-    return str(number.national_number)
 
 
 def clean(user: User, channel: str, enabled: bool, address: str) -> str:

@@ -102,6 +102,9 @@ class NumberCounter(models.Model):
     prefix = models.CharField(max_length=4)
     year = models.PositiveIntegerField()
     value = models.PositiveIntegerField(default=0)
+    # HMAC of (prefix, year, value) with the audit key: numbers are gap-free, so a deleted case is a missing
+    # number, and the newest one's deletion cannot be hidden by lowering the counter without the key.
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints: ClassVar = [
@@ -199,6 +202,8 @@ class Case(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     # The head of this case's hash chain: deleting the newest timeline row is detected against it.
     event_head = models.CharField(max_length=64, blank=True)
+    # HMAC of (number, event_count, event_head) with the audit key kept outside the database.
+    event_mac = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

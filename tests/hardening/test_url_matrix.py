@@ -1,0 +1,212 @@
+"""Role × URL: every named page of the product, opened by every persona of the demo's world, answers the
+status written in MATRIX below.
+
+The rows are checked against the URL configuration: a URL added without a row fails
+`test_every_named_url_has_a_row`, which prints the row to add (measured, for you to check against what each
+role should get), and a row whose URL is gone fails too. The API (/api/v1/) is not here: schemathesis covers
+it (tests/fuzz/), and its own tests the outsiders' 404s. Cells are the status of a GET: 200 a page or file,
+302 the login page (anonymous), 404 not there or not yours (never 403 with details), 405 a POST-only action.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from nuanqi.accounts.models import User
+from nuanqi.attachments.models import Attachment
+from nuanqi.cases.models import Case
+from nuanqi.demo.seed_data import CERTIFICATE_TITLE
+from nuanqi.demo.world import build_world
+from nuanqi.enterprise.models import Company, Policy, Project
+from nuanqi.patrol.models import Patrol, Point
+from nuanqi.tips.models import Round
+
+pytestmark = pytest.mark.django_db
+
+# The demo's logins, one per role; "anonymous" has no session. company2 serves another company than the
+# demo's subject (华康), so its cells show what an outsider to that company gets.
+PERSONAS = (
+    "anonymous",
+    "admin",
+    "leader",
+    "dispatcher",
+    "commissioner",
+    "handler",
+    "company",
+    "company2",
+    "pointleader",
+)
+
+# Namespaces and URLs that are not pages of ours: Django's admin, the JSON API, the language switch.
+NOT_PAGES = ("admin", "api")
+NOT_PAGE_NAMES = {"set_language"}
+
+# Route name → the GET status for each persona, in PERSONAS' order.
+MATRIX: dict[str, str] = {
+    # anonymous admin leader dispatcher commissioner handler company company2 pointleader
+    "my_list": "302 200 200 200 200 200 200 200 200",
+    "login": "200 200 200 200 200 200 200 200 200",
+    "logout": "405 405 405 405 405 405 405 405 405",
+    "token_list": "302 200 200 200 200 200 200 200 200",
+    # Cases: the certificate case is 华康's; company2 and the point leader are outsiders to it.
+    "case_list": "302 200 200 200 200 200 200 200 200",
+    "new_case": "302 200 200 200 200 200 200 200 200",
+    "case_detail": "302 200 200 200 200 200 200 404 404",
+    "case_act": "302 405 405 405 405 405 405 405 405",
+    "task_add": "302 405 405 405 405 405 405 405 405",
+    "task_act": "302 405 405 405 405 405 405 405 405",
+    "attachment_add": "302 405 405 405 405 405 405 405 405",
+    # The demo's first file is a patrol photo: the office and the point's leader see it.
+    "attachment_download": "302 200 200 200 404 404 404 404 200",
+    "attachment_thumbnail": "302 200 200 200 404 404 404 404 200",
+    "errand_plan": "302 200 200 200 200 200 404 404 404",
+    "task_new": "302 200 404 200 404 200 404 404 404",
+    # Public channels: no account needed.
+    "public_form": "200 200 200 200 200 200 200 200 200",
+    "public_status": "200 200 200 200 200 200 200 200 200",
+    "public_message": "405 405 405 405 405 405 405 405 405",
+    "tips_notice": "200 200 200 200 200 200 200 200 200",
+    "tips_notice_detail": "200 200 200 200 200 200 200 200 200",
+    # 暖企: companies and the programme's internal pages (404 to company contacts).
+    "company_list": "302 200 200 200 200 200 200 200 200",
+    "company_detail": "302 200 200 200 200 200 200 404 404",
+    "company_confidential": "302 200 200 200 200 404 404 404 404",
+    "indicator_add": "302 405 405 405 405 405 405 405 405",
+    "milestone_set": "302 405 405 405 405 405 405 405 405",
+    "worklog": "302 200 200 200 200 200 404 404 200",
+    "programme": "302 200 200 200 200 200 404 404 200",
+    "policy_list": "302 200 200 200 200 200 200 200 200",
+    "policy_detail": "302 200 200 200 200 200 200 200 200",
+    "inspection_list": "302 200 200 200 200 200 404 404 200",
+    "inspection_merge": "302 405 405 405 405 405 405 405 405",
+    "export_list": "302 200 200 200 200 200 200 200 200",
+    "import_page": "302 200 404 200 404 404 404 404 404",
+    "import_template": "302 200 404 200 404 404 404 404 404",
+    # Point patrols.
+    "patrol_home": "302 200 200 200 200 200 200 200 200",
+    "patrol_point": "302 200 404 200 404 404 404 404 200",
+    "patrol_done": "302 200 200 200 404 404 404 404 200",
+    # Dashboards, briefings and ledgers.
+    "dashboard": "302 200 200 200 404 404 404 404 404",
+    "dashboard_office": "302 200 200 200 404 404 404 404 404",
+    "dashboard_unit": "302 200 404 200 404 200 404 404 404",
+    "dashboard_week": "302 404 404 404 200 404 404 404 404",
+    "dashboard_kpis": "302 200 200 200 200 200 404 404 200",
+    "briefing": "302 200 200 200 404 404 404 404 404",
+    "briefing_xlsx": "302 200 200 200 404 404 404 404 404",
+    "case_ledger": "302 200 200 200 200 200 200 200 200",
+    "my_ledger": "302 200 200 200 200 200 200 200 200",
+    # Notifications.
+    "notify_inbox": "302 200 200 200 200 200 200 200 200",
+    "notify_read": "302 405 405 405 405 405 405 405 405",
+    "notify_preferences": "302 200 200 200 200 200 200 200 200",
+    "notify_dead": "302 200 404 404 404 404 404 404 404",
+}
+
+
+def _case() -> Case:
+    return Case.objects.get(title=CERTIFICATE_TITLE)
+
+
+# Each URL parameter, filled with an id of the demo's world (华康's certificate case, its company, …).
+SAMPLES: dict[str, Callable[[str], Any]] = {
+    "number": lambda route: _case().number,
+    "task_id": lambda route: _case().tasks.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "attachment_id": lambda route: Attachment.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "company_id": lambda route: Company.objects.get(name="舟山华康生物科技有限公司").pk,
+    "project_id": lambda route: Project.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "policy_id": lambda route: Policy.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "round_id": lambda route: Round.objects.filter(published=True).order_by("pk").first().pk,  # type: ignore[union-attr]
+    "point_id": lambda route: Point.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "patrol_id": lambda route: Patrol.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "slug": lambda route: "patrol-reports",
+    "kind": lambda route: "companies",
+}
+
+
+def named_urls() -> dict[str, str]:
+    """{name: route} of every named URL outside NOT_PAGES, from the URL configuration itself."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in NOT_PAGES or p.app_name in NOT_PAGES:
+                    continue
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and p.name and p.name not in NOT_PAGE_NAMES:
+                found[p.name] = prefix + str(p.pattern)
+
+    walk(get_resolver().url_patterns, "/")
+    return found
+
+
+def path_of(route: str) -> str:
+    """The route with each parameter filled from SAMPLES."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in SAMPLES:
+            raise KeyError(
+                f"URL 参数 {name} 没有示例：请在 SAMPLES 中加入演示数据里的一个值 / add a sample for {name}"
+            )
+        return str(SAMPLES[name](route))
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
+
+
+def measure(route: str) -> str:
+    path = path_of(route)
+    cells = []
+    for persona in PERSONAS:
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(User.objects.get(username=persona))
+        cells.append(str(client.get(path).status_code))
+    return " ".join(cells)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        build_world()
+        yield
+        transaction.set_rollback(True)
+
+
+def test_every_named_url_has_a_row():
+    urls = named_urls()
+    missing = sorted(set(urls) - set(MATRIX))
+    gone = sorted(set(MATRIX) - set(urls))
+    lines = [f'    "{name}": "{measure(urls[name])}",  # {urls[name]}' for name in missing]
+    assert not missing and not gone, (
+        "tests/hardening/test_url_matrix.py 的 MATRIX 与 URL 配置不一致 / MATRIX does not match the URLs.\n"
+        + (
+            f"Add these rows (statuses measured now for {' '.join(PERSONAS)}; check each is what that role "
+            "should get before pasting):\n" + "\n".join(lines) + "\n"
+            if missing
+            else ""
+        )
+        + (f"Remove the rows of URLs that are gone: {', '.join(gone)}\n" if gone else "")
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_persona_gets_the_status_its_row_says(name: str):
+    urls = named_urls()
+    if name not in urls:
+        pytest.skip("URL gone: test_every_named_url_has_a_row says which row to remove")
+    expected, got = MATRIX[name].split(), measure(urls[name]).split()
+    wrong = [f"{p}: expected {e}, got {g}" for p, e, g in zip(PERSONAS, expected, got, strict=True) if e != g]
+    assert not wrong, f"{name} ({path_of(urls[name])}): " + "; ".join(wrong)
