@@ -22,11 +22,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from nuanqi.accounts.models import User
 from nuanqi.attachments.models import Attachment
 from nuanqi.cases.models import Case
+from nuanqi.consult.models import Session as ConsultSession
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
 from nuanqi.demo.world import build_world
 from nuanqi.enterprise.models import Company, Policy, Project
-from nuanqi.patrol.models import Patrol, Point
-from nuanqi.tips.models import Round
+from nuanqi.patrol.models import Patrol, Point, ZombieCar
+from nuanqi.projects.models import Programme, ResearchVisit
+from nuanqi.projects.models import Project as PublicProject
+from nuanqi.tips.models import Round, Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +50,8 @@ PERSONAS = (
 # Namespaces and URLs that are not pages of ours: Django's admin, the JSON API, the language switch.
 NOT_PAGES = ("admin", "api")
 NOT_PAGE_NAMES = {"set_language"}
+# A machine interface with its own spec, conformance and persona tests (tests/patrol/test_open311*.py).
+NOT_PAGE_PREFIXES = ("/open311/v2/",)
 
 # Route name → the GET status for each persona, in PERSONAS' order.
 MATRIX: dict[str, str] = {
@@ -108,6 +113,45 @@ MATRIX: dict[str, str] = {
     "notify_read": "302 405 405 405 405 405 405 405 405",
     "notify_preferences": "302 200 200 200 200 200 200 200 200",
     "notify_dead": "302 200 404 404 404 404 404 404 404",
+    # The modules merged later: consultations, projects, patrol ledgers and reports, tips (members only:
+    # none of these personas is in an inspection group), operations.
+    "consult_import": "302 200 404 200 404 404 404 404 404",  # /consult/sessions/<int:session_id>/import/
+    "consult_import_template": "302 200 404 200 404 404 404 404 404",  # /consult/import-template.xlsx
+    "consult_ledger": "302 200 200 200 404 404 404 404 404",  # /consult/sessions/<int:session_id>/items.xlsx
+    "consult_public_list": "200 200 200 200 200 200 200 200 200",  # /consultations/
+    "consult_public_summary": "200 200 200 200 200 200 200 200 200",  # /consultations/<int:session_id>/
+    "consult_session": "302 200 200 200 404 404 404 404 404",  # /consult/sessions/<int:session_id>/
+    "consult_session_new": "302 200 404 404 404 404 404 404 404",  # /consult/sessions/new/
+    "consult_sessions": "302 200 200 200 200 200 404 404 200",  # /consult/
+    "consult_spot_answer": "302 200 404 200 404 404 404 404 404",  # /consult/items/<str:number>/spot/
+    "healthz": "200 200 200 200 200 200 200 200 200",  # /healthz
+    "metrics": "404 404 404 404 404 404 404 404 404",  # /metrics
+    "patrol_points_import": "302 200 404 200 404 404 404 404 404",  # /patrol/points/import/
+    "patrol_points_template": "302 200 404 200 404 404 404 404 404",  # /patrol/points/template.xlsx
+    "patrol_points_xlsx": "302 200 404 200 404 404 404 404 404",  # /patrol/points.xlsx
+    "patrol_report": "302 200 200 200 404 404 404 404 404",  # /patrol/report/
+    "patrol_report_xlsx": "302 200 200 200 404 404 404 404 404",  # /patrol/report.xlsx
+    "programme_detail": "302 200 200 200 404 404 404 404 404",  # /programmes/<int:programme_id>/
+    "programme_list": "302 200 200 200 404 200 404 404 404",  # /programmes/
+    "project_detail": "302 200 200 200 404 404 404 404 404",  # /projects/<int:project_id>/
+    "project_import": "302 200 404 200 404 404 404 404 404",  # /projects/import/
+    "project_list": "302 200 200 200 404 200 404 404 404",  # /projects/
+    "readyz": "503 503 503 503 503 503 503 503 503",  # /readyz
+    "tip_act": "302 405 405 405 405 405 405 405 405",  # /tips/<str:number>/act/
+    "tip_detail": "302 404 404 404 404 404 404 404 404",  # /tips/<str:number>/
+    "tip_figures": "302 404 404 404 404 404 404 404 404",  # /tips/figures/
+    "tip_file": "302 404 404 404 404 404 404 404 404",  # /tips/<str:number>/files/<int:file_id>/
+    "tip_identity": "302 405 405 405 405 405 405 405 405",  # /tips/<str:number>/identity/
+    "tip_list": "302 404 404 404 404 404 404 404 404",  # /tips/
+    "tip_reads": "302 404 404 404 404 404 404 404 404",  # /tips/<str:number>/reads/
+    "tip_register": "302 404 404 404 404 404 404 404 404",  # /tips/new/
+    "tip_release": "302 405 405 405 405 405 405 405 405",  # /tips/<str:number>/release/
+    "tip_reply": "302 405 405 405 405 405 405 405 405",  # /tips/<str:number>/reply/
+    # /programmes/<int:programme_id>/visits/<int:visit_id>/
+    "visit_detail": "302 200 200 200 404 404 404 404 404",
+    "zombie_car": "302 200 200 200 404 404 404 404 404",  # /patrol/zombie-cars/<int:car_id>/
+    "zombie_cars": "302 200 200 200 404 404 404 404 200",  # /patrol/zombie-cars/
+    "zombie_cars_xlsx": "302 200 200 200 404 404 404 404 200",  # /patrol/zombie-cars.xlsx
 }
 
 
@@ -116,12 +160,33 @@ def _case() -> Case:
 
 
 # Each URL parameter, filled with an id of the demo's world (华康's certificate case, its company, …).
+def _number(route: str) -> str:
+    """A case number fitting the route: a tip for the tips' pages, a consultation item for its page."""
+    if route.startswith("/tips/"):
+        return str(Tip.objects.order_by("pk").first().case.number)  # type: ignore[union-attr]
+    if route.startswith("/consult/"):
+        return str(Case.objects.filter(kind="consult").order_by("pk").first().number)  # type: ignore[union-attr]
+    return str(_case().number)
+
+
 SAMPLES: dict[str, Callable[[str], Any]] = {
-    "number": lambda route: _case().number,
+    "number": lambda route: _number(route),
     "task_id": lambda route: _case().tasks.order_by("pk").first().pk,  # type: ignore[union-attr]
     "attachment_id": lambda route: Attachment.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "company_id": lambda route: Company.objects.get(name="舟山华康生物科技有限公司").pk,
-    "project_id": lambda route: Project.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "project_id": lambda route: (
+        (PublicProject if route.startswith("/projects/") else Project).objects.order_by("pk").first().pk  # type: ignore[attr-defined]
+    ),
+    "session_id": lambda route: ConsultSession.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "programme_id": lambda route: (
+        ResearchVisit.objects.order_by("pk").first().programme_id  # type: ignore[union-attr]
+        if "visits" in route
+        else Programme.objects.order_by("pk").first().pk  # type: ignore[union-attr]
+    ),
+    "visit_id": lambda route: ResearchVisit.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "car_id": lambda route: ZombieCar.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    # The demo's tips carry no files: a file id nobody may open (404 for every persona, as for a stranger).
+    "file_id": lambda route: 999_999,
     "policy_id": lambda route: Policy.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "round_id": lambda route: Round.objects.filter(published=True).order_by("pk").first().pk,  # type: ignore[union-attr]
     "point_id": lambda route: Point.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
@@ -141,7 +206,12 @@ def named_urls() -> dict[str, str]:
                 if p.namespace in NOT_PAGES or p.app_name in NOT_PAGES:
                     continue
                 walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and p.name and p.name not in NOT_PAGE_NAMES:
+            elif (
+                isinstance(p, URLPattern)
+                and p.name
+                and p.name not in NOT_PAGE_NAMES
+                and not (prefix + str(p.pattern)).startswith(NOT_PAGE_PREFIXES)
+            ):
                 found[p.name] = prefix + str(p.pattern)
 
     walk(get_resolver().url_patterns, "/")

@@ -107,7 +107,7 @@ def test_a_backup_taken_while_cases_are_posted_restores_every_case_acknowledged_
     assert len(acknowledged) > len(before)
     assert manifest["rows"]["cases_case"] >= len(before)
 
-    r = _restore(archive, target.home, target.env)
+    r = _restore(archive, target.home, target.env, "--keys", str(settings.HOME))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "审计通过" in r.stdout and "各表行数与清单一致" in r.stdout
     restored = target.numbers()
@@ -128,16 +128,25 @@ def test_a_restore_refuses_a_damaged_archive_and_a_non_empty_target_changing_not
     data = bytearray(archive.read_bytes())
     data[len(data) // 2] ^= 0x01  # one flipped bit, in the database part
     damaged.write_bytes(bytes(data))
-    r = _restore(damaged, target.home, target.env)
+    r = _restore(damaged, target.home, target.env, "--keys", str(settings.HOME))
     assert r.returncode != 0 and ("校验值不符" in r.stderr or "损坏" in r.stderr), r.stderr
     assert not (target.home / "nuanqi.sqlite3").exists()
     if target.db:
         with psycopg.connect(target.admin.rsplit("/", 1)[0] + f"/{target.db}") as c:
             assert c.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
 
-    r = _restore(archive, target.home, target.env)
+    r = _restore(archive, target.home, target.env, "--keys", str(settings.HOME))
     assert r.returncode == 0, r.stderr
     before = target.numbers()
-    r = _restore(archive, target.home, target.env)
+    r = _restore(archive, target.home, target.env, "--keys", str(settings.HOME))
     assert r.returncode != 0 and "只能恢复到空" in r.stderr
     assert target.numbers() == before
+
+
+def test_without_the_audit_key_the_restore_says_which_key_is_missing(world, target, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    file_case(world.dispatcher, world.huakang, "备份里的事项")
+    archive = tmp_path / "b.tar"
+    create(archive)
+    r = _restore(archive, target.home, target.env)
+    assert r.returncode == 1 and "audit_key" in r.stderr

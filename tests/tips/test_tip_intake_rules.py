@@ -69,7 +69,7 @@ def test_a_named_tip_needs_a_name_and_a_phone_and_nothing_is_kept_when_refused(i
     body = {"target_unit": "区住建局", "disciplines": ["work"], "content": "反映问题", "anonymous": False}
     r = _post(Client(), "/api/v1/public/tips", body)
     assert r.status_code == 422 and r.json()["code"] == "missing_field"
-    r = _post(Client(), "/api/v1/public/tips", body | {"name": "钱某", "phone": "12345"})
+    r = _post(Client(), "/api/v1/public/tips", body | {"name": "钱某", "phone": "1390580000"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_phone"
     r = _post(
         Client(),

@@ -146,7 +146,12 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
     breaches = list(audit_verify())
     if breaches:
-        _fail(f"恢复完成，但审计校验失败：{len(breaches)} 个事项的时间线有问题", 1)
+        hint = (
+            "；时间线以原数据目录的 audit_key 加密保护，请用 --keys 提供它（恢复到新的空目录重来）"
+            if args.keys is None or not (Path(args.keys) / "audit_key").exists()
+            else ""
+        )
+        _fail(f"恢复完成，但审计校验失败：{len(breaches)} 个事项的时间线有问题{hint}", 1)
     media = sum(1 for p in manifest["parts"] if p.startswith("media/"))
     print(
         f"恢复完成：{manifest['version']} 版于 {manifest['created_at']} 的备份 → {home}；"
