@@ -150,3 +150,14 @@ def test_without_the_audit_key_the_restore_says_which_key_is_missing(world, targ
     create(archive)
     r = _restore(archive, target.home, target.env)
     assert r.returncode == 1 and "audit_key" in r.stderr
+
+
+def test_the_audit_key_can_be_given_as_its_own_file(world, target, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    file_case(world.dispatcher, world.huakang, "备份里的事项")
+    archive = tmp_path / "b.tar"
+    create(archive)
+    key = Path(settings.HOME) / "audit_key"
+    r = _restore(archive, target.home, target.env, "--audit-key", str(key))
+    assert r.returncode == 0, r.stderr
+    assert "审计通过" in r.stdout

@@ -86,7 +86,7 @@ def _snapshot_sqlite(db: Path, out: Path, progress: Callable[[str], None]) -> No
     """A consistent copy through SQLite's online backup API, in one step: a stepwise backup restarts whenever
     another connection writes, and with a busy server it would never finish; one step reads one WAL snapshot
     while the writers go on."""
-    progress("数据库快照 …")
+    progress(f"数据库快照（{db.stat().st_size / 1048576:.1f} MB）…")
     src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     dst = sqlite3.connect(out)
     try:
@@ -222,7 +222,7 @@ def create(out: Path, progress: Callable[[str], None] = lambda _m: None) -> dict
             tar.add(work / db_part, arcname=db_part)
             for i, p in enumerate(media_files, start=1):
                 tar.add(p, arcname=f"media/{p.relative_to(media).as_posix()}")
-                if i % 500 == 0:
+                if i % 500 == 0 or i == len(media_files):
                     progress(f"文件 {i}/{len(media_files)}")
         partial.rename(out)
     return manifest

@@ -93,6 +93,11 @@ def cmd_restore(args: argparse.Namespace) -> None:
                 src = Path(args.keys) / name
                 if src.is_file() and not (home / name).exists():
                     shutil.copy2(src, home / name)
+        if args.audit_key:
+            if not Path(args.audit_key).is_file():
+                _fail(f"找不到审计密钥文件 {args.audit_key}")
+            shutil.copy2(args.audit_key, home / "audit_key")
+            (home / "audit_key").chmod(0o600)
         os.environ["NUANQI_HOME"] = str(home)
         from nuanqi.cli import setup
 
@@ -148,7 +153,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
     if breaches:
         hint = (
             "；时间线以原数据目录的 audit_key 加密保护，请用 --keys 提供它（恢复到新的空目录重来）"
-            if args.keys is None or not (Path(args.keys) / "audit_key").exists()
+            if args.audit_key is None and (args.keys is None or not (Path(args.keys) / "audit_key").exists())
             else ""
         )
         _fail(f"恢复完成，但审计校验失败：{len(breaches)} 个事项的时间线有问题{hint}", 1)
@@ -188,6 +193,7 @@ def register(sub: Any, home: argparse.ArgumentParser) -> None:
         "--home", required=True, help="空的数据目录（PostgreSQL 另设 NUANQI_DATABASE_URL，须为空库）"
     )
     sp.add_argument("--keys", help="另行保管的密钥目录（secret_key、receipt_salt 等），复制到数据目录")
+    sp.add_argument("--audit-key", help="时间线的审计密钥文件（audit_key），时间线以它保护时必须提供")
     sp.set_defaults(func=cmd_restore)
     sp = sub.add_parser("status", help="就绪状态（与 /readyz 相同的 JSON）", parents=[home])
     sp.set_defaults(func=cmd_status)
