@@ -67,7 +67,7 @@ def metrics_dir(home: Path, *, fresh: bool) -> None:
         for f in path.glob("*.db"):
             f.unlink()
     path.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(path))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
 def _run_server(host: str, port: int, workers: int) -> None:

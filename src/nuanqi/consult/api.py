@@ -41,7 +41,7 @@ class ParticipantOut(Schema):
     unit: str | None
 
 
-class ItemOut(Schema):
+class ConsultItemOut(Schema):
     number: str
     title: str
     description: str
@@ -61,7 +61,7 @@ class SessionDetail(SessionOut):
     report_summary: str
     minutes: str
     participants: list[ParticipantOut]
-    item_list: list[ItemOut]
+    item_list: list[ConsultItemOut]
 
 
 class SessionIn(Schema):
@@ -82,7 +82,7 @@ class ItemIn(Schema):
     lead_unit: str | None = None
 
 
-class ImportOut(Schema):
+class ConsultImportOut(Schema):
     ok: bool
     rows: int
     created: int
@@ -125,7 +125,7 @@ def _detail(user: User, s: Session) -> SessionDetail:
             for p in s.participants.select_related("unit")
         ],
         item_list=[
-            ItemOut(
+            ConsultItemOut(
                 number=c.number,
                 title=c.title,
                 description=c.description,
@@ -181,10 +181,10 @@ def post_session(request: HttpRequest, payload: SessionIn) -> Status[SessionDeta
 
 @router.post(
     "/sessions/{session_id}/items",
-    response={201: ItemOut},
+    response={201: ConsultItemOut},
     summary="登记协商事项（提出人可为参加人员 id 或姓名；填写答复单位即交办）",
 )
-def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[ItemOut]:
+def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[ConsultItemOut]:
     user = _user(request)
     s = visible_sessions(user).get(pk=session_id)
     if not can_record(user):
@@ -215,10 +215,10 @@ def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[
 
 @router.post(
     "/sessions/{session_id}/imports",
-    response={200: ImportOut, 422: ImportOut},
+    response={200: ConsultImportOut, 422: ConsultImportOut},
     summary="导入协商事项台账（.xlsx，全部成功或全部不导入）",
 )
-def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ImportOut]:
+def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ConsultImportOut]:
     from .ledger import run_import
 
     user = _user(request)
@@ -229,7 +229,7 @@ def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile])
         report = run_import(s, file, actor=user)
     except TemplateError as exc:
         raise Invalid(str(exc), "bad_template", field="file") from None
-    out = ImportOut(
+    out = ConsultImportOut(
         ok=report.ok,
         rows=report.rows,
         created=report.created,

@@ -154,7 +154,7 @@ def errand_plan(request: HttpRequest, number: str, payload: ErrandPlanIn) -> Sta
 # ---------------------------------------------------------------- projects
 
 
-class MilestoneOut(Schema):
+class CompanyMilestoneOut(Schema):
     stage: str
     label: str
     planned_on: dt.date | None
@@ -162,12 +162,12 @@ class MilestoneOut(Schema):
     days_ahead: int | None
 
 
-class ProjectOut(Schema):
+class CompanyProjectOut(Schema):
     id: int
     name: str
     investment: Decimal
     capacity: str
-    milestones: list[MilestoneOut]
+    milestones: list[CompanyMilestoneOut]
     open_cases: list[str]
 
 
@@ -185,15 +185,15 @@ class MilestoneIn(Schema):
     actual_on: dt.date | None = None
 
 
-def _project_out(p: Project) -> ProjectOut:
+def _project_out(p: Project) -> CompanyProjectOut:
     ms = sorted(p.milestones.all(), key=lambda m: m.sort_key)
-    return ProjectOut(
+    return CompanyProjectOut(
         id=p.pk,
         name=p.name,
         investment=p.investment,
         capacity=p.capacity,
         milestones=[
-            MilestoneOut(
+            CompanyMilestoneOut(
                 stage=m.stage,
                 label=str(m.get_stage_display()),
                 planned_on=m.planned_on,
@@ -206,8 +206,8 @@ def _project_out(p: Project) -> ProjectOut:
     )
 
 
-@router.get("/companies/{company_id}/projects", response=list[ProjectOut], summary="企业项目与节点")
-def list_projects(request: HttpRequest, company_id: int) -> list[ProjectOut]:
+@router.get("/companies/{company_id}/projects", response=list[CompanyProjectOut], summary="企业项目与节点")
+def list_projects(request: HttpRequest, company_id: int) -> list[CompanyProjectOut]:
     company = _company(request, company_id)
     return [
         _project_out(p)
@@ -215,8 +215,8 @@ def list_projects(request: HttpRequest, company_id: int) -> list[ProjectOut]:
     ]
 
 
-@router.post("/companies/{company_id}/projects", response={201: ProjectOut}, summary="登记企业项目")
-def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> Status[ProjectOut]:
+@router.post("/companies/{company_id}/projects", response={201: CompanyProjectOut}, summary="登记企业项目")
+def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> Status[CompanyProjectOut]:
     company = _company(request, company_id)
     p = records.create_project(
         company,
@@ -232,10 +232,12 @@ def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> St
 
 @router.post(
     "/companies/{company_id}/projects/{project_id}/milestones",
-    response=ProjectOut,
+    response=CompanyProjectOut,
     summary="更新企业项目节点（计划/实际日期）",
 )
-def set_milestone(request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn) -> ProjectOut:
+def set_milestone(
+    request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn
+) -> CompanyProjectOut:
     p = Project.objects.filter(company_id=company_id, company__in=visible_companies(_u(request))).get(
         pk=project_id
     )

@@ -23,8 +23,13 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import values as _values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+# Whether this process counts into the shared directory: prometheus-client decided when it was imported (an
+# environment variable set later, by an in-process worker say, changes nothing for the metrics above).
+MULTIPROCESS = _values.ValueClass is not _values.MutexValue
 
 REQUEST_SECONDS = Histogram("nuanqi_request_seconds", "Request latency by view", ["view", "method", "status"])
 DB_SECONDS = Histogram("nuanqi_db_seconds", "Database time per request by view", ["view"])
@@ -94,7 +99,7 @@ class _LiveCollector:
 
 def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)
     else:  # one process (tests, `nuanqi serve` without the multiprocess directory): our metrics only
         for collector in (REQUEST_SECONDS, DB_SECONDS, SWEEPS):

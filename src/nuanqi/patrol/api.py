@@ -27,7 +27,7 @@ router = Router(tags=["点位巡查"])
 public_router = Router(tags=["公众受理"], auth=None)
 
 
-class ItemOut(Schema):
+class CheckItemOut(Schema):
     id: int
     topic: str
     topic_label: str
@@ -43,7 +43,7 @@ class PointOut(Schema):
     address: str
     latitude: float | None
     longitude: float | None
-    items: list[ItemOut]
+    items: list[CheckItemOut]
     distance_m: int | None = None
 
 
@@ -85,7 +85,7 @@ def list_points(request: HttpRequest) -> list[PointOut]:
             latitude=float(p.latitude) if p.latitude is not None else None,
             longitude=float(p.longitude) if p.longitude is not None else None,
             items=[
-                ItemOut(id=i.pk, topic=i.topic, topic_label=i.get_topic_display(), text=i.text)
+                CheckItemOut(id=i.pk, topic=i.topic, topic_label=i.get_topic_display(), text=i.text)
                 for i in checklist(p)
             ],
             distance_m=d,

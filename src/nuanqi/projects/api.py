@@ -265,7 +265,7 @@ def get_programme(request: HttpRequest, programme_id: int) -> ProgrammeDetail:
     )
 
 
-class ImportOut(Schema):
+class ProjectImportOut(Schema):
     ok: bool
     rows: int
     created: int
@@ -276,10 +276,10 @@ class ImportOut(Schema):
 
 @router.post(
     "/projects/imports",
-    response={200: ImportOut, 422: ImportOut},
+    response={200: ProjectImportOut, 422: ProjectImportOut},
     summary="导入项目台账（.xlsx，按项目名称新增或更新；全部成功或全部不导入）",
 )
-def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
+def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Status[ProjectImportOut]:
     from nuanqi.cases.errors import Invalid
     from nuanqi.lib.excel_import import TemplateError
 
@@ -289,7 +289,7 @@ def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Stat
         report = run_import(file, actor=_user(request))
     except TemplateError as exc:
         raise Invalid(str(exc), "bad_template", field="file") from None
-    out = ImportOut(
+    out = ProjectImportOut(
         ok=report.ok,
         rows=report.rows,
         created=report.created,
