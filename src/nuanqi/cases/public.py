@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from argon2.low_level import Type, hash_secret_raw
 from django.conf import settings
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 RECEIPT_DIGITS = 16
 MESSAGE_MAX = 2000
+T = TypeVar("T")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -161,11 +162,6 @@ def receipt_secrets(receipt: str) -> tuple[str, bytes]:
         type=Type.ID,
     )
     return raw[:32].hex(), raw[32:]
-
-
-def receipt_digest(receipt: str) -> str:
-    """The stored half of `receipt_secrets`."""
-    return receipt_secrets(receipt)[0]
 
 
 def format_receipt(receipt: str) -> str:
@@ -288,67 +284,67 @@ def file_public(
     new = intake.to_case(values)
     if new.kind != spec.code:
         raise ValueError("a public intake files cases of its own kind")
+
+    def write(digest: str, key: bytes) -> Case:
+        case = create_case(new, actor=None, public=True)
+        PublicReceipt.objects.create(
+            case=case,
+            digest=digest,
+            contact_name=values.get("contact_name", "")[:50],
+            contact_phone=values.get("contact_phone", "")[:20],
+        )
+        if not files:
+            return case
+        now = timezone.now()
+        listed = _store_public_files(case, case, files, now)
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        timeline.append(
+            locked, actor=None, actor_name="公众", action="attach", changes={"attachments": listed}, at=now
+        )
+        locked.save(update_fields=list(timeline.HEAD_FIELDS))
+        return locked
+
+    case, receipt = _with_receipt(write)
+    return Filed(case, receipt)
+
+
+def _with_receipt(write: Callable[[str, bytes], T]) -> tuple[T, str]:
+    """Draw a receipt and run `write(digest, key)` in one transaction; a digest already taken (one in 10^16)
+    fails the unique index, and a new receipt is drawn. Returns (what `write` returned, the receipt)."""
     for _attempt in range(5):
         receipt = new_receipt()
-        digest = receipt_digest(receipt)
+        digest, key = receipt_secrets(receipt)
         try:
             with transaction.atomic():
-                case = create_case(new, actor=None, public=True)
-                PublicReceipt.objects.create(
-                    case=case,
-                    digest=digest,
-                    contact_name=values.get("contact_name", "")[:50],
-                    contact_phone=values.get("contact_phone", "")[:20],
-                )
-                if files:
-                    now = timezone.now()
-                    listed = _store_public_files(case, case, files, now)
-                    locked = Case.objects.select_for_update().get(pk=case.pk)
-                    timeline.append(
-                        locked,
-                        actor=None,
-                        actor_name="公众",
-                        action="attach",
-                        changes={"attachments": listed},
-                        at=now,
-                    )
-                    locked.save(update_fields=list(timeline.HEAD_FIELDS))
-                    case = locked
-        except IntegrityError:  # a receipt digest already taken (one in 10^16): draw again
+                return write(digest, key), receipt
+        except IntegrityError:
             continue
-        return Filed(case, receipt)
     raise RuntimeError("could not draw a unique receipt")
 
 
 def _file_sealed(sealed: SealedIntake, values: dict[str, str], files: list[Any]) -> Filed:
     """A sealed kind's filing: the module files and seals with the receipt key; the receipt row keeps no
     contact (the module sealed it)."""
-    for _attempt in range(5):
-        receipt = new_receipt()
-        digest, key = receipt_secrets(receipt)
-        try:
-            with transaction.atomic():
-                case = sealed.file(values, files, key)
-                PublicReceipt.objects.create(case=case, digest=digest)
-        except IntegrityError:
-            continue
-        return Filed(case, receipt)
-    raise RuntimeError("could not draw a unique receipt")
+
+    def write(digest: str, key: bytes) -> Case:
+        case = sealed.file(values, files, key)
+        PublicReceipt.objects.create(case=case, digest=digest)
+        return case
+
+    case, receipt = _with_receipt(write)
+    return Filed(case, receipt)
 
 
 def issue_receipt(case: Case) -> tuple[str, bytes]:
     """A receipt for a case filed by staff on someone's behalf (a tip taken by phone): (receipt, key). The
     caller, inside its transaction, seals what the filer may read to the key."""
-    for _attempt in range(5):
-        receipt = new_receipt()
-        digest, key = receipt_secrets(receipt)
-        try:
-            with transaction.atomic():
-                PublicReceipt.objects.create(case=case, digest=digest)
-        except IntegrityError:
-            continue
-        return receipt, key
-    raise RuntimeError("could not draw a unique receipt")
+
+    def write(digest: str, key: bytes) -> bytes:
+        PublicReceipt.objects.create(case=case, digest=digest)
+        return key
+
+    key, receipt = _with_receipt(write)
+    return receipt, key
 
 
 def clock_start(case: Case) -> datetime | None:

@@ -52,21 +52,18 @@ def _version() -> str:
         return "unknown"
 
 
-def _tables(conn: Any, vendor: str) -> list[str]:
-    if vendor == "sqlite":
-        rows = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        ).fetchall()
-        return [r[0] for r in rows if "_fts" not in r[0] and not r[0].endswith(("_data", "_idx", "_docsize"))]
-    return []
+def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a SQLite snapshot, without SQLite's own and the full-text index's shadow tables."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return [r[0] for r in rows if "_fts" not in r[0] and not r[0].endswith(("_data", "_idx", "_docsize"))]
 
 
 def _counts_sqlite(path: Path) -> tuple[dict[str, int], dict[str, list[str]], dict[str, Any]]:
     conn = sqlite3.connect(path)
     try:
-        counts = {
-            t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in _tables(conn, "sqlite")
-        }
+        counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in _sqlite_tables(conn)}
         migrations: dict[str, list[str]] = {}
         for app, name in conn.execute("SELECT app, name FROM django_migrations ORDER BY id"):
             migrations.setdefault(app, []).append(name)

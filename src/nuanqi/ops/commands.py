@@ -163,10 +163,9 @@ def cmd_restore(args: argparse.Namespace) -> None:
         f"事项 {Case.objects.count()}，时间线 {Event.objects.count()}（审计通过），文件 {media}，"
         f"各表行数与清单一致"
     )
-    missing = [k for k in ("secret_key", "receipt_salt") if not (home / k).exists() or args.keys is None]
     if args.keys is None:
         print("注意：未提供 --keys，已生成新的 secret_key 和 receipt_salt；原有的公众回执码将无法查询。")
-    elif missing:
+    elif missing := [k for k in ("secret_key", "receipt_salt") if not (Path(args.keys) / k).exists()]:
         print(f"注意：--keys 目录中缺少 {'、'.join(missing)}")
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanqi.accounts.models import Unit
+from nuanqi.cases import coerce
 from nuanqi.cases.errors import Invalid
 from nuanqi.cases.public import PublicField, PublicIntake, SealedIntake
 
@@ -32,12 +33,6 @@ def _unit_options() -> tuple[tuple[str, Any], ...]:
         .order_by("name")
     )
     return tuple((str(u.pk), u.name) for u in units)
-
-
-def _find_unit(value: str) -> Unit | None:
-    if value.isdigit():
-        return Unit.objects.filter(pk=int(value)).first()
-    return Unit.objects.filter(name=value).first() or Unit.objects.filter(short_name=value).first()
 
 
 def _outside(rnd: Round) -> Invalid:
@@ -64,9 +59,7 @@ def validate(values: dict[str, str]) -> dict[str, str]:
         if not given.is_open_on(timezone.localdate()):
             raise _outside(given)
         round_id = given.pk
-    unit = _find_unit(values.get("target_unit", ""))
-    if unit is None:
-        raise Invalid("请选择被巡察单位", "invalid_choice", field="target_unit")
+    unit = coerce.unit(values.get("target_unit", ""), field="target_unit", label="被巡察单位")
     found = current_round_for(unit, round_id)
     if found is None:
         raise Invalid(

@@ -228,34 +228,58 @@ def open_share(tip: Tip, user: User, private: bytes, purpose: str = TipShare.CON
 def reseal_for_group(user: User, private: bytes) -> int:
     """Seal the tips this member can open to the group's members who cannot (a new member, a member whose
     password was reset), and the identity keys he holds to a leader who lacks them. Returns the number of
-    shares written."""
-    from .access import eligible_members, visible_tips
+    shares written. Runs at each login: a fixed handful of queries, however many tips the groups hold."""
+    from .access import visible_tips
 
-    written = 0
-    held = TipShare.objects.filter(user=user, tip__in=visible_tips(user)).select_related("tip")
+    held = list(TipShare.objects.filter(user=user, tip__in=visible_tips(user)).select_related("tip"))
+    if not held:
+        return 0
+    have = set(
+        TipShare.objects.filter(tip_id__in={s.tip_id for s in held}).values_list(
+            "tip_id", "purpose", "user_id"
+        )
+    )
+    by_group: dict[int, list[GroupMember]] = {}
+    members = GroupMember.objects.filter(group_id__in={s.tip.group_id for s in held}, user__is_active=True)
+    for m in members.select_related("user"):
+        by_group.setdefault(m.group_id, []).append(m)
+    public_keys = {
+        mk.user_id: bytes(mk.public_key)
+        for mk in MemberKey.objects.filter(user__in={m.user_id for ms in by_group.values() for m in ms})
+    }
+    rows: list[TipShare] = []
     for share in held:
         tip = share.tip
-        members = list(eligible_members(tip))
-        if share.purpose == TipShare.IDENTITY:
-            members = [m for m in members if m.role == GroupMember.LEADER]
-        have = set(TipShare.objects.filter(tip=tip, purpose=share.purpose).values_list("user_id", flat=True))
-        missing = [m for m in members if m.user_id not in have]
-        if not missing:
+        # The tip's eligible members (never one of the reported unit; identities to the leader alone) who
+        # have a key and no share yet.
+        wanted = [
+            m
+            for m in by_group.get(tip.group_id, [])
+            if m.user.unit_id != tip.target_unit_id
+            and m.user_id in public_keys
+            and (share.purpose == TipShare.CONTENT or m.role == GroupMember.LEADER)
+            and (tip.pk, share.purpose, m.user_id) not in have
+        ]
+        if not wanted:
             continue
         try:
             secret = crypto.unseal(private, bytes(share.sealed))
         except crypto.Unreadable:
             continue
-        for mk in MemberKey.objects.filter(user__in=[m.user_id for m in missing]):
-            TipShare.objects.create(
-                tip=tip,
-                user_id=mk.user_id,
-                purpose=share.purpose,
-                public_key=bytes(mk.public_key),
-                sealed=crypto.seal(bytes(mk.public_key), secret),
+        for m in wanted:
+            key = public_keys[m.user_id]
+            rows.append(
+                TipShare(
+                    tip=tip,
+                    user_id=m.user_id,
+                    purpose=share.purpose,
+                    public_key=key,
+                    sealed=crypto.seal(key, secret),
+                )
             )
-            written += 1
-    return written
+            have.add((tip.pk, share.purpose, m.user_id))
+    TipShare.objects.bulk_create(rows)
+    return len(rows)
 
 
 # ---------------------------------------------------------------- escrow

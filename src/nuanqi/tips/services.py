@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from nuanqi.accounts.models import Unit, User
 
 CONTENT_MAX = 10_000
+KEY_LOCKED = "密钥未解锁：请退出后重新登录"
 NOTE_MAX = 2_000
 
 
@@ -273,7 +274,7 @@ def open_tip(user: User, tip: Tip, private: bytes | None) -> Opened:
     """Decrypt the tip with the member's share and log the read. NotAllowedNow when the member's key is
     not unlocked or holds no share yet (a new member, a reset password: another member re-seals)."""
     if private is None:
-        raise NotAllowedNow("密钥未解锁：请退出后重新登录", "key_locked")
+        raise NotAllowedNow(KEY_LOCKED, "key_locked")
     tip_key = keys.open_share(tip, user, private)
     if tip_key is None:
         raise NotAllowedNow("您的密钥还没有这条举报的授权，待本组其他成员登录后自动授权", "no_share")

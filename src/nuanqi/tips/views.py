@@ -52,6 +52,9 @@ def notice_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- the group's pages (members only)
 
 
+KEY_LOCKED = services.KEY_LOCKED
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -96,7 +99,8 @@ def tip_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _opened(request: HttpRequest, number: str) -> tuple[User, services.Opened | None, str]:
+def _opened(request: HttpRequest, number: str) -> tuple[User, services.Opened, str]:
+    """The member, the tip opened with his key, and why it is locked ("" when it opened); 404 otherwise."""
     user = _member_or_404(request)
     try:
         tip = services.member_tip(user, number)
@@ -143,7 +147,6 @@ def _detail(
 @login_required
 def tip_detail(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     return _detail(request, user, opened, locked)
 
 
@@ -151,7 +154,6 @@ def tip_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def tip_act(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     if locked:
         return _detail(request, user, opened, locked, status=409)
     try:
@@ -172,7 +174,6 @@ def tip_act(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def tip_reply(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     if locked:
         return _detail(request, user, opened, locked, status=409)
     try:
@@ -195,10 +196,9 @@ def tip_reply(request: HttpRequest, number: str) -> HttpResponse:
 def tip_identity(request: HttpRequest, number: str) -> HttpResponse:
     """Show the named reporter's identity (a POST, so no prefetch or history replays a logged read)."""
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     private = keys.private_key(request)
     if locked or private is None:
-        return _detail(request, user, opened, locked or "密钥未解锁：请退出后重新登录", status=409)
+        return _detail(request, user, opened, locked or KEY_LOCKED, status=409)
     try:
         identity = services.read_identity(user, opened, private)
     except CaseError as exc:
@@ -212,10 +212,9 @@ def tip_identity(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def tip_release(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     private = keys.private_key(request)
     if locked or private is None:
-        return _detail(request, user, opened, locked or "密钥未解锁：请退出后重新登录", status=409)
+        return _detail(request, user, opened, locked or KEY_LOCKED, status=409)
     try:
         services.release_identity(
             user, opened, private, request.POST.get("member"), request.POST.get("reason", "")
@@ -228,7 +227,6 @@ def tip_release(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def tip_file(request: HttpRequest, number: str, file_id: int) -> HttpResponse:
     user, opened, locked = _opened(request, number)
-    assert opened is not None
     if locked:
         raise Http404
     try:
