@@ -238,6 +238,8 @@ LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Our own date formats beside Django's (nuanqi/formats/<locale>/formats.py).
+FORMAT_MODULE_PATH = ["nuanqi.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

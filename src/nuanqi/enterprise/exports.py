@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from nuanqi.cases.errors import Invalid
 from nuanqi.lib.excel import Column, write_ledger
@@ -248,28 +249,34 @@ def _rows(
     raise Invalid(f"未知的台账“{kind}”（可选：{'、'.join(KINDS)}）", "invalid_choice", field="kind")
 
 
+def _metric_label(metric: str) -> str:
+    from .models import Metric
+
+    return str(Metric(metric).label) if metric in Metric.values else metric
+
+
 def describe(p: Policy) -> str:
     """The eligibility in words, for ledgers and the policy page."""
     from nuanqi.lib import gbt4754
 
-    from .matching import METRIC_LABELS, OP_LABELS, SCALE_LABELS
+    from .matching import OP_LABELS
+    from .models import Scale
 
     parts = []
     if p.industries:
-        parts.append("行业：" + "、".join(gbt4754.lookup(c).name for c in p.industries))
+        parts.append(_("行业：%s") % _("、").join(gbt4754.lookup(c).name for c in p.industries))
     if p.scales:
-        parts.append("规模：" + "、".join(SCALE_LABELS.get(s, s) for s in p.scales))
+        scales = {s.value: s.label for s in Scale}
+        parts.append(_("规模：%s") % _("、").join(str(scales.get(s, s)) for s in p.scales))
     if p.above_scale_only:
-        parts.append("规上企业")
+        parts.append(_("规上企业"))
     if p.towns:
-        parts.append("镇街：" + "、".join(p.towns))
+        parts.append(_("镇街：%s") % _("、").join(p.towns))
     if p.tags:
-        parts.append("须为" + "、".join(p.tags))
+        parts.append(_("须为%s") % _("、").join(p.tags))
     for t in p.thresholds or []:
-        parts.append(
-            f"{METRIC_LABELS.get(t['metric'], t['metric'])}{OP_LABELS.get(t['op'], t['op'])}{t['value']:g}"
-        )
-    return "；".join(parts) or "不限"
+        parts.append(f"{_metric_label(t['metric'])}{OP_LABELS.get(t['op'], t['op'])}{t['value']:g}")
+    return _("；").join(parts) or _("不限")
 
 
 def export(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Min
+from django.utils.translation import gettext as _
 
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden
@@ -101,17 +102,16 @@ class Comparison:
     @property
     def text(self) -> str:
         if self.before is None or self.after is None:
-            return "数据不足"
+            return _("数据不足")
         if self.metric == Metric.ACCIDENTS:
-            return (
-                f"由{_n(self.before)}起降为{_n(self.after)}起"
-                if self.after < self.before
-                else (f"{_n(self.before)}起 → {_n(self.after)}起")
-            )
+            counts = {"before": _n(self.before), "after": _n(self.after)}
+            if self.after < self.before:
+                return _("由%(before)s起降为%(after)s起") % counts
+            return _("%(before)s起 → %(after)s起") % counts
         pct = self.change_pct
         if pct is None:
             return f"{_n(self.before)} → {_n(self.after)}{self.unit}"
-        return f"{'增长' if pct >= 0 else '下降'}{abs(pct):g}%"
+        return (_("增长%(pct)s%%") if pct >= 0 else _("下降%(pct)s%%")) % {"pct": f"{abs(pct):g}"}
 
 
 def _n(v: Decimal) -> str:
@@ -120,10 +120,10 @@ def _n(v: Decimal) -> str:
 
 def _label(kind: str, d: date) -> str:
     if kind == PeriodKind.YEAR:
-        return f"{d.year}年"
+        return _("%(year)s年") % {"year": d.year}
     if kind == PeriodKind.QUARTER:
-        return f"{d.year}年第{(d.month - 1) // 3 + 1}季度"
-    return f"{d.year}年{d.month}月"
+        return _("%(year)s年第%(quarter)s季度") % {"year": d.year, "quarter": (d.month - 1) // 3 + 1}
+    return _("%(year)s年%(month)s月") % {"year": d.year, "month": d.month}
 
 
 def compare_company(company: Company, kind: str = PeriodKind.YEAR) -> list[Comparison]:

@@ -20,6 +20,9 @@ from typing import IO, Any
 
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -31,15 +34,15 @@ from .access import SUBJECT
 from .models import Point
 from .workflow import CLOSED_OK, PATROL
 
-NO_UNIT = "（未派遣）"
-NO_STREET = "（未关联点位）"
+NO_UNIT = gettext_lazy("（未派遣）")
+NO_STREET = gettext_lazy("（未关联点位）")
 METRICS = ("found", "on_time", "overdue", "relapses", "recheck_failed")
 LABELS = {
-    "found": "发现问题",
-    "on_time": "按时整改",
-    "overdue": "逾期",
-    "relapses": "复发",
-    "recheck_failed": "复查不通过",
+    "found": gettext_lazy("发现问题"),
+    "on_time": gettext_lazy("按时整改"),
+    "overdue": gettext_lazy("逾期"),
+    "relapses": gettext_lazy("复发"),
+    "recheck_failed": gettext_lazy("复查不通过"),
 }
 
 
@@ -70,7 +73,10 @@ class WeeklyReport:
 
     @property
     def title(self) -> str:
-        return f"文明城市点位巡查督查通报（{self.monday:%Y年%m月%d日}—{self.sunday:%m月%d日}）"
+        return _("文明城市点位巡查督查通报（%(start)s—%(end)s）") % {
+            "start": date_format(self.monday, "DATE_FORMAT"),
+            "end": date_format(self.sunday, "MONTH_DAY_FORMAT"),
+        }
 
 
 def monday_of(day: date) -> date:
@@ -139,9 +145,11 @@ def build(monday: date, *, now: datetime | None = None) -> WeeklyReport:
     for metric, pks in ids.items():
         for pk, n in Counter(pks).items():
             c = cases[pk]
-            unit = c["lead_unit__name"] or NO_UNIT
+            unit = c["lead_unit__name"] or str(NO_UNIT)
             street = (
-                streets.get(c["subject_id"] or 0, NO_STREET) if c["subject_type"] == SUBJECT else NO_STREET
+                streets.get(c["subject_id"] or 0, str(NO_STREET))
+                if c["subject_type"] == SUBJECT
+                else str(NO_STREET)
             )
             for table, key in ((by_unit, unit), (by_street, street)):
                 row = table.setdefault(key, Row(key))
@@ -149,7 +157,10 @@ def build(monday: date, *, now: datetime | None = None) -> WeeklyReport:
             setattr(report.total, metric, getattr(report.total, metric) + n)
 
     def order(rows: dict[str, Row]) -> list[Row]:
-        return sorted(rows.values(), key=lambda r: (r.name.startswith("（"), -r.found, -r.overdue, r.name))
+        return sorted(
+            rows.values(),
+            key=lambda r: (r.name in (str(NO_UNIT), str(NO_STREET)), -r.found, -r.overdue, r.name),
+        )
 
     report.units, report.streets = order(by_unit), order(by_street)
     return report
@@ -159,10 +170,11 @@ def write_xlsx(report: WeeklyReport, target: str | Path | IO[bytes]) -> None:
     """Two sheets (按责任单位, 按街道) and a 说明 sheet with the week and the definitions."""
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, first, rows in (("按责任单位", "责任单位", report.units), ("按街道", "街道", report.streets)):
+    sheets = ((_("按责任单位"), _("责任单位"), report.units), (_("按街道"), _("街道"), report.streets))
+    for title, first, rows in sheets:
         ws = wb.create_sheet(title)
         ws.column_dimensions["A"].width = 28
-        header = [first, *(LABELS[m] for m in METRICS)]
+        header = [first, *(str(LABELS[m]) for m in METRICS)]
         cells = []
         for text in header:
             cell = openpyxl_text(WriteOnlyCell(ws), text)
@@ -171,17 +183,17 @@ def write_xlsx(report: WeeklyReport, target: str | Path | IO[bytes]) -> None:
         ws.append(cells)
         for row in [*rows, report.total]:
             ws.append([openpyxl_text(WriteOnlyCell(ws), row.name), *row.values()])
-    ws = wb.create_sheet("说明")
+    ws = wb.create_sheet(_("说明"))
     ws.column_dimensions["B"].width = 80
     notes = [
-        ("通报", report.title),
-        ("统计周", f"{report.monday:%Y-%m-%d} 至 {report.sunday:%Y-%m-%d}"),
-        ("生成时间", f"{timezone.localtime(report.generated_at):%Y-%m-%d %H:%M}"),
-        ("发现问题", "本周发现（受理）的点位问题"),
-        ("按时整改", "本周销号、且最后一次整改在整改时限内申请销号的问题"),
-        ("逾期", "整改时限在本周届满而未按时申请销号的问题"),
-        ("复发", "本周发现、与 30 天内已销号问题重复的问题"),
-        ("复查不通过", "本周作出的复查不通过次数"),
+        (_("通报"), report.title),
+        (_("统计周"), f"{report.monday:%Y-%m-%d} — {report.sunday:%Y-%m-%d}"),
+        (_("生成时间"), f"{timezone.localtime(report.generated_at):%Y-%m-%d %H:%M}"),
+        (str(LABELS["found"]), _("本周发现（受理）的点位问题")),
+        (str(LABELS["on_time"]), _("本周销号、且最后一次整改在整改时限内申请销号的问题")),
+        (str(LABELS["overdue"]), _("整改时限在本周届满而未按时申请销号的问题")),
+        (str(LABELS["relapses"]), _("本周发现、与 30 天内已销号问题重复的问题")),
+        (str(LABELS["recheck_failed"]), _("本周作出的复查不通过次数")),
     ]
     for k, v in notes:
         ws.append([openpyxl_text(WriteOnlyCell(ws), k), openpyxl_text(WriteOnlyCell(ws), v)])

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nuanqi.accounts.models import Role, User
@@ -21,9 +22,9 @@ from .access import visible_points
 from .models import Removal, ZombieCar
 
 STATES = {
-    "expired": "告知期满未移走",
-    "standing": "未移走",
-    "removed": "已移走",
+    "expired": gettext_lazy("告知期满未移走"),
+    "standing": gettext_lazy("未移走"),
+    "removed": gettext_lazy("已移走"),
 }
 
 
@@ -158,8 +159,8 @@ def ledger_xlsx(request: HttpRequest) -> StreamingHttpResponse:
 
     def status(c: ZombieCar) -> str:
         if c.removed_on:
-            return STATES["removed"]
-        return STATES["expired"] if zombies.is_expired(c, today) else STATES["standing"]
+            return str(STATES["removed"])
+        return str(STATES["expired"] if zombies.is_expired(c, today) else STATES["standing"])
 
     rows = [
         (
@@ -184,7 +185,7 @@ def ledger_xlsx(request: HttpRequest) -> StreamingHttpResponse:
     import io
 
     buf = io.BytesIO()
-    notes = [("筛选", STATES.get(state, "全部"))]
+    notes = [("筛选", str(STATES.get(state, "全部")))]
     write_ledger(buf, COLUMNS, rows, title="僵尸车台账", notes=notes)
     response = StreamingHttpResponse(
         iter([buf.getvalue()]),

@@ -14,6 +14,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from nuanqi.lib.cnnum import chinese_numeral
@@ -57,8 +58,16 @@ class Round(models.Model):
     @property
     def name(self) -> str:
         """十四届区委第四轮第二批巡察."""
-        batch = f"第{chinese_numeral(self.batch_no)}批" if self.batch_no else ""
-        return f"{self.term}第{chinese_numeral(self.round_no)}轮{batch}巡察"
+        # Chinese counts rounds in Chinese numerals (第四轮), other languages in digits.
+        chinese = (get_language() or "zh").startswith("zh")
+        numeral = chinese_numeral if chinese else str
+        batch = gettext("第%(n)s批") % {"n": numeral(self.batch_no)} if self.batch_no else ""
+        round_no = numeral(self.round_no)
+        return gettext("%(term)s第%(round)s轮%(batch)s巡察") % {
+            "term": self.term,
+            "round": round_no,
+            "batch": batch,
+        }
 
     def session_pairs(self) -> list[tuple[str, str]]:
         return [(str(a), str(b)) for a, b in (self.sessions or DEFAULT_SESSIONS)]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from nuanqi.cases import links, public, timeline
 from nuanqi.cases.errors import Forbidden, Invalid, NotAllowedNow, NotFound
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from nuanqi.accounts.models import Unit, User
 
 CONTENT_MAX = 10_000
-KEY_LOCKED = "密钥未解锁：请退出后重新登录"
+KEY_LOCKED = gettext_lazy("密钥未解锁：请退出后重新登录")
 NOTE_MAX = 2_000
 
 
@@ -274,7 +275,7 @@ def open_tip(user: User, tip: Tip, private: bytes | None) -> Opened:
     """Decrypt the tip with the member's share and log the read. NotAllowedNow when the member's key is
     not unlocked or holds no share yet (a new member, a reset password: another member re-seals)."""
     if private is None:
-        raise NotAllowedNow(KEY_LOCKED, "key_locked")
+        raise NotAllowedNow(str(KEY_LOCKED), "key_locked")
     tip_key = keys.open_share(tip, user, private)
     if tip_key is None:
         raise NotAllowedNow("您的密钥还没有这条举报的授权，待本组其他成员登录后自动授权", "no_share")

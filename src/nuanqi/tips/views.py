@@ -52,7 +52,7 @@ def notice_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- the group's pages (members only)
 
 
-KEY_LOCKED = services.KEY_LOCKED
+KEY_LOCKED = services.KEY_LOCKED  # lazy: translated when shown
 
 
 def _user(request: HttpRequest) -> User:
@@ -198,7 +198,7 @@ def tip_identity(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
     private = keys.private_key(request)
     if locked or private is None:
-        return _detail(request, user, opened, locked or KEY_LOCKED, status=409)
+        return _detail(request, user, opened, locked or str(KEY_LOCKED), status=409)
     try:
         identity = services.read_identity(user, opened, private)
     except CaseError as exc:
@@ -214,7 +214,7 @@ def tip_release(request: HttpRequest, number: str) -> HttpResponse:
     user, opened, locked = _opened(request, number)
     private = keys.private_key(request)
     if locked or private is None:
-        return _detail(request, user, opened, locked or KEY_LOCKED, status=409)
+        return _detail(request, user, opened, locked or str(KEY_LOCKED), status=409)
     try:
         services.release_identity(
             user, opened, private, request.POST.get("member"), request.POST.get("reason", "")
