@@ -268,6 +268,15 @@ def test_unknown_requests_and_services_are_404_in_the_specs_shape(patrols):
     assert r.status_code == 404 and S.from_xml(r.content, "errors")[0]["code"] == 404
 
 
+@pytest.mark.parametrize("path", ["services.csv", "requests.html", "nothing.json", "requests/XC2026-1/x.json"])
+def test_an_unknown_resource_or_format_is_404_in_the_specs_shape_not_an_html_page(patrols, path):
+    r = Client().get(f"{V2}/{path}")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
+    assert r.json()[0]["code"] == 404 and ".json" in r.json()[0]["description"]
+    r = Client().get(f"{V2}/unknown.xml")
+    assert r.status_code == 404 and S.from_xml(r.content, "errors")[0]["code"] == 404
+
+
 def test_discovery_names_the_endpoint_and_its_formats(patrols):
     d = Client().get(f"{V2}/discovery.json").json()
     jsonschema.validate(d, S.DISCOVERY)

@@ -13,4 +13,7 @@ urlpatterns = [
     re_path(r"^requests/(?P<number>[A-Za-z0-9\-]+)" + FMT, views.request_detail, name="open311_request"),
     re_path(r"^servicerequestupdates\.(?P<fmt>xml)$", views.updates, name="open311_updates"),
     path("media/<int:attachment_id>.jpg", views.media, name="open311_media"),
+    # Anything else under the prefix (an unknown resource, or a format other than .json and .xml) gets the
+    # spec's error array, not the site's HTML 404.
+    re_path(r"^(?P<rest>.+)$", views.unknown, name="open311_unknown"),
 ]

@@ -111,3 +111,10 @@ def media(request: HttpRequest, attachment_id: int) -> FileResponse:
     except Attachment.DoesNotExist:
         raise Http404 from None
     return file_response(attachment, thumbnail=True)
+
+
+@csrf_exempt
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    """404 as the spec's error array: XML when the path ends in .xml, JSON otherwise."""
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return error(fmt, 404, "没有这个资源或格式：资源以 .json 或 .xml 结尾 (unknown resource or format)")
