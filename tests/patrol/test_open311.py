@@ -268,7 +268,7 @@ def test_unknown_requests_and_services_are_404_in_the_specs_shape(patrols):
     assert r.status_code == 404 and S.from_xml(r.content, "errors")[0]["code"] == 404
 
 
-@pytest.mark.parametrize("path", ["services.csv", "requests.html", "nothing.json", "requests/XC2026-1/x.json"])
+@pytest.mark.parametrize("path", ["services.csv", "requests.html", "nothing.json", "requests/X-1/x.json"])
 def test_an_unknown_resource_or_format_is_404_in_the_specs_shape_not_an_html_page(patrols, path):
     r = Client().get(f"{V2}/{path}")
     assert r.status_code == 404 and r["Content-Type"].startswith("application/json")
