@@ -279,11 +279,32 @@ _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_CELLS = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
 
 
+_XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_ODS_FORMULA = re.compile(rb":formula\s*=")
+
+
+def _part_has(zf: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes]) -> bool:
+    """Whether a zip part's bytes match `pattern` (streamed; matches are short, so a small overlap between
+    chunks is enough)."""
+    tail = b""
+    try:
+        with zf.open(name) as part:
+            while chunk := part.read(1 << 20):
+                if pattern.search(tail + chunk):
+                    return True
+                tail = chunk[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise TemplateError("无法读取表格文件（文件已损坏）") from None
+    return False
+
+
 def _ods_formulas(zf: zipfile.ZipFile) -> set[tuple[int, int]]:
     """The formula cells of an .ods file's first table, as (row from 1, column index from 0)."""
     formulas: set[tuple[int, int]] = set()
     if "content.xml" not in zf.namelist():
         raise TemplateError("无法读取 .ods 文件（缺少内容部分，文件已损坏）")
+    if not _part_has(zf, "content.xml", _ODS_FORMULA):
+        return formulas
     row = 0
     col = 0
     tables = 0
@@ -373,7 +394,10 @@ def scan_workbook(source: str | Path | IO[bytes], limits: Limits) -> set[tuple[i
             raise TemplateError(NOT_A_SHEET)
         name = _first_sheet(zf)
         formulas: set[tuple[int, int]] = set()
-        if name is None or name not in zf.namelist():
+        if name is None or name not in zf.namelist() or not _part_has(zf, name, _XLSX_FORMULA):
+            # No formula element at all (nearly every file): no need to parse the sheet's XML here.
+            if not isinstance(source, (str, Path)):
+                source.seek(0)
             return formulas
         with zf.open(name) as sheet:
             try:
@@ -525,7 +549,7 @@ def read_sheet(
         raise TemplateError("文件是空的：第 1 行应为表头")
     header = table[0]
     if all(h is None for h in header):
-        raise TemplateError("文件是空的：第 1 行应为表头")
+        raise TemplateError("第 1 行应为表头（列名），但该行是空的（请使用系统提供的导入模板）")
     names = [normalize_text(h).rstrip("*") for h in header]
     index: dict[str, int] = {}
     for f in fields:
