@@ -185,6 +185,11 @@ CORPUS: list[tuple[str, Builder, dict[str, Any]]] = [
         {"NUANQI_IMPORT_MAX_MB": 1},
     ),
     (
+        "zip bomb in the workbook part",
+        lambda t: _replace_part(_good(t), t / "wb.xlsx", "xl/workbook.xml", b" " * (30 << 20)),
+        {"NUANQI_IMPORT_MAX_MB": 1},
+    ),
+    (
         "zip bomb stored in an ods",
         lambda t: _replace_part(
             FILES / "companies.ods", t / "bomb.ods", "Pictures/pad.xml", b"0" * (30 << 20)

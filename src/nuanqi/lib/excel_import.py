@@ -257,12 +257,29 @@ _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
+def _read_capped(zf: zipfile.ZipFile, name: str, cap: int = 4 << 20) -> bytes:
+    """A small part read before the size pass: never more than `cap` bytes, whatever it claims."""
+    with zf.open(name) as part:
+        data = part.read(cap + 1)
+    if len(data) > cap:
+        raise TemplateError("文件解压后过大或压缩比异常，拒绝读取（请另存为普通的表格文件后再导入）")
+    return data
+
+
 def _first_sheet(zf: zipfile.ZipFile) -> str | None:
     """The zip path of the workbook's first sheet (the one read_sheet reads), from workbook.xml and rels."""
     try:
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
+        book = ElementTree.fromstring(_read_capped(zf, "xl/workbook.xml"))
+        rels = ElementTree.fromstring(_read_capped(zf, "xl/_rels/workbook.xml.rels"))
+    except (
+        KeyError,
+        ElementTree.ParseError,
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        ValueError,
+    ):
         return None
     first = book.find(f"{_MAIN}sheets/{_MAIN}sheet")
     if first is None:
@@ -283,28 +300,11 @@ _XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _ODS_FORMULA = re.compile(rb":formula\s*=")
 
 
-def _part_has(zf: zipfile.ZipFile, name: str, pattern: re.Pattern[bytes]) -> bool:
-    """Whether a zip part's bytes match `pattern` (streamed; matches are short, so a small overlap between
-    chunks is enough)."""
-    tail = b""
-    try:
-        with zf.open(name) as part:
-            while chunk := part.read(1 << 20):
-                if pattern.search(tail + chunk):
-                    return True
-                tail = chunk[-64:]
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise TemplateError("无法读取表格文件（文件已损坏）") from None
-    return False
-
-
 def _ods_formulas(zf: zipfile.ZipFile) -> set[tuple[int, int]]:
     """The formula cells of an .ods file's first table, as (row from 1, column index from 0)."""
     formulas: set[tuple[int, int]] = set()
     if "content.xml" not in zf.namelist():
         raise TemplateError("无法读取 .ods 文件（缺少内容部分，文件已损坏）")
-    if not _part_has(zf, "content.xml", _ODS_FORMULA):
-        return formulas
     row = 0
     col = 0
     tables = 0
@@ -370,14 +370,24 @@ def scan_workbook(source: str | Path | IO[bytes], limits: Limits) -> set[tuple[i
         raise TemplateError("无法读取表格文件（压缩包已损坏或不完整）") from None
     bomb = TemplateError("文件解压后过大或压缩比异常，拒绝读取（请另存为普通的表格文件后再导入）")
     with zf:
+        ods = _is_ods(zf)
+        # The part that holds the first sheet's cells: searched for formula markers in the same pass.
+        watched = "content.xml" if ods else _first_sheet(zf)
+        marker = _ODS_FORMULA if ods else _XLSX_FORMULA
+        has_formula = False
         total = 0
         for info in zf.infolist():
+            search = info.filename == watched
+            tail = b""
             try:
                 with zf.open(info) as part:
                     while chunk := part.read(1 << 20):
                         total += len(chunk)
                         if total > limits.max_unzipped:
                             raise bomb
+                        if search and not has_formula:
+                            has_formula = marker.search(tail + chunk) is not None
+                            tail = chunk[-64:]
             except TemplateError:
                 raise
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
@@ -385,16 +395,16 @@ def scan_workbook(source: str | Path | IO[bytes], limits: Limits) -> set[tuple[i
                 raise TemplateError("无法读取表格文件（文件已损坏或已加密）") from None
         if total > 10 * 1048576 and total > limits.max_ratio * max(size, 1):
             raise bomb
-        if _is_ods(zf):
-            found = _ods_formulas(zf)
+        if ods:
+            found = _ods_formulas(zf) if has_formula or "content.xml" not in zf.namelist() else set()
             if not isinstance(source, (str, Path)):
                 source.seek(0)
             return found
         if "xl/workbook.xml" not in zf.namelist():
             raise TemplateError(NOT_A_SHEET)
-        name = _first_sheet(zf)
+        name = watched
         formulas: set[tuple[int, int]] = set()
-        if name is None or name not in zf.namelist() or not _part_has(zf, name, _XLSX_FORMULA):
+        if name is None or name not in zf.namelist() or not has_formula:
             # No formula element at all (nearly every file): no need to parse the sheet's XML here.
             if not isinstance(source, (str, Path)):
                 source.seek(0)
