@@ -131,3 +131,149 @@ def test_a_receipt_never_appears_in_the_servers_access_log(tmp_path):
     text = log.read_text()
     assert "POST /api/v1/public/toy-reports/status" in text and "/public/toy-reports/ " in text
     assert receipt not in text and receipt[:8] not in text
+
+
+def _start_serve(home: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "nuanqi.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _wait_up(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("the server did not come up")
+
+
+def _gunicorn_pids(parent: int) -> list[int]:
+    """The gunicorn master and workers below `parent` (from /proc: no extra tools)."""
+    import pathlib
+
+    children: dict[int, list[int]] = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [parent]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_sigterm_to_serve_stops_gunicorn_cleanly(tmp_path):
+    port = _free_port()
+    proc = _start_serve(str(tmp_path), port)
+    try:
+        _wait_up(port)
+        below = _gunicorn_pids(proc.pid)
+        assert below, "gunicorn runs as a child of nuanqi serve"
+        os.kill(proc.pid, 15)  # SIGTERM to `nuanqi serve` alone, as systemd or docker stop would send it
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in below):
+            time.sleep(0.2)
+        assert not [pid for pid in below if os.path.exists(f"/proc/{pid}")], "gunicorn was left running"
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=20)
+
+
+def test_serve_on_an_empty_database_says_what_to_do(tmp_path):
+    port = _free_port()
+    proc = _start_serve(str(tmp_path), port)
+    try:
+        _wait_up(port)
+    finally:
+        os.killpg(proc.pid, 15)
+        out = proc.communicate(timeout=30)[0].decode()
+    assert "还没有任何账号" in out and "nuanqi demo" in out and "createsuperuser" in out
+
+
+def test_demo_no_serve_prints_its_home_and_the_command_that_serves_it(tmp_path):
+    home = tmp_path / "home"
+    r = subprocess.run(
+        [sys.executable, "-m", "nuanqi.cli", "demo", "--no-serve"],
+        env=_env(str(home)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert f"演示数据目录 / demo home: {home}" in r.stdout
+    assert f"nuanqi --home {home} serve" in r.stdout
+    # The printed command serves that home and the demo logins work there.
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nuanqi.cli",
+            "--home",
+            str(home),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env={k: v for k, v in os.environ.items() if k not in ("NUANQI_DATABASE_URL", "NUANQI_HOME")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_up(port)
+        import http.cookiejar
+        import re
+        import urllib.parse
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"http://127.0.0.1:{port}/login/", timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token
+        from nuanqi.demo.world import DEMO_PASSWORD
+
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1), "username": "dispatcher", "password": DEMO_PASSWORD}
+        ).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/login/",
+            data=body,
+            headers={"Referer": f"http://127.0.0.1:{port}/login/"},
+        )
+        landed = opener.open(request, timeout=10)
+        assert "/login/" not in landed.geturl()
+    finally:
+        os.killpg(proc.pid, 15)
+        out = proc.communicate(timeout=30)[0].decode()
+    assert "还没有任何账号" not in out
+    # Building the demo again in the same home is allowed (it is a demo home); a real database is not wiped.
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "nuanqi.sqlite3").write_bytes(b"")
+    r = subprocess.run(
+        [sys.executable, "-m", "nuanqi.cli", "demo", "--no-serve", "--home", str(real)],
+        env=_env(str(real)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0 and "非演示数据库" in r.stderr
+    assert (real / "nuanqi.sqlite3").exists()

@@ -53,9 +53,39 @@ def _migrate(verbosity: int = 0) -> None:
 # ------------------------------------------------------------------ serve / demo
 
 
+def default_home() -> Path:
+    """The one data directory `nuanqi serve`, `nuanqi demo` and every other command use unless told
+    otherwise: $NUANQI_HOME, else ./var (the settings read the same variable with the same default)."""
+    return Path(os.environ.get("NUANQI_HOME") or "var").resolve()
+
+
+DEMO_MARKER = "DEMO"  # a file in a home the demo built: the demo rebuilds only such a home (or an empty one)
+
+
+def _empty_database_hint() -> str | None:
+    """What to do when the database has no account at all (a fresh home), else None."""
+    from django.contrib.auth import get_user_model
+
+    if get_user_model().objects.exists():
+        return None
+    from django.conf import settings
+
+    home = settings.HOME
+    return (
+        f"数据库中还没有任何账号（数据目录 {home}），登录页将无法登录。\n"
+        f"  试用演示数据：./nq demo 或 nuanqi demo --home {home}\n"
+        f"  正式使用：nuanqi --home {home} manage createsuperuser 创建管理员账号后再登录\n"
+        f"The database has no accounts yet: run `nuanqi demo --home {home}` for the demo, or "
+        f"`nuanqi --home {home} manage createsuperuser` to create the first administrator."
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup(args.home)
     _migrate()
+    hint = _empty_database_hint()
+    if hint:
+        print(hint, file=sys.stderr, flush=True)
     _run_server(args.host, args.port, args.workers)
 
 
@@ -90,19 +120,49 @@ def _run_server(host: str, port: int, workers: int) -> None:
         # logs one line per request without them (nuanqi.ops.requestlog).
         "--preload",
     ]
+    raise SystemExit(_supervise(cmd))
+
+
+def _supervise(cmd: list[str]) -> int:
+    """Run gunicorn as a child and pass SIGTERM, SIGINT and SIGHUP on to it, so stopping `nuanqi serve`
+    (systemd, docker stop, kill) stops gunicorn gracefully instead of leaving it running; the exit status is
+    gunicorn's (0 after a graceful stop)."""
+    import signal
+
+    proc = subprocess.Popen(cmd, env={**os.environ})
+
+    def forward(signum: int, _frame: object) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        raise SystemExit(subprocess.call(cmd, env={**os.environ}))
-    except KeyboardInterrupt:
-        raise SystemExit(0) from None
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:  # a second Ctrl+C while gunicorn shuts down: keep waiting for it
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else code
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    home = Path(args.home).resolve()
+    home = Path(args.home).resolve() if getattr(args, "home", None) else default_home()
     home.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("NUANQI_DATABASE_URL"):
-        # The demo always starts from a fresh database in its home.
+        # The demo always starts from a fresh database in its home, but never wipes one it did not build.
+        db = home / "nuanqi.sqlite3"
+        if db.exists() and not (home / DEMO_MARKER).exists():
+            _fail(
+                f"数据目录 {home} 中已有非演示数据库，演示不会覆盖它；请用 --home 指定另一个目录。\n"
+                f"{home} holds a database the demo did not build; choose another directory with --home."
+            )
         for suffix in ("", "-wal", "-shm"):
             (home / f"nuanqi.sqlite3{suffix}").unlink(missing_ok=True)
+        (home / DEMO_MARKER).write_text("built by `nuanqi demo`; the next `nuanqi demo` may rebuild it\n")
     _setup(str(home))
     _migrate()
     from nuanqi.demo.world import DEMO_PASSWORD, OPEN311_KEY, build_world
@@ -118,8 +178,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
     for username, role in DEMO_LOGINS:
         print(f"  {username:<14} {role}")
     print(f"Open311 演示客户端 api_key / demo Open311 key (POST /open311/v2/requests.json): {open311_key}")
-    if not args.no_serve:
-        _run_server(args.host, args.port, args.workers)
+    if args.no_serve:
+        prog = sys.argv[0] if Path(sys.argv[0]).name == "nuanqi" else "nuanqi"
+        same = home == default_home()
+        print(f"演示数据目录 / demo home: {home}")
+        print(f"启动网站 / to serve it: {prog} --home {home} serve")
+        print(f"  （或 / or: ./nq serve{'' if same else f' --home {home}'}）")
+        return
+    _run_server(args.host, args.port, args.workers)
 
 
 # ------------------------------------------------------------------ calendar
@@ -168,7 +234,11 @@ def cmd_calendar_day(args: argparse.Namespace) -> None:
     info = cal.day_info(_parse_date(args.date))
     out = {"date": info.date.isoformat(), "workday": info.workday, "name": info.name}
     if not info.confirmed:
-        out["warning"] = f"{info.date.year} 年的节假日安排尚未发布或录入，暂按周一至周五为工作日计算"
+        out["provisional"] = True
+        out["warning"] = (
+            f"{info.date.year} 年的节假日安排尚未发布或录入，暂按《全国年节及纪念日放假办法》推算法定节假日"
+            "及补假，调休待国务院通知发布后录入"
+        )
         print(out["warning"], file=sys.stderr)
     print(json.dumps(out, ensure_ascii=False))
 
@@ -190,10 +260,38 @@ def cmd_calendar_deadline(args: argparse.Namespace) -> None:
     years = cal.unconfirmed_years(start.astimezone(TZ).year, deadline.year)
     if years:
         print(
-            f"注意：{'、'.join(map(str, years))} 年的节假日安排尚未发布或录入，按周一至周五计算",
+            f"注意：{'、'.join(map(str, years))} 年的节假日安排尚未发布或录入，暂按法定节假日及补假推算"
+            "（不含调休）",
             file=sys.stderr,
         )
     print(json.dumps(out, ensure_ascii=False))
+
+
+def _dated(items: list[str], default_name: str) -> dict[date, str]:
+    out: dict[date, str] = {}
+    for item in items:
+        day, _sep, name = item.partition(":")
+        out[_parse_date(day)] = name.strip() or default_name
+    return out
+
+
+def cmd_calendar_notice(args: argparse.Namespace) -> None:
+    """Enter a year's State Council notice: days off and 调休 workdays, then confirm the year."""
+    _setup(args.home)
+    _migrate()
+    from nuanqi.calendars.services import enter_notice
+
+    off = _dated(args.off or [], "放假")
+    work = _dated(args.work or [], "调休上班")
+    try:
+        moved = enter_notice(args.year, days_off=off, workdays=work, note=args.note or "")
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    print(
+        f"已录入 {args.year} 年节假日安排：放假 {len(off)} 天、调休上班 {len(work)} 天；"
+        f"该年已确认，法定推算不再使用；{moved} 个事项的期限已重算"
+    )
 
 
 # ------------------------------------------------------------------ token / audit
@@ -300,8 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     server_args(sp)
     sp.set_defaults(func=cmd_serve)
 
-    sp = sub.add_parser("demo", help="用报纸上的定海案例新建演示库并启动")
-    sp.add_argument("--home", dest="home", default=os.environ.get("NUANQI_HOME", "var/demo"))
+    sp = sub.add_parser("demo", help="用报纸上的定海案例新建演示库并启动", parents=[home])
     sp.add_argument("--no-serve", action="store_true", help="只建库，不启动网站")
     server_args(sp)
     sp.set_defaults(func=cmd_demo)
@@ -316,6 +413,16 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--working-days", type=int)
     group.add_argument("--working-hours", type=float)
     sp.set_defaults(func=cmd_calendar_deadline)
+    sp = cal.add_parser(
+        "notice", help="录入某年国务院节假日安排通知（确认该年，重算已算出的期限）", parents=[home]
+    )
+    sp.add_argument("year", type=int)
+    sp.add_argument(
+        "--off", action="append", metavar="日期[:名称]", help="放假日，如 2027-02-05:春节（可重复）"
+    )
+    sp.add_argument("--work", action="append", metavar="日期[:名称]", help="调休上班日（可重复）")
+    sp.add_argument("--note", help="依据，如通知文号")
+    sp.set_defaults(func=cmd_calendar_notice)
 
     tok = sub.add_parser("token", help="访问令牌").add_subparsers(dest="token_command", required=True)
     sp = tok.add_parser("create", help="为账号创建访问令牌（最后一行为令牌）", parents=[home])

@@ -92,4 +92,4 @@ def test_a_file_that_is_not_a_workbook_gets_a_clear_error(world, consult):
     r = world.client(consult.staff).post(
         reverse("consult_import", args=[consult.session.pk]), {"file": upload}
     )
-    assert r.status_code == 400 and "无法读取 Excel 文件" in r.content.decode()
+    assert r.status_code == 400 and "无法读取表格文件" in r.content.decode()

@@ -38,8 +38,23 @@ def test_the_list_page_exports_its_filtered_cases_as_a_ledger(world):
     received = rows[0][header.index("受理时间")]
     assert isinstance(received, datetime)  # a date cell, not text
     assert ws.column_dimensions["C"].width >= 30
+    assert ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}2"
     notes = dict(wb["说明"].iter_rows(values_only=True))
-    assert notes["筛选：状态"] == "resolved"
+    assert notes["筛选：状态"] == "已办结"
+
+
+def test_the_ledgers_explanation_sheet_names_every_filter_in_words(world):
+    _cases(world)
+    client = world.client(world.dispatcher)
+    query = f"status=open&unit={world.zhujian.pk}&channel=company_request&sla=red&kind=request&overdue=1"
+    r = client.get(f"/ledger/cases.xlsx?{query}")
+    notes = dict(load_workbook(io.BytesIO(r.content))["说明"].iter_rows(values_only=True))
+    assert notes["筛选：状态"] == "在办"
+    assert notes["筛选：主办单位"] == "区住建局"
+    assert notes["筛选：渠道"] == "企业求助"
+    assert notes["筛选：时限"] == "红牌超期"
+    assert notes["筛选：仅超期"] == "是"
+    assert notes["筛选：类别"] not in ("request", "")
 
 
 def test_a_ledger_holds_only_what_the_person_may_see(world):

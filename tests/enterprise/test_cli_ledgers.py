@@ -29,7 +29,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def test_import_prints_every_bad_row_exits_1_and_changes_nothing_then_imports_the_fixed_file(home, tmp_path):
+def test_import_prints_every_bad_row_exits_1_and_changes_nothing_then_imports_the_fixed_file(
+    home, tmp_path, db
+):
     template = tmp_path / "template.xlsx"
     r = run("import", "template", "companies", "-o", str(template), home=home)
     assert r.returncode == 0, r.stderr

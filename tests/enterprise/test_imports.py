@@ -18,11 +18,11 @@ from .helpers import company_rows, fill_template, plain_sheet, uscc
 pytestmark = pytest.mark.django_db
 
 
-def test_the_company_template_is_one_sheet_of_chinese_headers(tmp_path):
+def test_the_company_template_is_a_data_sheet_of_chinese_headers_and_its_instructions(db, tmp_path):
     path = tmp_path / "t.xlsx"
     write_template("companies", path)
     wb = load_workbook(path)
-    assert len(wb.sheetnames) == 1
+    assert wb.sheetnames == ["企业", "填写说明", "选项"] and wb.active is wb.worksheets[0]
     headers = [c.value.rstrip("*") for c in wb.active[1]]
     for h in ("企业名称", "统一社会信用代码", "行业", "规模", "所属镇街"):
         assert h in headers
@@ -223,7 +223,7 @@ def test_the_office_downloads_a_template_and_uploads_it_through_the_page(world, 
     assert r.status_code == 200
     template = tmp_path / "t.xlsx"
     template.write_bytes(b"".join(r.streaming_content))
-    assert load_workbook(template).sheetnames == ["企业"]
+    assert load_workbook(template).sheetnames == ["企业", "填写说明", "选项"]
     rows = [["甲公司", uscc(1), "E", "大型", "", "白泉镇"], ["乙公司", uscc(2), "E", "巨型", "", "白泉镇"]]
     bad = fill_template("companies", tmp_path / "bad.xlsx", rows)
     with bad.open("rb") as f:

@@ -140,10 +140,13 @@ def test_a_seasonal_summer_schedule_changes_results() -> None:
     assert cal.add_working_days(sh(2023, 10, 9, 9, 0), 1) == sh(2023, 10, 10, 17, 0)
 
 
-def test_2027_arithmetic_works_on_the_weekday_rule() -> None:
+def test_2027_arithmetic_works_on_the_statutory_guess() -> None:
     cal = WorkCalendar()
-    assert cal.add_working_days(sh(2027, 1, 1, 9, 0), 1) == sh(2027, 1, 4, 17, 0)  # Fri → Mon
-    assert cal.add_working_hours(sh(2026, 12, 31, 16, 0), 2) == sh(2027, 1, 1, 9, 30)
+    assert cal.add_working_days(sh(2027, 1, 1, 9, 0), 1) == sh(2027, 1, 4, 17, 0)  # 元旦 (Fri) → Mon
+    # 2027-01-01 is 元旦 by law: the hour left on 31 December continues on Monday 4 January.
+    assert cal.add_working_hours(sh(2026, 12, 31, 16, 0), 2) == sh(2027, 1, 4, 9, 30)
+    # Across 劳动节 and its 补假 (1–2 May on a weekend, given on 3–4 May).
+    assert cal.add_working_days(sh(2027, 4, 30, 9, 0), 1) == sh(2027, 5, 5, 17, 0)
 
 
 def test_a_naive_datetime_is_taken_as_shanghai_time() -> None:

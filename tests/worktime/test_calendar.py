@@ -104,21 +104,25 @@ def test_a_closure_overrides_a_published_make_up_workday() -> None:
     assert not cal.is_workday(date(2023, 1, 29))
 
 
-def test_2027_without_published_data_follows_the_weekday_rule_and_is_unconfirmed() -> None:
+def test_2027_without_published_data_holds_the_statutory_guess_and_is_unconfirmed() -> None:
     cal = WorkCalendar()
-    assert cal.is_workday(date(2027, 2, 8))  # a Monday, maybe Spring Festival in reality
-    assert not cal.is_workday(date(2027, 2, 6))  # Saturday
+    assert not cal.is_workday(date(2027, 2, 8))  # 初三, a Monday: 春节 by law
+    assert cal.day_info(date(2027, 2, 8)).name == "春节"
+    assert not cal.is_workday(date(2027, 2, 13))  # a Saturday
+    assert cal.is_workday(date(2027, 2, 11))  # a Thursday after the 补假
     assert cal.day_info(date(2027, 2, 8)).confirmed is False
     assert cal.is_year_confirmed(2026)
     assert not cal.is_year_confirmed(2027)
     assert cal.unconfirmed_years(2026, 2027) == [2027]
 
 
-def test_confirmed_years_make_2027_confirmed() -> None:
+def test_confirmed_years_make_2027_confirmed_and_drop_the_guess() -> None:
     cal = WorkCalendar(confirmed_years=[2027], closures={date(2027, 2, 8): "春节"})
     assert cal.is_year_confirmed(2027)
     assert cal.unconfirmed_years(2026, 2027) == []
     assert cal.day_info(date(2027, 2, 8)) == DayInfo(date(2027, 2, 8), False, "春节", True)
+    # What the notice did not list is a plain weekday again: the guess is replaced, not merged.
+    assert cal.day_info(date(2027, 2, 9)) == DayInfo(date(2027, 2, 9), True, None, True)
 
 
 @pytest.mark.parametrize("year", [1990, 2003, 2100])

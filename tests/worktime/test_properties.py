@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 import chinese_calendar
+import holidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nuanqi.worktime import TZ, Schedule, WorkCalendar
+
+_LAW = holidays.China(observed=True)
 
 MINUTE = timedelta(minutes=1)
 FIRST = datetime(2023, 1, 1)
@@ -72,8 +75,9 @@ class Reference:
             else:
                 try:
                     value = bool(chinese_calendar.is_workday(d))
-                except NotImplementedError:  # no published data for that year
-                    value = d.weekday() < 5
+                except NotImplementedError:  # no published data: the statutory guess, with python-holidays'
+                    # own 补假 rule as an independent reference
+                    value = d.weekday() < 5 and d not in _LAW
             self._workday[d] = value
         return self._workday[d]
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from .models import CalendarDay, ConfirmedYear, WorkSchedule
-from .services import invalidate
+from .services import invalidate, recompute_after_notice
 
 
 class _Invalidating(admin.ModelAdmin):
@@ -29,3 +30,12 @@ class WorkScheduleAdmin(_Invalidating):
 @admin.register(ConfirmedYear)
 class ConfirmedYearAdmin(_Invalidating):
     list_display = ("year", "note", "confirmed_at")
+
+    def save_model(self, request, obj, form, change):
+        # Confirming a year replaces its statutory guess: deadlines computed on the guess are recomputed.
+        super().save_model(request, obj, form, change)
+        if not change:
+            moved = recompute_after_notice(obj.year, obj.note)
+            self.message_user(
+                request, _("已按新的 %(year)s 年日历重算 %(n)s 个事项的期限") % {"year": obj.year, "n": moved}
+            )

@@ -27,9 +27,14 @@ def _stamp() -> tuple[object, ...]:
     return (days["n"], days["m"], scheds["n"], scheds["m"], years["n"], years["m"])
 
 
-def build_calendar() -> WorkCalendar:
-    closures = {d.date: d.name for d in CalendarDay.objects.filter(workday=False)}
-    extra = {d.date: d.name for d in CalendarDay.objects.filter(workday=True)}
+def build_calendar(*, guess_year: int | None = None) -> WorkCalendar:
+    """The calendar from the override tables; with `guess_year`, as it was before that year's notice was
+    entered (the year provisional, none of its own overrides)."""
+    days = CalendarDay.objects.all()
+    if guess_year is not None:
+        days = days.exclude(date__year=guess_year)
+    closures = {d.date: d.name for d in days if not d.workday}
+    extra = {d.date: d.name for d in days if d.workday}
     schedules = [
         Schedule(
             sessions=parse_sessions(s.sessions),
@@ -40,7 +45,7 @@ def build_calendar() -> WorkCalendar:
         )
         for s in WorkSchedule.objects.order_by("priority", "id")
     ]
-    years = list(ConfirmedYear.objects.values_list("year", flat=True))
+    years = [y for y in ConfirmedYear.objects.values_list("year", flat=True) if y != guess_year]
     return WorkCalendar(closures=closures, extra_workdays=extra, schedules=schedules, confirmed_years=years)
 
 
@@ -59,6 +64,53 @@ def current_calendar(*, force: bool = False) -> WorkCalendar:
             _state["stamp"] = stamp
         _state["checked"] = now
         return cal  # type: ignore[return-value]
+
+
+def enter_notice(
+    year: int,
+    *,
+    days_off: dict[date, str] | None = None,
+    workdays: dict[date, str] | None = None,
+    note: str = "",
+) -> int:
+    """Enter the State Council's notice for `year`: its days off and 调休 workdays (as they differ from
+    plain weekdays and weekends), then confirm the year, which replaces the statutory guess; the open cases'
+    deadlines already computed on the guess are recomputed (each with a timeline event). Returns the number
+    of cases whose deadlines moved. Also what saving a confirmed year in the admin does."""
+    from django.db import transaction
+
+    for d in (*(days_off or {}), *(workdays or {})):
+        if d.year != year:
+            raise ValueError(f"{d.isoformat()} 不在 {year} 年内")
+    from nuanqi.cases.recalendar import recompute_year
+
+    # The calendar the deadlines were computed on: the pure guess while the year was provisional (even if
+    # some of its days were entered before), else the entered days in force now (an amended notice).
+    confirmed = ConfirmedYear.objects.filter(year=year).exists()
+    old = current_calendar(force=True) if confirmed else build_calendar(guess_year=year)
+    with transaction.atomic():
+        for d, name in (days_off or {}).items():
+            CalendarDay.objects.update_or_create(date=d, defaults={"workday": False, "name": name or "放假"})
+        for d, name in (workdays or {}).items():
+            CalendarDay.objects.update_or_create(
+                date=d, defaults={"workday": True, "name": name or "调休上班"}
+            )
+        ConfirmedYear.objects.update_or_create(year=year, defaults={"note": note})
+    new = current_calendar(force=True)
+    if old.is_year_confirmed(year) and confirmed is False:  # published data: there was no guess
+        return 0
+    return recompute_year(old, new, year, note=note)
+
+
+def recompute_after_notice(year: int, note: str = "") -> int:
+    """Recompute deadlines computed on the year's statutory guess now that its notice is entered."""
+    from nuanqi.cases.recalendar import recompute_year
+
+    old = build_calendar(guess_year=year)
+    new = current_calendar(force=True)
+    if old.is_year_confirmed(year):  # published data: there was no guess
+        return 0
+    return recompute_year(old, new, year, note=note)
 
 
 def invalidate() -> None:

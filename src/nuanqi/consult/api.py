@@ -216,7 +216,7 @@ def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[
 @router.post(
     "/sessions/{session_id}/imports",
     response={200: ConsultImportOut, 422: ConsultImportOut},
-    summary="导入协商事项台账（.xlsx，全部成功或全部不导入）",
+    summary="导入协商事项台账（.xlsx、.xls、.ods 或 CSV，全部成功或全部不导入）",
 )
 def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ConsultImportOut]:
     from .ledger import run_import

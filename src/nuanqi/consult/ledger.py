@@ -8,13 +8,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from nuanqi.accounts.models import Unit
 from nuanqi.cases.errors import CaseError
-from nuanqi.lib.excel import Column, openpyxl_text, write_ledger
+from nuanqi.lib.excel import Column, write_ledger
 from nuanqi.lib.excel_import import Field, ImportReport, Limits, TemplateError, check_row, read_sheet
+from nuanqi.lib.excel_template import import_template
 
 from .models import Participant, Session
 from .services import decision_label, facts, raise_item, session_items
@@ -76,14 +75,15 @@ def write_export(target: IO[bytes], session: Session, cases: Any) -> int:
 
 
 def write_template(target: IO[bytes]) -> None:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "协商事项"
-    for col, f in enumerate(FIELDS, start=1):
-        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
-        cell.font = Font(bold=True)
-        ws.column_dimensions[cell.column_letter].width = 24
+    """Headers only on the data sheet, the answering unit as a dropdown, and a 填写说明 sheet with an
+    example row."""
+    units = list(Unit.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+    wb = import_template(
+        "协商事项",
+        FIELDS,
+        choices={"lead_unit": units},
+        examples={"description": "建议在新建小区周边规划篮球场、健身步道", "raised_by": "李某某"},
+    )
     wb.save(target)
 
 
@@ -100,7 +100,7 @@ def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
         max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
         max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
     )
-    rows = list(read_sheet(source, FIELDS, limits))
+    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
     if not rows:
         raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)

@@ -132,21 +132,73 @@ def export(qs: QuerySet[Case], target: str | Path | IO[bytes], notes: Sequence[t
     )
 
 
+_FILTER_NAMES = {
+    "kind": "类别",
+    "status": "状态",
+    "unit": "主办单位",
+    "category": "分类",
+    "channel": "渠道",
+    "from": "受理起",
+    "to": "受理止",
+    "sla": "时限",
+    "overdue": "仅超期",
+    "town": "镇街",
+    "commissioner": "暖企专员",
+    "company": "企业",
+    "owner": "责任人",
+    "returned": "被退回待重新派单",
+    "extension": "延期申请",
+    "q": "关键词",
+}
+
+
+def _filter_value(key: str, value: str) -> str:
+    """A filter's value as the person chose it on the page: a label or a name, never a code or an id."""
+    from nuanqi.accounts.models import Unit, User
+    from nuanqi.cases.models import Category
+    from nuanqi.enterprise.models import Company
+
+    def named(model: Any, attr: str = "name") -> str:
+        obj = model.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        return str(getattr(obj, attr)) if obj is not None else value
+
+    if key == "kind":
+        spec = next((k for k in case_kinds.all_kinds() if k.code == value), None)
+        return str(spec.label) if spec else value
+    if key == "status":
+        phases = {case_kinds.OPEN: "在办", case_kinds.HELD: "暂缓", case_kinds.CLOSED: "已办结"}
+        if value in phases:
+            return phases[value]
+        return next(
+            (str(st.label) for k in case_kinds.all_kinds() for st in k.statuses if st.code == value), value
+        )
+    if key in ("unit", "town"):
+        return named(Unit)
+    if key == "category":
+        obj = Category.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        return str(obj) if obj is not None else value
+    if key == "channel":
+        return str(dict(Channel.choices).get(value, value))
+    if key == "sla":
+        return {"red": "红牌超期", "yellow": "黄牌预警"}.get(value, value)
+    if key in ("overdue", "returned"):
+        return "是" if value == "1" else value
+    if key == "extension":
+        return "待审批" if value == "pending" else value
+    if key == "owner":
+        return "本人" if value == "me" else value
+    if key == "commissioner":
+        user = User.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        return str(user) if user is not None else value
+    if key == "company":
+        return named(Company)
+    return value
+
+
 def describe(params: dict[str, str]) -> list[tuple[str, str]]:
-    """The filters as the 说明 sheet lists them."""
-    names = {
-        "kind": "类别",
-        "status": "状态",
-        "unit": "主办单位",
-        "category": "分类",
-        "channel": "渠道",
-        "from": "受理起",
-        "to": "受理止",
-        "sla": "时限",
-        "overdue": "仅超期",
-        "town": "镇街",
-        "commissioner": "暖企专员",
-        "company": "企业",
-        "owner": "责任人",
-    }
-    return [(f"筛选：{names.get(k, k)}", str(v)) for k, v in params.items() if v and k != "next"]
+    """The filters as the 说明 sheet lists them, in words (状态: 在办, not "open")."""
+    return [
+        (f"筛选：{_FILTER_NAMES.get(k, k)}", _filter_value(k, str(v)))
+        for k, v in params.items()
+        if v and k not in ("next", "format", "page")
+    ]

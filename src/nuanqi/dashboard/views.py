@@ -26,6 +26,7 @@ from nuanqi.cases.queries import filtered_cases, filters_from_query, with_list_c
 from nuanqi.cases.sla import sla_state
 from nuanqi.cases.visibility import my_worklist, visible_cases
 from nuanqi.lib import svg
+from nuanqi.lib.excel import Column, write_ledger
 
 from . import briefing as briefing_mod
 from . import kpicache, ledger, panels
@@ -340,6 +341,8 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
         start = end = timezone.localdate()
         rows, total = [], kpis.total(Case.objects.none(), start, end)
     dim = kpis.dimensions().get(by)
+    if request.GET.get("format") == "xlsx" and not error:
+        return _kpi_xlsx(rows, total, start, end, dim.label if dim else by, kind)
     param = dim.filter_param if dim else ""
     table = []
     for k in rows:
@@ -365,8 +368,57 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "error": error,
+            "export_query": urlencode(
+                {"from": start, "to": end, "by": by, **({"kind": kind} if kind else {}), "format": "xlsx"}
+            ),
         },
     )
+
+
+def _kpi_xlsx(rows: list[kpis.Kpi], total: kpis.Kpi, start: date, end: date, by_label: Any, kind: str) -> Any:
+    """The KPI table as a ledger: the same rows and columns as the page (rates as percentages), the period
+    and grouping on its 说明 sheet."""
+    rate_cols = [(name, label) for name, (label, _n, _d) in kpis.RATES.items()]
+    columns = [
+        Column(str(by_label), 28),
+        Column("受理量", 10, "int"),
+        Column("办结量", 10, "int"),
+        *(Column(f"{label}（%）", 12, "number") for _name, label in rate_cols),
+        Column("平均办理工作日", 14, "number"),
+        Column("在办", 8, "int"),
+        Column("超期", 8, "int"),
+        Column("申诉", 8, "int"),
+        Column("申诉成立", 10, "int"),
+    ]
+
+    def line(k: kpis.Kpi, name: str) -> list[Any]:
+        rates = [
+            None if k.rates.get(code) is None else round(float(k.rates[code] or 0) * 100, 1)
+            for code, _l in rate_cols
+        ]
+        return [
+            name,
+            k.received,
+            k.resolved,
+            *rates,
+            k.avg_days,
+            k.open,
+            k.overdue,
+            k.appealed,
+            k.appeal_upheld,
+        ]
+
+    table = [line(total, "合计"), *(line(k, str(k.name)) for k in rows)]
+    notes = [
+        ("统计期间", f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}（按受理时间）"),
+        ("分组", str(by_label)),
+        ("类别", str(kinds.get_kind(kind).label) if kind else "全部类别"),
+        ("口径", "率 = 分子 / 分母，以百分数表示；分母为 0 时留空。满意率不计申诉成立的“不满意”评价。"),
+    ]
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="kpis-{start}-{end}.xlsx"'
+    write_ledger(response, columns, table, title="考核指标", notes=notes)  # type: ignore[arg-type]
+    return response
 
 
 def _briefing_for(request: HttpRequest) -> briefing_mod.Briefing:
@@ -375,6 +427,10 @@ def _briefing_for(request: HttpRequest) -> briefing_mod.Briefing:
         raise Http404
     today = timezone.localdate()
     monday, _s = _week(today)
+    if request.GET.get("week"):
+        # The week picker: any day of the week chosen; the briefing covers its Monday to Sunday.
+        start, end = _week(kpis.parse_day(request.GET["week"], "week"))
+        return briefing_mod.build(visible_cases(user), start, end)
     start = (
         kpis.parse_day(request.GET["from"], "from") if request.GET.get("from") else monday - timedelta(days=7)
     )
@@ -389,10 +445,20 @@ def briefing(request: HttpRequest) -> HttpResponse:
         b = _briefing_for(request)
     except CaseError as exc:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
+    this_monday, _s = _week(timezone.localdate())
+    week_start, _e = _week(b.start)
+    following = week_start + timedelta(days=7)
     return render(
         request,
         "dashboard/briefing.html",
-        {"b": b, "rate_cols": [(n, label) for n, (label, _a, _b) in kpis.RATES.items()]},
+        {
+            "b": b,
+            "rate_cols": [(n, label) for n, (label, _a, _b) in kpis.RATES.items()],
+            "week_start": week_start,
+            "prev_week": week_start - timedelta(days=7),
+            "next_week": following if following <= this_monday else None,
+            "max_day": this_monday + timedelta(days=6),
+        },
     )
 
 

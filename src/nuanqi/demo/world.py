@@ -158,11 +158,15 @@ def build_world() -> dict[str, int | str]:
         from .projects import build_projects
 
         build_projects(w)
+        # Months of generated history behind the stories, so the charts, 红黑榜 and KPIs have a past.
+        from .history import build_history
+
+        history = build_history(w)
         # An Open311 client to try the endpoint with; its key is printed with the logins (only a hash kept).
         from nuanqi.patrol.open311.service import issue_key
 
         _client, open311_key = issue_key("演示客户端")
-    summary = {**_summary(), OPEN311_KEY: open311_key}
+    summary = {**_summary(), "其中演示生成的历史事项": history, OPEN311_KEY: open311_key}
     if receipt:
         summary["演示举报回执码（/public/tips/status/）"] = receipt
     return summary

@@ -19,15 +19,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 
-from nuanqi.accounts.models import Role, RoleGrant, User
+from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
 from nuanqi.cases.errors import Forbidden
 from nuanqi.columns import decimal_cell, max_length
 from nuanqi.lib import gbt4754
-from nuanqi.lib.excel import openpyxl_text
 from nuanqi.lib.excel_import import (
     CellError,
     Field,
@@ -42,6 +38,7 @@ from nuanqi.lib.excel_import import (
     parse_name,
     read_sheet,
 )
+from nuanqi.lib.excel_template import YES_NO, import_template
 from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
 from nuanqi.lib.phone import is_phone, mainland_mobile
 
@@ -67,6 +64,7 @@ from .models import (
     Metric,
     PeriodKind,
     Policy,
+    Scale,
 )
 from .outcomes import period_bounds
 
@@ -185,24 +183,103 @@ SPECS: dict[str, Spec] = {
 }
 
 
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "companies": {
+        "name": "舟山某某制造有限公司",
+        "uscc": "91330902MA2A1B2C3X",
+        "industry": "C27",
+        "scale": "小型",
+        "above_scale": "否",
+        "town": "白泉镇",
+        "address": "定海区白泉镇某某路 8 号",
+        "key_company": "否",
+        "contact_name": "王某某",
+        "contact_phone": "13905801234",
+        "tags": "高新技术企业、专精特新",
+    },
+    "commissioners": {
+        "username": "zhang_zy",
+        "name": "张某某",
+        "former_post": "原区水利局局长",
+        "batch": "第一批",
+        "dispatched_on": "2023-01-29",
+        "signed": "是",
+        "signed_on": "2023-01-29",
+        "phone": "13905801234",
+    },
+    "assignments": {
+        "company": "舟山某某制造有限公司",
+        "commissioner": "zhang_zy",
+        "started_on": "2023-02-01",
+        "note": "首次包联",
+    },
+    "policies": {
+        "title": "定海区促进制造业高质量发展若干政策",
+        "level": "区",
+        "issuer": "定海区人民政府",
+        "doc_number": "定政发〔2023〕1号",
+        "valid_from": "2023-01-01",
+        "valid_to": "2025-12-31",
+        "deadline": "2023-06-30",
+        "benefit": "技术改造投资补助",
+        "max_amount": 100,
+        "auto_grant": "否",
+        "industries": "C",
+        "scales": "中型、小型",
+        "above_scale_only": "是",
+        "towns": "",
+        "tags": "",
+        "thresholds": "产值>=2000",
+    },
+    "indicators": {
+        "company": "舟山某某制造有限公司",
+        "metric": "产值",
+        "period_kind": "年度",
+        "period": "2022",
+        "value": 2500,
+    },
+}
+
+
+def template_choices(kind: str) -> dict[str, list[str]]:
+    """The dropdown of each enumerated column of a template: fixed choices, and the district's towns."""
+    towns = list(
+        Unit.objects.filter(kind=UnitKind.TOWN, active=True).order_by("name").values_list("name", flat=True)
+    )
+    yes_no = list(YES_NO)
+    table: dict[str, dict[str, list[str]]] = {
+        "companies": {
+            "scale": [str(label) for label in Scale.labels],
+            "above_scale": yes_no,
+            "key_company": yes_no,
+            "town": towns,
+        },
+        "commissioners": {"signed": yes_no},
+        "assignments": {},
+        "policies": {
+            "level": [str(lv.label) for lv in Level],
+            "auto_grant": yes_no,
+            "above_scale_only": yes_no,
+        },
+        "indicators": {
+            "metric": [str(m.label) for m in Metric],
+            "period_kind": [str(p.label) for p in PeriodKind],
+        },
+    }
+    return table[kind]
+
+
 def write_template(kind: str, target: Source) -> None:
-    """One sheet with the Chinese headers (required ones marked *), each explained in a comment."""
+    """The data sheet (headers only, dropdowns on enumerated columns, identifiers as text) and a 填写说明
+    sheet with every column explained and an example row."""
     spec = SPECS[kind]
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = KIND_LABELS[kind]
-    for col, f in enumerate(spec.fields, start=1):
-        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
-        cell.font = Font(bold=True, color="B4232A" if f.required else "1F2933")
-        cell.fill = PatternFill("solid", fgColor="F2F2F2")
-        if f.help:
-            cell.comment = Comment(f.help, "暖企")
-        ws.column_dimensions[cell.column_letter].width = max(12, len(f.header) * 2.4)
-        if f.key in TEXT_COLUMNS:
-            # Typed as text, so Excel keeps an 18-digit 信用代码 or a phone number exactly (not as a float).
-            ws.column_dimensions[cell.column_letter].number_format = "@"
-    ws.freeze_panes = "A2"
+    wb = import_template(
+        KIND_LABELS[kind],
+        spec.fields,
+        choices=template_choices(kind),
+        text_keys=tuple(TEXT_COLUMNS),
+        examples=EXAMPLES[kind],
+    )
     wb.save(target)
 
 
@@ -234,7 +311,7 @@ def run_import(kind: str, source: Source, *, actor: User | None = None) -> Impor
         max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
         max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
     )
-    rows = list(read_sheet(source, spec.fields, limits))
+    rows = list(read_sheet(source, spec.fields, limits, notes=report.notes))
     if not rows:
         raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)

@@ -214,7 +214,11 @@ def _sheet(
             if len(buf) == 1000:
                 out.write("".join(buf).encode())
                 buf = []
-        buf.append("</sheetData></worksheet>")
+        buf.append("</sheetData>")
+        if frozen:
+            # A data sheet opens with the filter buttons on its header row (Excel, WPS and LibreOffice).
+            buf.append(f'<autoFilter ref="A1:{letters[-1]}{count + 1}"/>')
+        buf.append("</worksheet>")
         out.write("".join(buf).encode())
     return count
 
@@ -228,7 +232,8 @@ def write_ledger(
     notes: Sequence[tuple[str, str]] = (),
     sheet_rows: int = SHEET_ROWS,
 ) -> int:
-    """Write the rows on a sheet named `title` (bold, shaded, frozen header row, set widths, dates as dates),
+    """Write the rows on a sheet named `title` (bold, shaded, frozen header row with filter buttons, set
+    widths, dates as dates),
     continued on "title (2)", "title (3)" … past `sheet_rows` - 1 rows, and a 说明 sheet with the counts and
     `notes` (e.g. the filters used). Returns the number of data rows written."""
     title = title[:26]
@@ -267,7 +272,13 @@ def write_ledger(
             + "".join(
                 f'<sheet name="{_esc(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, 1)
             )
-            + f'<sheet name="说明" sheetId="{sheets}" r:id="rId{sheets}"/></sheets></workbook>',
+            + f'<sheet name="说明" sheetId="{sheets}" r:id="rId{sheets}"/></sheets><definedNames>'
+            + "".join(
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+                f"'{_esc(name)}'!$A$1:${get_column_letter(len(columns))}${n + 1}</definedName>"
+                for i, (name, n) in enumerate(zip(names, counts, strict=True))
+            )
+            + "</definedNames></workbook>",
         )
         zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(sheets))
         zf.writestr("xl/styles.xml", _STYLES)

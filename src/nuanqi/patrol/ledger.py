@@ -13,11 +13,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 
-from nuanqi.accounts.models import Role, Unit, User
+from nuanqi.accounts.models import Role, Unit, UnitKind, User
 from nuanqi.cases.errors import Forbidden
 from nuanqi.lib.excel import openpyxl_text
 from nuanqi.lib.excel_import import (
@@ -32,6 +29,7 @@ from nuanqi.lib.excel_import import (
     parse_decimal,
     read_sheet,
 )
+from nuanqi.lib.excel_template import YES_NO, import_template
 
 from .geo import gcj02_to_wgs84
 from .models import Point, PointType
@@ -75,19 +73,38 @@ def _row(p: Point) -> list[Any]:
 
 
 def write_points(target: str | Path | IO[bytes], rows: Iterable[Point] | None = None) -> int:
-    """The template (no rows) or the ledger: one sheet, Chinese headers (required ones marked *), each
-    explained in a comment, identifiers typed as text."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "点位台账"
-    for col, f in enumerate(FIELDS, start=1):
-        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
-        cell.font = Font(bold=True, color="B4232A" if f.required else "1F2933")
-        cell.fill = PatternFill("solid", fgColor="F2F2F2")
-        if f.help:
-            cell.comment = Comment(f.help, "暖企")
-        ws.column_dimensions[cell.column_letter].width = max(12, len(f.header) * 2.4)
+    """The template (no rows) or the ledger: the data sheet with Chinese headers (required ones marked *),
+    each explained in a comment, identifiers typed as text, enumerated columns as dropdowns; and a 填写说明
+    sheet with an example row."""
+    units = list(Unit.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+    towns = list(
+        Unit.objects.filter(kind=UnitKind.TOWN, active=True).order_by("name").values_list("name", flat=True)
+    )
+    wb = import_template(
+        "点位台账",
+        FIELDS,
+        choices={
+            "point_type": list(PointType.objects.order_by("name").values_list("name", flat=True)),
+            "town": towns,
+            "datum": ["WGS-84", "GCJ-02"],
+            "responsible_unit": units,
+            "active": list(YES_NO),
+        },
+        examples={
+            "name": "白泉镇某某农贸市场",
+            "point_type": "农贸市场",
+            "town": "白泉镇",
+            "community": "某某社区",
+            "address": "白泉镇某某路 1 号",
+            "latitude": "30.0642",
+            "longitude": "122.1325",
+            "datum": "WGS-84",
+            "leader": "zhang_dz",
+            "responsible_unit": "白泉镇",
+            "active": "是",
+        },
+    )
+    ws = wb.worksheets[0]
     n = 0
     for p in rows or ():
         n += 1
@@ -148,7 +165,7 @@ def import_points(source: str | Path | IO[bytes], *, actor: User | None = None) 
         max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
         max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
     )
-    rows = list(read_sheet(source, FIELDS, limits))
+    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
     if not rows:
         raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)

@@ -277,7 +277,7 @@ class ProjectImportOut(Schema):
 @router.post(
     "/projects/imports",
     response={200: ProjectImportOut, 422: ProjectImportOut},
-    summary="导入项目台账（.xlsx，按项目名称新增或更新；全部成功或全部不导入）",
+    summary="导入项目台账（.xlsx、.xls、.ods 或 CSV，按项目名称新增或更新；全部成功或全部不导入）",
 )
 def post_projects_import(request: HttpRequest, file: File[UploadedFile]) -> Status[ProjectImportOut]:
     from nuanqi.cases.errors import Invalid

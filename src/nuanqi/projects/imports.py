@@ -8,12 +8,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from nuanqi.accounts.models import Role, Unit
+from nuanqi.accounts.models import Role, Unit, UnitKind
 from nuanqi.cases.errors import Forbidden
-from nuanqi.lib.excel import openpyxl_text
 from nuanqi.lib.excel_import import (
     CellError,
     Field,
@@ -25,6 +22,7 @@ from nuanqi.lib.excel_import import (
     parse_decimal,
     read_sheet,
 )
+from nuanqi.lib.excel_template import import_template
 
 from .models import Programme, Project, ProjectKind
 
@@ -73,14 +71,26 @@ PARSERS: dict[str, Any] = {
 
 
 def write_template(target: IO[bytes]) -> None:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "项目"
-    for col, f in enumerate(FIELDS, start=1):
-        cell = openpyxl_text(ws.cell(row=1, column=col), f.header + ("*" if f.required else ""))
-        cell.font = Font(bold=True)
-        ws.column_dimensions[cell.column_letter].width = 20
+    """Headers only on the data sheet, dropdowns for the type, town and unit, and a 填写说明 sheet with an
+    example row."""
+    units = list(Unit.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+    towns = list(
+        Unit.objects.filter(kind=UnitKind.TOWN, active=True).order_by("name").values_list("name", flat=True)
+    )
+    wb = import_template(
+        "项目",
+        FIELDS,
+        choices={"kind": list(_KINDS), "town": towns, "owner_unit": units},
+        examples={
+            "kind": next(iter(_KINDS)),
+            "town": "白泉镇",
+            "owner_unit": "白泉镇",
+            "owner_name": "白泉镇人民政府",
+            "investment_planned": 380,
+            "start": "2023-03-01",
+            "planned_end": "2023-10-31",
+        },
+    )
     wb.save(target)
 
 
@@ -100,7 +110,7 @@ def run_import(source: Any, *, actor: User) -> ImportReport:
         max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
         max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
     )
-    rows = list(read_sheet(source, FIELDS, limits))
+    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
     if not rows:
         raise TemplateError("文件只有表头，没有数据行")
     report.rows = len(rows)

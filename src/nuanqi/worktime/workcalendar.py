@@ -22,6 +22,7 @@ from typing import Final, SupportsIndex
 from zoneinfo import ZoneInfo
 
 from ._published import PUBLISHED_HOLIDAYS, PUBLISHED_WORKDAYS, PUBLISHED_YEARS, holiday_name_zh
+from ._statutory import statutory_days_off
 from .schedule import DEFAULT_SESSIONS, Schedule, Session, Sessions, validate_sessions
 
 TZ: Final = ZoneInfo("Asia/Shanghai")
@@ -155,8 +156,10 @@ class WorkCalendar:
     """Published Chinese holidays and 调休 plus local overrides, with working-time arithmetic.
 
     Precedence for a date: closure > extra workday > published 调休 workday > published holiday >
-    weekend > weekday. Years without published data follow the weekday rule and are reported as
-    unconfirmed unless listed in `confirmed_years`.
+    provisional statutory holiday > weekend > weekday. A year without published data is provisional until
+    listed in `confirmed_years` (an admin entered the State Council's notice as closures and extra
+    workdays): it holds the statutory holidays and their 补假 by law, but no 调休 swaps, and is reported as
+    unconfirmed. A confirmed year holds exactly what was entered, the guess dropped.
     """
 
     def __init__(
@@ -215,6 +218,10 @@ class WorkCalendar:
         holiday = PUBLISHED_HOLIDAYS.get(d)
         if holiday is not None:
             return False, holiday_name_zh(holiday)
+        if self.is_year_provisional(d.year):
+            guess = statutory_days_off(d.year).get(d)
+            if guess is not None:
+                return False, guess
         if d.weekday() >= 5:
             return False, WEEKEND_NAME
         return True, None
@@ -303,6 +310,10 @@ class WorkCalendar:
     def is_year_confirmed(self, year: int) -> bool:
         """Whether the year's holidays are published or an admin declared them complete."""
         return year in PUBLISHED_YEARS or year in self._confirmed
+
+    def is_year_provisional(self, year: int) -> bool:
+        """Whether the year's days off are the statutory guess (neither published nor confirmed)."""
+        return not self.is_year_confirmed(year)
 
     def unconfirmed_years(self, start_year: int, end_year: int) -> list[int]:
         """Years in [start_year, end_year] whose calendar is only the weekday guess."""

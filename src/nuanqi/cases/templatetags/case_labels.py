@@ -22,6 +22,7 @@ _EXTRA: dict[str, Any] = {
     "public_message": _("公众留言"),
     "public_reply": _("答复公众"),
     "linked_from": _("被关联"),
+    "calendar_recompute": _("节假日安排更新，期限重算"),
     **CARD_LABELS,
 }
 
