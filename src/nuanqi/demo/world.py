@@ -159,7 +159,7 @@ def build_world() -> dict[str, int | str]:
 
         build_projects(w)
         # Months of generated history behind the stories, so the charts, 红黑榜 and KPIs have a past.
-        from .history import build_history
+        from .lived import build_history
 
         history = build_history(w)
         # An Open311 client to try the endpoint with; its key is printed with the logins (only a hash kept).

@@ -18,7 +18,7 @@ from nuanqi.calendars.services import current_calendar
 from nuanqi.cases import kpis
 from nuanqi.cases.models import Case, Event
 from nuanqi.cases.timeline import verify
-from nuanqi.demo.history import travel
+from nuanqi.demo.lived import travel
 from nuanqi.demo.world import build_world
 from nuanqi.notify.models import ChannelKind, Delivery
 
