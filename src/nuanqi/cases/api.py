@@ -27,6 +27,7 @@ from .queries import (
     worklist_page,
 )
 from .sla import sla_state
+from .spawn import spawn_case
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 
 router = Router(tags=["事项"])
@@ -556,6 +557,48 @@ def add_link(request: HttpRequest, number: str, payload: LinkIn) -> Status[LinkO
         201,
         LinkOut(type=link.type, label=link.get_type_display(), direction="out", number=link.to_case.number),
     )
+
+
+class SpawnIn(Schema):
+    kind: str = Field(max_length=20, description="派生的事项类别（见 GET /cases/kinds 及来源类别的 spawns）")
+    subject: Annotated[str, Fits(length=100)] = Field(
+        default="", description="派生事项的对象（企业、项目等的编号），该类别要求对象时必填"
+    )
+    title: Annotated[str, Fits(Case, "title")]
+    description: Annotated[str, Fits(length=4000)] = ""
+    nature: str = Field(default="suggestion", max_length=20)
+    channel: str = Field(default="department", max_length=20)
+    lead_unit: str | int | None = None
+
+
+@router.post(
+    "/{number}/spawn",
+    response={201: CaseDetail},
+    summary="派生新事项（如协商事项派生为企业诉求或项目问题），并与来源互相关联",
+)
+def spawn(request: HttpRequest, number: str, payload: SpawnIn) -> Status[dict[str, Any]]:
+    user: User = request.user  # type: ignore[assignment]
+    origin = get_visible_case(user, number)
+    target = kinds.parse_kind(payload.kind)
+    subject = (
+        resolve_subject(target.subject_required, user, payload.subject)
+        if target.subject_required and payload.subject.strip()
+        else None
+    )
+    case = spawn_case(
+        origin,
+        services.NewCase(
+            kind=target.code,
+            title=payload.title,
+            description=payload.description,
+            nature=payload.nature,
+            channel=payload.channel,
+            lead_unit=payload.lead_unit,
+            subject=subject,
+        ),
+        actor=user,
+    )
+    return Status(201, case_detail(user, case.number))
 
 
 @router.post(

@@ -17,14 +17,13 @@ from nuanqi.cases.access import SubjectRef
 from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.cases.models import Case, CaseClock, Channel, Event, Nature
 
-from .access import SUBJECT, is_consult_office
+from .access import PARTICIPANT, SUBJECT, is_consult_office
 from .models import Participant, ParticipantRole, Session
 from .workflow import ADOPT, ADOPT_PART, CONSULT, DECISIONS, DONE
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
 
-PARTICIPANT = "consult_participant"
 TOPIC_MAX = 200
 TEXT_MAX = 4000
 
