@@ -5,14 +5,18 @@ timeline), filing sessions and items, and the items ledger import. Workflow acti
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from nuanqi.accounts.models import Unit, User
 from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.cases.models import Case
 from nuanqi.cases.visibility import visible_cases
+from nuanqi.columns import Fits, Id, SaneDate
 from nuanqi.lib.excel_import import TemplateError
 
 from .access import visible_sessions
@@ -65,21 +69,23 @@ class SessionDetail(SessionOut):
 
 
 class SessionIn(Schema):
-    topic: str
-    held_on: str
-    organiser: str
-    venue: str = ""
-    report_summary: str = ""
-    minutes: str = ""
+    topic: Annotated[str, Fits(Session, "topic")]
+    held_on: SaneDate
+    organiser: Annotated[str, Fits(length=100)] = Field(description="组织单位（名称或简称）")
+    venue: Annotated[str, Fits(Session, "venue")] = ""
+    report_summary: Annotated[str, Fits(Session, "report_summary")] = ""
+    minutes: Annotated[str, Fits(Session, "minutes")] = ""
     public: bool = False
 
 
 class ItemIn(Schema):
-    title: str
-    description: str = ""
-    raised_by: int | None = None
-    raised_by_name: str = ""
-    lead_unit: str | None = None
+    title: Annotated[str, Fits(Case, "title")]
+    description: Annotated[str, Fits(length=4000)] = ""
+    raised_by: Id | None = None
+    raised_by_name: Annotated[str, Fits(length=60)] = ""
+    lead_unit: Annotated[str, Fits(length=100)] | None = Field(
+        default=None, description="答复单位（名称或编号）"
+    )
 
 
 class ConsultImportOut(Schema):
@@ -166,7 +172,7 @@ def list_sessions(request: HttpRequest) -> list[SessionOut]:
 
 
 @router.get("/sessions/{session_id}", response=SessionDetail, summary="协商活动详情（含参加人员和事项）")
-def get_session(request: HttpRequest, session_id: int) -> SessionDetail:
+def get_session(request: HttpRequest, session_id: Id) -> SessionDetail:
     user = _user(request)
     s = visible_sessions(user).select_related("organiser").get(pk=session_id)
     return _detail(user, s)
@@ -184,7 +190,7 @@ def post_session(request: HttpRequest, payload: SessionIn) -> Status[SessionDeta
     response={201: ConsultItemOut},
     summary="登记协商事项（提出人可为参加人员 id 或姓名；填写答复单位即交办）",
 )
-def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[ConsultItemOut]:
+def post_item(request: HttpRequest, session_id: Id, payload: ItemIn) -> Status[ConsultItemOut]:
     user = _user(request)
     s = visible_sessions(user).get(pk=session_id)
     if not can_record(user):
@@ -218,7 +224,7 @@ def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[
     response={200: ConsultImportOut, 422: ConsultImportOut},
     summary="导入协商事项台账（.xlsx，全部成功或全部不导入）",
 )
-def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ConsultImportOut]:
+def post_import(request: HttpRequest, session_id: Id, file: File[UploadedFile]) -> Status[ConsultImportOut]:
     from .ledger import run_import
 
     user = _user(request)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,12 +36,12 @@ def _project(user: User, project_id: int) -> Project:
     return project
 
 
-def _failed(form: Form, exc: CaseError) -> None:
+def _failed(form: BaseForm, exc: CaseError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    failed = any(getattr(f, "errors", None) for f in context.values() if isinstance(f, Form))
+    failed = any(getattr(f, "errors", None) for f in context.values() if isinstance(f, BaseForm))
     return render(request, template, context, status=400 if failed else 200)
 
 

@@ -73,7 +73,9 @@ def _apply(obj: models.Model, values: dict[str, Any], allowed: tuple[str, ...]) 
     for name in allowed:
         if name not in values:
             continue
-        old, new = getattr(obj, name), values[name]
+        field = obj._meta.get_field(name)
+        unset = field.is_relation and getattr(obj, field.attname) is None
+        old, new = (None if unset else getattr(obj, name)), values[name]
         if isinstance(new, str):
             new = new.strip()
         if old != new:
