@@ -4,7 +4,7 @@ only in POST bodies. Every refused or failed request from a client counts agains
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Body, File, Form, Router, Schema, Status, UploadedFile
@@ -146,9 +146,9 @@ def message(request: HttpRequest, slug: Code, payload: MessageIn) -> Any:
 def photo(
     request: HttpRequest,
     slug: Code,
-    receipt: Form[Annotated[str, Field(max_length=64)]],
     file: File[UploadedFile],
-    text: Form[Annotated[str, Field(max_length=public.MESSAGE_MAX)]] = "",
+    receipt: str = Form(..., max_length=64),
+    text: str = Form("", max_length=public.MESSAGE_MAX),
 ) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 from pydantic import Field
 
 from nuanqi.accounts.models import User
@@ -104,9 +104,13 @@ def list_preferences(request: HttpRequest) -> list[dict[str, object]]:
     return _preferences(int(request.user.pk or 0))
 
 
+# The body: at most one row per channel there could ever be (the schema states the bound).
+PREFERENCES = Body(..., max_length=20)
+
+
 @router.put("/notifications/preferences", response=list[PreferenceOut])
 def set_preferences(
-    request: HttpRequest, payload: Annotated[list[PreferenceIn], Field(max_length=20)]
+    request: HttpRequest, payload: list[PreferenceIn] = PREFERENCES
 ) -> list[dict[str, object]]:
     """Switch channels on or off. A channel needs a valid address (its own, or the account's): refused
     with `invalid_preference` otherwise, and then nothing is changed."""

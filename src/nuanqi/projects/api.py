@@ -143,12 +143,19 @@ def _project_out(p: Project) -> ProjectOut:
 
 
 @router.get(
-    "/projects", response=list[ProjectOut], summary="项目列表及序时进度（q、kind、town、status 筛选）"
+    "/projects",
+    response=list[ProjectOut],
+    summary="项目列表及序时进度（q、kind、town、status 筛选；programme 给出该项目群的整棵树）",
 )
 def list_projects(
-    request: HttpRequest, q: Search = "", kind: Code = "", town: Search = "", status: Code = ""
+    request: HttpRequest,
+    q: Search = "",
+    kind: Code = "",
+    town: Search = "",
+    status: Code = "",
+    programme: Id | None = None,
 ) -> list[ProjectOut]:
-    filters = {"q": q[:100], "kind": kind[:20], "town": town[:100], "status": status[:20]}
+    filters = {"q": q, "kind": kind, "town": town, "status": status, "programme": str(programme or "")}
     projects = filtered(visible_projects(_user(request)), filters)
     return [_project_out(r["project"]) for r in rows_for(projects, filters["status"])]
 

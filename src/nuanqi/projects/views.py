@@ -48,7 +48,7 @@ def _internal(user: User) -> None:
 def project_list(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _user(request)
     _internal(user)
-    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "kind", "town", "status")}
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "kind", "town", "status", "programme")}
     projects = filtered(visible_projects(user), filters)
     if request.GET.get("format") == "xlsx":
         buf = io.BytesIO()
