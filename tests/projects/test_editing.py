@@ -93,7 +93,7 @@ def test_the_pages_create_edit_replan_and_show_the_audit_trail(world, works):
     section = Project.objects.get(name="东海百里文廊岑港段")
     assert section.programme == works.programme and section.theme == "岑港古渡"
     page = client.get(f"/programmes/{works.programme.pk}/").content.decode()
-    assert "东海百里文廊岑港段" in page and "编辑记录" in page
+    assert "东海百里文廊岑港段" in page and "编辑记录" in page and "类型：项目群分段" in page
     r = client.post(
         f"/projects/{works.bridge.pk}/edit/",
         {"name": works.bridge.name, "kind": "livelihood", "owner_unit": world.zhujian.pk,
@@ -112,6 +112,10 @@ def test_the_pages_create_edit_replan_and_show_the_audit_trail(world, works):
     assert r.status_code == 302
     detail = client.get(f"/projects/{works.bridge.pk}/").content.decode()
     assert "汛期顺延" in detail and "调整计划" in detail and "新增节点" in detail
+    # The audit trail in words: labels of the right model, a choice's label, old → new on an edit.
+    section = detail[detail.index('id="changes"') :]
+    assert "节点：桩基完成" in section and "调整说明：汛期顺延" in section, section
+    assert "计划完工：2023-09-28 → 2023-10-20" in detail
     r = client.post("/programmes/new/", {"name": "海岛公园", "weighting": "count"})
     assert (
         r.status_code == 302

@@ -220,7 +220,7 @@ def save_milestone(project: Project, milestone: Milestone | None, *, actor: User
         _record(
             actor,
             "milestone_add" if creating else "milestone_edit",
-            {"milestone": target.name, **diff},
+            diff if creating else {"milestone": target.name, **diff},
             project=project,
             programme=project.programme,
         )
@@ -290,24 +290,41 @@ ACTION_LABELS = {
 }
 
 
-def _field_label(name: str) -> Any:
-    for model in (Project, Programme, Milestone, Baseline):
+def _field(action: str, name: str) -> Any:
+    """The model field a change names: a milestone's fields for milestone actions, a programme's for programme
+    actions, else a project's (a re-plan's note and date are its baseline's)."""
+    order: tuple[type[models.Model], ...] = (Project, Baseline)
+    if action.startswith("milestone"):
+        order = (Milestone,)
+    elif action.startswith("programme"):
+        order = (Programme,)
+    for model in order:
         try:
-            return model._meta.get_field(name).verbose_name
+            return model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-    return {"milestone": _("节点"), "note": _("调整说明")}.get(name, name)
+    return None
+
+
+def _readable(field: Any, value: Any) -> Any:
+    """A choice's label instead of its code (类型：景观点位, not site)."""
+    choices = dict(getattr(field, "choices", None) or ())
+    return choices.get(value, value) if choices else value
 
 
 def change_rows(changes: Iterable[ProjectChange]) -> list[dict[str, Any]]:
-    """The audit rows as a page shows them: the action's label and each field's label, old and new."""
+    """The audit rows as a page shows them: the action's label and each field's label with its old value
+    (none for a creation) and its new one."""
     rows = []
     for c in changes:
         fields = []
+        creating = c.action.endswith(("create", "_add"))
         for name, value in (c.changes or {}).items():
-            if isinstance(value, list) and len(value) == 2:
-                fields.append((_field_label(name), value[0], value[1]))
-            else:
-                fields.append((_field_label(name), None, value))
+            field = _field(c.action, name)
+            label = field.verbose_name if field is not None else {"milestone": _("节点")}.get(name, name)
+            pair = isinstance(value, list) and len(value) == 2
+            old, new = value if pair else (None, value)
+            shown_old = (_readable(field, old) or "—") if pair and not creating else None
+            fields.append((label, shown_old, _readable(field, new)))
         rows.append({"change": c, "label": ACTION_LABELS.get(c.action, c.action), "fields": fields})
     return rows
