@@ -5,7 +5,7 @@ timeline), filing sessions and items, and the items ledger import. Workflow acti
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
@@ -20,8 +20,19 @@ from nuanqi.columns import Fits, Id, SaneDate
 from nuanqi.lib.excel_import import TemplateError
 
 from .access import visible_sessions
-from .models import Session
-from .services import NewSession, can_record, create_session, decision_label, facts, raise_item, session_items
+from .models import Participant, Session
+from .services import (
+    NewSession,
+    add_participant,
+    can_record,
+    create_session,
+    decision_label,
+    facts,
+    participant_account,
+    raise_item,
+    session_items,
+    update_session,
+)
 
 router = Router(tags=["请你来协商"])
 
@@ -183,6 +194,64 @@ def post_session(request: HttpRequest, payload: SessionIn) -> Status[SessionDeta
     user = _user(request)
     s = create_session(NewSession(**payload.dict()), actor=user)
     return Status(201, _detail(user, s))
+
+
+class ParticipantIn(Schema):
+    role: Literal["member", "representative", "unit_head", "citizen"]
+    name: Annotated[str, Fits(Participant, "name")]
+    sector: Annotated[str, Fits(Participant, "sector")] = ""
+    unit: Id | None = Field(default=None, description="所在单位编号（部门负责人）")
+    username: Annotated[str, Fits(length=150)] = Field(default="", description="有账号的参加人员：其账号")
+
+
+class SessionPatch(Schema):
+    minutes: Annotated[str, Fits(Session, "minutes")] | None = None
+    venue: Annotated[str, Fits(Session, "venue")] | None = None
+    report_summary: Annotated[str, Fits(Session, "report_summary")] | None = None
+    public: bool | None = None
+
+
+@router.post(
+    "/sessions/{session_id}/participants",
+    response={201: ParticipantOut},
+    summary="登记参加人员（政协工作人员）",
+)
+def post_participant(request: HttpRequest, session_id: Id, payload: ParticipantIn) -> Status[ParticipantOut]:
+    user = _user(request)
+    s = visible_sessions(user).get(pk=session_id)
+    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    if payload.unit and unit is None:
+        raise Invalid(f"找不到编号为 {payload.unit} 的单位", "unknown_unit", field="unit")
+    p = add_participant(
+        s,
+        role=payload.role,
+        name=payload.name,
+        sector=payload.sector,
+        unit=unit,
+        user=participant_account(payload.username),
+        actor=user,
+    )
+    return Status(
+        201,
+        ParticipantOut(
+            id=p.pk,
+            role=p.role,
+            role_label=p.get_role_display(),
+            name=p.name,
+            sector=p.sector,
+            unit=p.unit.name if p.unit else None,
+        ),
+    )
+
+
+@router.patch(
+    "/sessions/{session_id}", response=SessionDetail, summary="编辑协商活动（会议纪要、地点、摘要、是否公开）"
+)
+def patch_session(request: HttpRequest, session_id: Id, payload: SessionPatch) -> SessionDetail:
+    user = _user(request)
+    s = visible_sessions(user).select_related("organiser").get(pk=session_id)
+    update_session(s, actor=user, **payload.dict(exclude_unset=True))
+    return _detail(user, s)
 
 
 @router.post(
