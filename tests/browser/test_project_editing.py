@@ -17,6 +17,7 @@ from nuanqi.consult.services import NewSession, create_session, raise_item
 from nuanqi.projects.models import Programme, Project, ProjectChange, ProjectKind
 
 from ..conftest import PASSWORD, _person
+from . import axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +44,9 @@ def test_the_office_adds_a_site_plans_a_milestone_and_replans_with_the_audit_tra
     )  # fmt: skip
     context, page = _login(browser, live_server, "dispatcher", {"width": 1366, "height": 900})
     page.goto(f"{live_server.url}/programmes/{programme.pk}/")
+    axe_js = axe.source()
     page.get_by_role("link", name="新增分段或点位").click()
+    assert axe.audit(page, axe_js) == []
     page.get_by_label("项目名称").fill("文廊集市")
     page.get_by_label("类型").select_option("site")
     page.get_by_label("上级").select_option(str(section.pk))
@@ -57,13 +60,16 @@ def test_the_office_adds_a_site_plans_a_milestone_and_replans_with_the_audit_tra
     assert site.programme == programme and site.parent == section and site.baselines.count() == 1
 
     page.get_by_role("link", name="编辑节点计划").click()
+    assert axe.audit(page, axe_js) == []
     page.locator("#milestone-new").get_by_label("节点").fill("集市开街")
     page.locator("#milestone-new").get_by_label("计划日期").fill((today + timedelta(days=90)).isoformat())
     page.locator("#milestone-new").get_by_role("button", name="添加").click()
     page.wait_for_url(re.compile(rf".*/projects/{site.pk}/milestones/$"))
     assert site.milestones.get().name == "集市开街"
 
+    assert axe.audit(page, axe_js) == []  # the milestone just added, editable in place
     page.goto(f"{live_server.url}/projects/{site.pk}/replan/")
+    assert axe.audit(page, axe_js) == []
     page.get_by_label("新的计划完工").fill((today + timedelta(days=200)).isoformat())
     page.get_by_label("调整说明").fill("摊位招商顺延")
     page.get_by_role("button", name="确认调整").click()
@@ -77,6 +83,14 @@ def test_the_office_adds_a_site_plans_a_milestone_and_replans_with_the_audit_tra
     )
     assert site.baselines.count() == 2
     page.screenshot(path=str(shots / "project-edited-1366.png"), full_page=True)
+    assert axe.audit(page, axe_js) == []
+    page.goto(f"{live_server.url}/projects/{site.pk}/edit/")
+    page.get_by_label("计划投资（万元）").fill("1e20")
+    page.get_by_role("button", name="保存").click()
+    assert page.locator("#error-summary").is_visible()
+    assert axe.audit(page, axe_js) == []  # the errors linked to their fields
+    page.goto(f"{live_server.url}/programmes/{programme.pk}/edit/")
+    assert axe.audit(page, axe_js) == []
     context.close()
     assert list(
         ProjectChange.objects.filter(project=site).values_list("action", flat=True).order_by("id")
@@ -102,6 +116,7 @@ def test_a_consultation_item_is_spawned_into_a_project_issue_on_a_phone(world, l
     page.goto(f"{live_server.url}/cases/{item.number}/")
     page.get_by_role("link", name="派生为项目问题").click()
     page.get_by_label("项目").select_option(str(park.pk))
+    assert axe.audit(page, axe.source()) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(shots / "case-spawn-390.png"), full_page=True)
     page.get_by_role("button", name="派生").click()

@@ -74,7 +74,7 @@ def _apply(obj: models.Model, values: dict[str, Any], allowed: tuple[str, ...]) 
         if name not in values:
             continue
         field = obj._meta.get_field(name)
-        unset = field.is_relation and getattr(obj, field.attname) is None
+        unset = isinstance(field, models.ForeignKey) and getattr(obj, field.attname) is None
         old, new = (None if unset else getattr(obj, name)), values[name]
         if isinstance(new, str):
             new = new.strip()
@@ -90,12 +90,9 @@ def _clean(obj: models.Model) -> None:
         obj.full_clean(validate_unique=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
+        label = getattr(obj._meta.get_field(field), "verbose_name", "") if field != "__all__" else ""
         raise Invalid(
-            f"{obj._meta.get_field(field).verbose_name if field != '__all__' else ''}：{messages[0]}".lstrip(
-                "："
-            ),
-            "invalid_value",
-            field=field,
+            f"{label}：{messages[0]}" if label else messages[0], "invalid_value", field=field
         ) from None
 
 
