@@ -129,6 +129,16 @@ Phone = Annotated[str, AfterValidator(_phone)]
 # invalid_number at the edge instead of an overflow in the query.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
+# Bounded inputs of the API, so that the OpenAPI schema states every length and range and a value beyond it is
+# a 422 at the edge (`tests/hardening/test_openapi_bounds.py` fails on an input field without a bound).
+Code = Annotated[str, Field(max_length=40)]  # a choice's code, or its label (kind, status, nature …)
+CaseNumber = Annotated[str, Field(max_length=20)]  # QY2023-000123
+Cursor = Annotated[str, Field(max_length=100)]  # a keyset page's `next`
+Search = Annotated[str, Field(max_length=100)]  # a search or filter text
+RowRef = Annotated[str, Field(max_length=100)] | Id  # a row by id, or by its name or code
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]  # what a PositiveIntegerField holds (a version, days)
+Limit = Annotated[int, Field(ge=1, le=200)]  # a page's size
+
 
 def _wall_clock(value: dt.time) -> dt.time:
     # A time of day is Beijing's wall clock (the columns hold no zone): "09:30Z" would be read as 09:30 here.

@@ -18,6 +18,7 @@ from nuanqi.patrol import ledger_views as patrol_ledger_views
 from nuanqi.patrol import report_views as patrol_report_views
 from nuanqi.patrol import views as patrol_views
 from nuanqi.patrol import zombie_views as patrol_zombie_views
+from nuanqi.projects import edit_views as project_edit_views
 from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("cases/new/", case_views.new_case, name="new_case"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/act/", case_views.case_act, name="case_act"),
+    path("cases/<str:number>/spawn/", case_views.case_spawn, name="case_spawn"),
     path("cases/<str:number>/tasks/", case_views.task_add, name="task_add"),
     path("cases/<str:number>/attachments/", case_views.attachment_add, name="attachment_add"),
     path("healthz", health.healthz, name="healthz"),
@@ -90,9 +92,19 @@ urlpatterns = [
     path("consultations/<int:session_id>/", consult_views.public_summary, name="consult_public_summary"),
     path("projects/", project_views.project_list, name="project_list"),
     path("projects/import/", project_views.project_import, name="project_import"),
+    path("projects/new/", project_edit_views.project_edit, name="project_new"),
     path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),
+    path("projects/<int:project_id>/edit/", project_edit_views.project_edit, name="project_edit"),
+    path(
+        "projects/<int:project_id>/milestones/",
+        project_edit_views.project_milestones,
+        name="project_milestones",
+    ),
+    path("projects/<int:project_id>/replan/", project_edit_views.project_replan, name="project_replan"),
     path("programmes/", project_views.programme_list, name="programme_list"),
+    path("programmes/new/", project_edit_views.programme_edit, name="programme_new"),
     path("programmes/<int:programme_id>/", project_views.programme_detail, name="programme_detail"),
+    path("programmes/<int:programme_id>/edit/", project_edit_views.programme_edit, name="programme_edit"),
     path(
         "programmes/<int:programme_id>/visits/<int:visit_id>/",
         project_views.visit_detail,

@@ -227,8 +227,9 @@ def test_nul_bytes_in_a_query_a_path_or_a_form_are_refused(world) -> None:
 
 def test_an_id_beyond_the_database_integers_is_a_client_error(world) -> None:
     client = world.client(world.dispatcher)
+    # A path id states its range (1…2⁶³−1) in the schema: beyond it is a field's value out of range.
     r = client.get("/api/v1/companies/99999999999999999999999")
-    assert (r.status_code, r.json()["code"]) == (404, "not_found")
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_number")
     # SQLite cannot bind the id (OverflowError → 422); PostgreSQL finds no such row (404). Never a 500.
     r = post(
         client, "/api/v1/inspections/joint", {"inspections": [99999999999999999999999], "on": "2023-05-01"}

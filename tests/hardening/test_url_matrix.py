@@ -65,6 +65,8 @@ MATRIX: dict[str, str] = {
     "new_case": "302 200 200 200 200 200 200 200 200",
     "case_detail": "302 200 200 200 200 200 200 404 404",
     "case_act": "302 405 405 405 405 405 405 405 405",
+    # A request spawns no other kind: nobody gets its spawn form (a consult item offers it to the office).
+    "case_spawn": "302 404 404 404 404 404 404 404 404",
     "task_add": "302 405 405 405 405 405 405 405 405",
     "task_act": "302 405 405 405 405 405 405 405 405",
     "attachment_add": "302 405 405 405 405 405 405 405 405",
@@ -134,6 +136,13 @@ MATRIX: dict[str, str] = {
     "programme_detail": "302 200 200 200 404 404 404 404 404",  # /programmes/<int:programme_id>/
     "programme_list": "302 200 200 200 404 200 404 404 404",  # /programmes/
     "project_detail": "302 200 200 200 404 404 404 404 404",  # /projects/<int:project_id>/
+    # The office keeps the project ledger: editing pages for admins and dispatchers only.
+    "project_new": "302 200 404 200 404 404 404 404 404",  # /projects/new/
+    "project_edit": "302 200 404 200 404 404 404 404 404",  # /projects/<int:project_id>/edit/
+    "project_milestones": "302 200 404 200 404 404 404 404 404",  # /projects/<int:project_id>/milestones/
+    "project_replan": "302 200 404 200 404 404 404 404 404",  # /projects/<int:project_id>/replan/
+    "programme_new": "302 200 404 200 404 404 404 404 404",  # /programmes/new/
+    "programme_edit": "302 200 404 200 404 404 404 404 404",  # /programmes/<int:programme_id>/edit/
     "project_import": "302 200 404 200 404 404 404 404 404",  # /projects/import/
     "project_list": "302 200 200 200 404 200 404 404 404",  # /projects/
     "readyz": "503 503 503 503 503 503 503 503 503",  # /readyz

@@ -104,3 +104,38 @@ def test_only_the_office_imports(world, works):
         "/api/v1/projects/imports", {"file": workbook([])}, headers=api_for(world.handler).headers
     )
     assert r.status_code in (403, 422)
+
+
+def test_a_programmes_ledger_holds_its_whole_tree_and_a_new_programme_imports_from_it(world, works):
+    admin = world.client(world.admin)
+    page = admin.get(reverse("programme_detail", args=[works.programme.pk])).content.decode()
+    assert f"?programme={works.programme.pk}&amp;format=xlsx" in page
+    r = admin.get(reverse("project_list"), {"programme": works.programme.pk, "format": "xlsx"})
+    ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2) if row[0].value]
+    names = [r[0] for r in rows]
+    # Sections before their sites, so the file imports back as the same tree.
+    assert names.index("东海百里文廊马岙段") < names.index("南风知否")
+    assert set(names) == {"东海百里文廊马岙段", "南风知否", "文廊集市", "东海百里文廊小沙段"}
+    # The same rows under another programme's name (renamed) build a second tree, all rows or none.
+    from nuanqi.projects.models import Programme
+
+    Programme.objects.create(name="海岛公园")
+    header = [c.value for c in ws[1]]
+    renamed = []
+    for row in rows:
+        row = list(row)
+        row[header.index("项目名称")] = "海岛" + row[header.index("项目名称")]
+        row[header.index("项目群")] = "海岛公园"
+        if row[header.index("上级")]:
+            row[header.index("上级")] = "海岛" + row[header.index("上级")]
+        renamed.append(row)
+    r = admin.post(reverse("project_import"), {"file": workbook(renamed, header)})
+    assert r.status_code == 200, r.content.decode()
+    site = Project.objects.get(name="海岛南风知否")
+    assert site.parent.name == "海岛东海百里文廊马岙段" and site.programme.name == "海岛公园"
+    before = Project.objects.count()
+    renamed[-1][header.index("责任单位")] = "不存在的局"
+    renamed[0][header.index("项目名称")] = "又一个分段"
+    r = admin.post(reverse("project_import"), {"file": workbook(renamed, header)})
+    assert r.status_code == 400 and Project.objects.count() == before

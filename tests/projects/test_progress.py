@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.projects.editing import replan
 from nuanqi.projects.models import LightRule, ProjectStatus, Stoppage
 from nuanqi.projects.services import (
     post_report,
     programme_tree,
     project_progress,
-    replan,
     resume,
     stop,
     walk,

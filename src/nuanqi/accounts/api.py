@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import Field
 
 from nuanqi.lib.errors import CaseError
 
@@ -12,9 +15,9 @@ router = Router(tags=["人员与单位"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
-    name: str = "api"
+    username: Annotated[str, Field(max_length=150)]
+    password: Annotated[str, Field(max_length=128)]
+    name: Annotated[str, Field(max_length=100)] = "api"
 
 
 class UserOut(Schema):
@@ -76,7 +79,7 @@ def me(request: HttpRequest) -> UserOut:
 
 
 @router.get("/units", response=list[UnitOut], summary="单位目录")
-def units(request: HttpRequest, kind: str | None = None) -> list[UnitOut]:
+def units(request: HttpRequest, kind: Annotated[str, Field(max_length=40)] | None = None) -> list[UnitOut]:
     qs = Unit.objects.filter(active=True)
     if kind:
         qs = qs.filter(kind=kind)

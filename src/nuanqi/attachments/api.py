@@ -8,6 +8,7 @@ from django.urls import reverse
 from ninja import Router, Schema
 
 from nuanqi.accounts.models import User
+from nuanqi.columns import Id
 
 from .access import visible_attachment
 from .models import Attachment
@@ -57,7 +58,7 @@ def file_response(a: Attachment, *, thumbnail: bool = False) -> FileResponse:
 
 
 @router.get("/{attachment_id}", response=AttachmentOut, summary="附件信息")
-def get_attachment(request: HttpRequest, attachment_id: int) -> AttachmentOut:
+def get_attachment(request: HttpRequest, attachment_id: Id) -> AttachmentOut:
     user: User = request.user  # type: ignore[assignment]
     return attachment_out(visible_attachment(user, attachment_id))
 
@@ -65,7 +66,7 @@ def get_attachment(request: HttpRequest, attachment_id: int) -> AttachmentOut:
 @router.get(
     "/{attachment_id}/content", url_name="attachment_content", summary="下载附件", response={200: None}
 )
-def attachment_content(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment_content(request: HttpRequest, attachment_id: Id) -> FileResponse:
     user: User = request.user  # type: ignore[assignment]
     return file_response(visible_attachment(user, attachment_id))
 
@@ -73,7 +74,7 @@ def attachment_content(request: HttpRequest, attachment_id: int) -> FileResponse
 @router.get(
     "/{attachment_id}/thumbnail", url_name="attachment_thumbnail", summary="附件缩略图", response={200: None}
 )
-def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment_thumbnail(request: HttpRequest, attachment_id: Id) -> FileResponse:
     user: User = request.user  # type: ignore[assignment]
     a = visible_attachment(user, attachment_id)
     if not a.thumbnail:

@@ -46,6 +46,8 @@ _subjects: dict[str, SubjectResolver] = {}
 # What a subject type is called on the case page (企业, 点位) and where its own page is (a URL from its id).
 _subject_words: dict[str, Any] = {}
 _subject_pages: dict[str, Callable[[int], str]] = {}
+# The subjects of a type a person may pick on a form: (id, label) pairs (the spawn form's 企业 or 项目).
+_subject_choices: dict[str, Callable[[User], list[tuple[int, str]]]] = {}
 
 
 def register_provider(provider: AccessProvider) -> None:
@@ -58,11 +60,19 @@ def providers() -> list[AccessProvider]:
 
 
 def register_subject(
-    type_: str, resolver: SubjectResolver, *, word: Any = "", page: Callable[[int], str] | None = None
+    type_: str,
+    resolver: SubjectResolver,
+    *,
+    word: Any = "",
+    page: Callable[[int], str] | None = None,
+    choices: Callable[[User], list[tuple[int, str]]] | None = None,
 ) -> None:
-    """A subject type a module defines: how the API resolves it, what the case page calls it (`word`) and
-    the URL of the subject's own page (`page(id)`), if it has one."""
+    """A subject type a module defines: how the API resolves it, what the case page calls it (`word`), the
+    URL of the subject's own page (`page(id)`), if it has one, and the subjects a person may pick on a form
+    (`choices(user)`), if forms offer it."""
     _subjects[type_] = resolver
+    if choices is not None:
+        _subject_choices[type_] = choices
     if word:
         _subject_words[type_] = word
     if page is not None:
@@ -78,6 +88,12 @@ def subject_word(type_: str) -> Any:
 def subject_page(type_: str, id_: int | None) -> str:
     page = _subject_pages.get(type_)
     return page(id_) if page is not None and id_ is not None else ""
+
+
+def subject_choices(type_: str, user: User) -> list[tuple[int, str]]:
+    """The subjects of `type_` this person may pick ([] for a type that offers none)."""
+    choices = _subject_choices.get(type_)
+    return choices(user) if choices is not None else []
 
 
 def resolve_subject(type_: str, user: User, value: object) -> SubjectRef:

@@ -11,7 +11,20 @@ from pydantic import Field
 
 from nuanqi.accounts.models import User
 from nuanqi.attachments.api import AttachmentOut, attachment_out
-from nuanqi.columns import Fits, Phone
+from nuanqi.columns import (
+    TEXT_MAX,
+    CaseNumber,
+    Code,
+    Count,
+    Cursor,
+    Fits,
+    Id,
+    Limit,
+    Phone,
+    RowRef,
+    SaneDateTime,
+    Search,
+)
 
 from . import kinds, search, services
 from .access import resolve_subject
@@ -27,6 +40,7 @@ from .queries import (
     worklist_page,
 )
 from .sla import sla_state
+from .spawn import spawn_case
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 
 router = Router(tags=["事项"])
@@ -121,7 +135,7 @@ class LinkOut(Schema):
 
 
 class LinkIn(Schema):
-    type: str = Field(description="duplicate_of、repeat_of、spawned_from 或 relapse_of（也接受中文名称）")
+    type: Code = Field(description="duplicate_of、repeat_of、spawned_from 或 relapse_of（也接受中文名称）")
     number: str = Field(max_length=20, description="被关联的（更早的）事项编号")
 
 
@@ -184,56 +198,58 @@ class CasePage(Schema):
 
 
 class CaseIn(Schema):
-    kind: str = "request"
-    title: str
-    description: str = ""
-    category: str | int | None = None
-    nature: str = "help"
-    channel: str = "company_request"
-    company: str | int | None = None
-    importance: str = "minor"
-    urgency: str = "normal"
-    lead_unit: str | int | None = None
-    requester_name: str = ""
+    kind: Code = "request"
+    title: Annotated[str, Fits(Case, "title")]
+    description: Annotated[str, Fits(length=TEXT_MAX)] = ""
+    category: RowRef | None = None
+    nature: Code = "help"
+    channel: Code = "company_request"
+    company: RowRef | None = None
+    importance: Code = "minor"
+    urgency: Code = "normal"
+    lead_unit: RowRef | None = None
+    requester_name: Annotated[str, Fits(Case, "requester_name")] = ""
     requester_phone: Annotated[Phone, Fits(Case, "requester_phone")] = ""
     confidential: bool = False
 
 
 class ActionIn(Schema):
-    action: str
-    version: int
-    reason: str | None = None
-    lead_unit: str | int | None = None
-    owner: int | None = None
-    days: int | None = None
-    review_on: str | None = None
-    result: str | None = None
-    satisfaction: str | None = None
-    comment: str | None = None
-    referral: str | None = None
+    action: Code
+    version: Count
+    reason: Annotated[str, Fits(length=TEXT_MAX)] | None = None
+    lead_unit: RowRef | None = None
+    owner: Id | None = None
+    days: Count | None = None
+    review_on: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None, description="复核日期，如 2023-05-10"
+    )
+    result: Annotated[str, Fits(length=TEXT_MAX)] | None = None
+    satisfaction: Code | None = None
+    comment: Annotated[str, Fits(Case, "rating_comment")] | None = None
+    referral: Annotated[str, Fits(length=500)] | None = None
     original: str | None = Field(default=None, max_length=20, description="合并为重复件时的原事项编号")
-    attachment_ids: list[int] | None = Field(
+    attachment_ids: list[Id] | None = Field(
         default=None, max_length=10, description="作为本次操作依据的附件编号（先上传到本事项）"
     )
 
 
 class RatingIn(Schema):
-    version: int
-    satisfaction: str
-    comment: str = ""
+    version: Count
+    satisfaction: Code
+    comment: Annotated[str, Fits(Case, "rating_comment")] = ""
 
 
 class TaskIn(Schema):
-    unit: str | int
-    note: str = ""
-    due_at: datetime | None = None
-    version: int | None = None
+    unit: RowRef
+    note: Annotated[str, Fits(Task, "note")] = ""
+    due_at: SaneDateTime | None = None
+    version: Count | None = None
 
 
 class TaskActionIn(Schema):
-    action: str
-    note: str = ""
-    version: int | None = None
+    action: Code
+    note: Annotated[str, Fits(Task, "note")] = ""
+    version: Count | None = None
 
 
 def _ref(obj: Any) -> Ref | None:
@@ -390,13 +406,13 @@ def kind_out(spec: kinds.KindSpec) -> KindOut:
 
 
 class ListQuery(Schema):
-    kind: str | None = None
-    status: str | None = None
-    owner: str | None = None
+    kind: Code | None = None
+    status: Code | None = None
+    owner: Code | None = None
     overdue: bool | None = None
-    company: int | None = None
-    next: str | None = None
-    limit: int = 50
+    company: Id | None = None
+    next: Cursor | None = None
+    limit: Limit = 50
 
 
 @router.get("", response=CasePage, summary="事项列表（键集分页）")
@@ -414,8 +430,8 @@ def list_cases(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
 
 
 class WorklistQuery(Schema):
-    next: str | None = None
-    limit: int = 50
+    next: Cursor | None = None
+    limit: Limit = 50
 
 
 @router.get("/worklist", response=CasePage, summary="我的清单（逾期优先、P1→P4、期限最近）")
@@ -428,9 +444,9 @@ def worklist(request: HttpRequest, q: Query[WorklistQuery]) -> dict[str, Any]:
 
 
 class SearchQuery(Schema):
-    q: str
-    next: str | None = None
-    limit: int = 25
+    q: Search
+    next: Cursor | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
 
 
 @router.get("/search", response=CasePage, summary="全文检索（标题、内容、对象；最新在前）")
@@ -489,12 +505,12 @@ def list_kinds(request: HttpRequest) -> list[KindOut]:
 
 
 @router.get("/{number}", response=CaseDetail, summary="事项详情（含协办、时间线、可执行操作）")
-def get_case(request: HttpRequest, number: str) -> dict[str, Any]:
+def get_case(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     return case_detail(request.user, number)  # type: ignore[arg-type]
 
 
 @router.post("/{number}/actions", response=CaseDetail, summary="执行流转操作")
-def act(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
+def act(request: HttpRequest, number: CaseNumber, payload: ActionIn) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     data = payload.dict(exclude={"action", "version"}, exclude_none=True)
@@ -503,7 +519,7 @@ def act(request: HttpRequest, number: str, payload: ActionIn) -> dict[str, Any]:
 
 
 @router.post("/{number}/rating", response=CaseDetail, summary="评价（不满意将重办）")
-def rate(request: HttpRequest, number: str, payload: RatingIn) -> dict[str, Any]:
+def rate(request: HttpRequest, number: CaseNumber, payload: RatingIn) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     services.perform(
@@ -518,7 +534,7 @@ def rate(request: HttpRequest, number: str, payload: RatingIn) -> dict[str, Any]
 
 
 @router.post("/{number}/tasks", response={201: TaskOut}, summary="添加协办单位")
-def add_task(request: HttpRequest, number: str, payload: TaskIn) -> Status[TaskOut]:
+def add_task(request: HttpRequest, number: CaseNumber, payload: TaskIn) -> Status[TaskOut]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     task = services.add_task(
@@ -528,7 +544,9 @@ def add_task(request: HttpRequest, number: str, payload: TaskIn) -> Status[TaskO
 
 
 @router.delete("/{number}/tasks/{task_id}", response={204: None}, summary="移除协办单位（已完成的不能移除）")
-def remove_task(request: HttpRequest, number: str, task_id: int, version: int | None = None) -> Status[None]:
+def remove_task(
+    request: HttpRequest, number: CaseNumber, task_id: Id, version: Count | None = None
+) -> Status[None]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     services.remove_task(case, task_id, actor=user, version=version)
@@ -536,7 +554,7 @@ def remove_task(request: HttpRequest, number: str, task_id: int, version: int | 
 
 
 @router.post("/{number}/tasks/{task_id}/actions", response=TaskOut, summary="协办任务签收/完成/退回")
-def task_action(request: HttpRequest, number: str, task_id: int, payload: TaskActionIn) -> TaskOut:
+def task_action(request: HttpRequest, number: CaseNumber, task_id: Id, payload: TaskActionIn) -> TaskOut:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     task = services.task_action(
@@ -548,7 +566,7 @@ def task_action(request: HttpRequest, number: str, task_id: int, payload: TaskAc
 @router.post(
     "/{number}/links", response={201: LinkOut}, summary="关联到另一事项（重复、重复来件、派生、复发）"
 )
-def add_link(request: HttpRequest, number: str, payload: LinkIn) -> Status[LinkOut]:
+def add_link(request: HttpRequest, number: CaseNumber, payload: LinkIn) -> Status[LinkOut]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)
     link = services.link_cases(case, payload.number, payload.type, actor=user)
@@ -558,13 +576,55 @@ def add_link(request: HttpRequest, number: str, payload: LinkIn) -> Status[LinkO
     )
 
 
+class SpawnIn(Schema):
+    kind: Code = Field(description="派生的事项类别（见 GET /cases/kinds 及来源类别的 spawns）")
+    subject: Annotated[str, Fits(length=100)] = Field(
+        default="", description="派生事项的对象（企业、项目等的编号），该类别要求对象时必填"
+    )
+    title: Annotated[str, Fits(Case, "title")]
+    description: Annotated[str, Fits(length=4000)] = ""
+    nature: Code = "suggestion"
+    channel: Code = "department"
+    lead_unit: RowRef | None = None
+
+
+@router.post(
+    "/{number}/spawn",
+    response={201: CaseDetail},
+    summary="派生新事项（如协商事项派生为企业诉求或项目问题），并与来源互相关联",
+)
+def spawn(request: HttpRequest, number: CaseNumber, payload: SpawnIn) -> Status[dict[str, Any]]:
+    user: User = request.user  # type: ignore[assignment]
+    origin = get_visible_case(user, number)
+    target = kinds.parse_kind(payload.kind)
+    subject = (
+        resolve_subject(target.subject_required, user, payload.subject)
+        if target.subject_required and payload.subject.strip()
+        else None
+    )
+    case = spawn_case(
+        origin,
+        services.NewCase(
+            kind=target.code,
+            title=payload.title,
+            description=payload.description,
+            nature=payload.nature,
+            channel=payload.channel,
+            lead_unit=payload.lead_unit,
+            subject=subject,
+        ),
+        actor=user,
+    )
+    return Status(201, case_detail(user, case.number))
+
+
 @router.post(
     "/{number}/attachments",
     response={201: AttachmentOut},
     summary="上传附件（multipart：file，可选 task 为协办任务编号）",
 )
 def upload_attachment(
-    request: HttpRequest, number: str, file: File[UploadedFile], task: Form[int | None] = None
+    request: HttpRequest, number: CaseNumber, file: File[UploadedFile], task: Form[Id | None] = None
 ) -> Status[AttachmentOut]:
     user: User = request.user  # type: ignore[assignment]
     case = get_visible_case(user, number)

@@ -73,3 +73,31 @@ class TaskForm(forms.Form):
             (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
             for u in Unit.objects.filter(active=True).exclude(kind="enterprise")
         ]
+
+
+class SpawnForm(forms.Form):
+    """派生: a new case of another kind, prefilled from its origin (`cases.spawn`)."""
+
+    subject = forms.ChoiceField(label=_("对象"), required=False)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=4000
+    )
+    nature = forms.ChoiceField(label=_("性质"), choices=Nature.choices, initial=Nature.SUGGESTION)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.DEPARTMENT)
+    lead_unit = forms.ChoiceField(label=_("主办单位"), required=False)
+
+    def __init__(
+        self, *args: Any, subjects: list[tuple[int, str]], subject_word: Any, required: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = choices_of(self.fields["subject"])
+        field.label = subject_word
+        field.required = required
+        field.choices = [("", "——请选择——"), *((str(pk), label) for pk, label in subjects)]
+        if not subjects:
+            del self.fields["subject"]
+        choices_of(self.fields["lead_unit"]).choices = [
+            ("", "——由受理员派单——"),
+            *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
+        ]

@@ -46,6 +46,8 @@ CLOCK_UNITS = (CLOCK_HOURS, WORKING_HOURS, WORKING_DAYS)
 
 # The action name that starts a clock when the case is filed.
 ON_CREATE = "create"
+# The name under which a clock restarts when a 不满意 rating sends the case back (`KindSpec.unsatisfied_to`).
+REOPEN = "reopen"
 
 
 class UnknownKind(Invalid):
@@ -158,6 +160,14 @@ class KindSpec:
     notify: Callable[[Any, Any], Iterable[int]] | None = None
     # The URL name of a case's page, taking its number (a sealed kind's cases live on its module's pages).
     page: str = "case_detail"
+    # Where a 不满意 rating (the `rate` action) sends the case back to (重办: a fresh resolve deadline, and
+    # the kind's clocks that start on `REOPEN` start again); "" when a rating never reopens the case.
+    unsatisfied_to: str = ""
+    # The kinds a case of this kind may become (派生): a consultation item an enterprise request or a project
+    # issue, filed through the spawn form and linked `spawned_from` its origin.
+    spawns: tuple[str, ...] = ()
+    # The relations that may spawn them (the kind's office).
+    spawners: frozenset[str] = frozenset({"admin", "dispatcher"})
 
     @property
     def table(self) -> dict[str, Transition]:
@@ -203,6 +213,12 @@ def _check(spec: KindSpec) -> None:
         for code in (*t.sources, *((t.target,) if t.target else ())):
             if code not in codes:
                 problems.append(f"action {t.action!r} names unknown status {code!r}")
+    if spec.unsatisfied_to and spec.unsatisfied_to not in codes:
+        problems.append(f"unsatisfied_to names unknown status {spec.unsatisfied_to!r}")
+    elif (
+        spec.unsatisfied_to and next(s for s in spec.statuses if s.code == spec.unsatisfied_to).phase != OPEN
+    ):
+        problems.append(f"unsatisfied_to must be an open status, not {spec.unsatisfied_to!r}")
     for c in spec.clocks:
         if c.unit not in CLOCK_UNITS:
             problems.append(f"clock {c.name!r} has unknown unit {c.unit!r}")

@@ -336,7 +336,9 @@ def ranking(
     return Ranking(red=red, black=black, all=ranked)
 
 
-def parse_day(text: str | None, field: str) -> date:
+def parse_day(text: str | date | None, field: str) -> date:
+    if isinstance(text, date):
+        return text
     try:
         return date.fromisoformat(str(text or "").strip())
     except ValueError:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from nuanqi.accounts.models import Role
@@ -52,7 +53,18 @@ def unmet(t: Transition, case: Case, now: datetime | None = None) -> tuple[str, 
             return f"申诉须在评价后 {days} 个工作日内提出，现已超过", "appeal_window_passed"
     if t.action in ("uphold_appeal", "reject_appeal") and case.appeal_state != AppealState.PENDING:
         return "该事项没有待审的申诉", "no_pending_appeal"
+    if t.action == "rate" and t.target is None and case.rated_at is not None and _rated_since_moved(case):
+        return "本次答复已经评价过了", "already_rated"
     return None
+
+
+def _rated_since_moved(case: Case) -> bool:
+    """A rating that leaves the status as it is (a consultation item rated on its answer) is given once per
+    status the case reaches: a new answer after 重办 may be rated again, the same answer not twice."""
+    last = case.events.filter(action="rate").order_by("-seq").values_list("seq", flat=True).first()
+    if last is None:
+        return False
+    return not case.events.filter(seq__gt=last).exclude(to_status=F("from_status")).exists()
 
 
 def allowed_actions(user: User, case: Case, rel: set[str] | None = None) -> list[Transition]:

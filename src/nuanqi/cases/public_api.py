@@ -11,6 +11,7 @@ from ninja import Body, File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from nuanqi.clientaddr import client_address
+from nuanqi.columns import Code
 
 from . import kinds, public
 from .errors import CaseError, NotFound
@@ -72,7 +73,7 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
-def _intake(slug: str) -> tuple[kinds.KindSpec, public.PublicIntake]:
+def _intake(slug: Code) -> tuple[kinds.KindSpec, public.PublicIntake]:
     try:
         return public.intake_for(slug)
     except kinds.UnknownKind:
@@ -85,7 +86,7 @@ _NOT_FOUND = "回执码不正确，或该事项不存在"
 @router.post(
     "/{slug}", response={201: ReceiptOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="公众提交"
 )
-def file_case(request: HttpRequest, slug: str, payload: Body[dict[str, Any]]) -> Any:
+def file_case(request: HttpRequest, slug: Code, payload: Body[dict[str, Any]]) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
@@ -114,7 +115,7 @@ def _open(request: HttpRequest, spec: kinds.KindSpec, receipt: str) -> public.Op
 @router.post(
     "/{slug}/status", response={200: ProgressOut, 404: ErrorOut, 429: ErrorOut}, summary="凭回执码查询进度"
 )
-def status(request: HttpRequest, slug: str, payload: ReceiptIn) -> Any:
+def status(request: HttpRequest, slug: Code, payload: ReceiptIn) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
@@ -126,7 +127,7 @@ def status(request: HttpRequest, slug: str, payload: ReceiptIn) -> Any:
     response={201: ProgressOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="凭回执码留言",
 )
-def message(request: HttpRequest, slug: str, payload: MessageIn) -> Any:
+def message(request: HttpRequest, slug: Code, payload: MessageIn) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:
         return busy
@@ -144,10 +145,10 @@ def message(request: HttpRequest, slug: str, payload: MessageIn) -> Any:
 )
 def photo(
     request: HttpRequest,
-    slug: str,
-    receipt: Form[str],
+    slug: Code,
     file: File[UploadedFile],
-    text: Form[str] = "",
+    receipt: str = Form(..., max_length=64),
+    text: str = Form("", max_length=public.MESSAGE_MAX),
 ) -> Any:
     spec, intake = _intake(slug)
     if (busy := _too_many(request)) is not None:

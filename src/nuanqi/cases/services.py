@@ -37,7 +37,6 @@ from .models import (
     Nature,
     NumberCounter,
     Satisfaction,
-    Status,
     TaskStatus,
     Urgency,
     priority_of,
@@ -434,11 +433,13 @@ def _rate(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[
     case.appeal_state = AppealState.NONE
     case.appealed_at = None
     changes: dict[str, Any] = {"satisfaction": value, "comment": case.rating_comment}
-    if value == Satisfaction.UNSATISFIED:
-        # 不满意 → 重办: back to the lead unit with a fresh deadline.
-        case.status = Status.IN_PROGRESS
+    spec = kinds.get_kind(case.kind)
+    if value == Satisfaction.UNSATISFIED and spec.unsatisfied_to:
+        # 不满意 → 重办: back to where the kind says, with a fresh deadline and its reopening clocks.
+        case.status = spec.unsatisfied_to
         changes["reopened"] = True
         changes.update(_restart_clock(case, now))
+        run_clocks(case, spec, kinds.REOPEN, now)
     return changes
 
 

@@ -17,9 +17,9 @@ from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.attachments.services import max_bytes
 
 from . import kinds, search, services
-from .access import resolve_subject, subject_page, subject_word
+from .access import resolve_subject, subject_choices, subject_page, subject_word
 from .errors import CaseError
-from .forms import CaseForm, TaskForm
+from .forms import CaseForm, SpawnForm, TaskForm
 from .models import Case, CaseLink, Channel, Event, Satisfaction, Task
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
 from .queries import (
@@ -31,6 +31,7 @@ from .queries import (
     worklist_page,
 )
 from .sla import sla_state
+from .spawn import spawn_case, spawnable_kinds
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
 
@@ -154,6 +155,7 @@ def _detail_context(user: User, case: Case) -> dict[str, Any]:
         "attachments": list(services.case_attachments(case)),
         "can_attach": bool(rel) and not kinds.is_sealed(case.kind),
         "max_mb": int(max_bytes() / (1024 * 1024)),
+        "spawn_kinds": spawnable_kinds(user, case),
     }
 
 
@@ -307,3 +309,58 @@ def new_case(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已登记 {case.number}")
             return redirect("case_detail", number=case.number)
     return render(request, "cases/new_case.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_spawn(request: HttpRequest, number: str) -> HttpResponse:
+    """派生: file a case of another kind from this one (the kinds its spec lists), linked `spawned_from`
+    it."""
+    user = _user(request)
+    origin = _visible_or_404(user, number)
+    offered = spawnable_kinds(user, origin)
+    if not offered:
+        raise Http404
+    code = (request.POST.get("kind") or request.GET.get("kind") or offered[0].code).strip()
+    target = next((k for k in offered if k.code == code), None)
+    if target is None:
+        raise Http404
+    subject_type = target.subject_required
+    form = SpawnForm(
+        request.POST or None,
+        subjects=subject_choices(subject_type, user) if subject_type else [],
+        subject_word=subject_word(subject_type),
+        required=bool(subject_type),
+        initial={
+            "title": origin.title,
+            "description": f"{origin.number} {origin.title}\n{origin.description}".strip()[:4000],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            subject = resolve_subject(subject_type, user, d["subject"]) if d.get("subject") else None
+            case = spawn_case(
+                origin,
+                services.NewCase(
+                    kind=target.code,
+                    title=d["title"],
+                    description=d["description"],
+                    nature=d["nature"],
+                    channel=d["channel"],
+                    lead_unit=d.get("lead_unit") or None,
+                    subject=subject,
+                ),
+                actor=user,
+            )
+        except CaseError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已派生 {case.number}")
+            return redirect("case_detail", number=case.number)
+    return render(
+        request,
+        "cases/spawn.html",
+        {"origin": origin, "form": form, "target": target, "offered": offered},
+        status=400 if form.errors else 200,
+    )

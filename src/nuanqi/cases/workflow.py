@@ -148,6 +148,7 @@ REQUEST_KIND = KindSpec(
     sla_default_days=5,
     subject_required="company",
     description_label=_("诉求内容"),
+    unsatisfied_to=S.IN_PROGRESS,
     filers=frozenset({"admin", "dispatcher", "leader", "commissioner", "enterprise", "handler"}),
 )
 

@@ -13,13 +13,15 @@ from nuanqi.cases.access import SubjectRef
 from nuanqi.cases.errors import Invalid
 from nuanqi.cases.models import Case, Task
 
-from .models import Session
+from .models import Participant, Session
 from .workflow import CONSULT, CONSULT_KIND
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
 
 SUBJECT = "consult_session"
+# An item's requester: the participant who raised it (`Participant`; a person with an account rates it).
+PARTICIPANT = "consult_participant"
 
 
 def is_consult_office(user: User) -> bool:
@@ -52,9 +54,14 @@ class ConsultAccess:
     """The 政协 staff read and work every consultation item (the engine's office roles already do)."""
 
     def visible_q(self, user: User) -> Q | None:
-        if not user.has_role(Role.CONSULT_STAFF):
-            return None
-        return Q(kind=CONSULT)
+        if user.has_role(Role.CONSULT_STAFF):
+            return Q(kind=CONSULT)
+        # A member with an account reads the items she raised (to follow and rate the answer).
+        return Q(
+            kind=CONSULT,
+            requester_type=PARTICIPANT,
+            requester_id__in=Participant.objects.filter(user_id=user.pk).values("pk"),
+        )
 
     def worklist_q(self, user: User) -> Q | None:
         if not user.has_role(Role.CONSULT_STAFF):
@@ -62,9 +69,16 @@ class ConsultAccess:
         return Q(kind=CONSULT, status__in=CONSULT_KIND.status_codes(turn="office"))
 
     def relations(self, user: User, case: Case) -> set[str]:
-        if case.kind == CONSULT and user.has_role(Role.CONSULT_STAFF):
-            return {"consult_staff"}
-        return set()
+        if case.kind != CONSULT:
+            return set()
+        rel = {"consult_staff"} if user.has_role(Role.CONSULT_STAFF) else set()
+        if (
+            case.requester_type == PARTICIPANT
+            and case.requester_id is not None
+            and Participant.objects.filter(pk=case.requester_id, user_id=user.pk).exists()
+        ):
+            rel.add("requester")
+        return rel
 
 
 def can_view_session_file(user: User, session: Session) -> bool:

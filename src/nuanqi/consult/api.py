@@ -5,19 +5,34 @@ timeline), filing sessions and items, and the items ledger import. Workflow acti
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from nuanqi.accounts.models import Unit, User
 from nuanqi.cases.errors import Forbidden, Invalid
+from nuanqi.cases.models import Case
 from nuanqi.cases.visibility import visible_cases
+from nuanqi.columns import Fits, Id, SaneDate
 from nuanqi.lib.excel_import import TemplateError
 
 from .access import visible_sessions
-from .models import Session
-from .services import NewSession, can_record, create_session, decision_label, facts, raise_item, session_items
+from .models import Participant, Session
+from .services import (
+    NewSession,
+    add_participant,
+    can_record,
+    create_session,
+    decision_label,
+    facts,
+    participant_account,
+    raise_item,
+    session_items,
+    update_session,
+)
 
 router = Router(tags=["请你来协商"])
 
@@ -65,21 +80,23 @@ class SessionDetail(SessionOut):
 
 
 class SessionIn(Schema):
-    topic: str
-    held_on: str
-    organiser: str
-    venue: str = ""
-    report_summary: str = ""
-    minutes: str = ""
+    topic: Annotated[str, Fits(Session, "topic")]
+    held_on: SaneDate
+    organiser: Annotated[str, Fits(length=100)] = Field(description="组织单位（名称或简称）")
+    venue: Annotated[str, Fits(Session, "venue")] = ""
+    report_summary: Annotated[str, Fits(Session, "report_summary")] = ""
+    minutes: Annotated[str, Fits(Session, "minutes")] = ""
     public: bool = False
 
 
 class ItemIn(Schema):
-    title: str
-    description: str = ""
-    raised_by: int | None = None
-    raised_by_name: str = ""
-    lead_unit: str | None = None
+    title: Annotated[str, Fits(Case, "title")]
+    description: Annotated[str, Fits(length=4000)] = ""
+    raised_by: Id | None = None
+    raised_by_name: Annotated[str, Fits(length=60)] = ""
+    lead_unit: Annotated[str, Fits(length=100)] | None = Field(
+        default=None, description="答复单位（名称或编号）"
+    )
 
 
 class ConsultImportOut(Schema):
@@ -166,7 +183,7 @@ def list_sessions(request: HttpRequest) -> list[SessionOut]:
 
 
 @router.get("/sessions/{session_id}", response=SessionDetail, summary="协商活动详情（含参加人员和事项）")
-def get_session(request: HttpRequest, session_id: int) -> SessionDetail:
+def get_session(request: HttpRequest, session_id: Id) -> SessionDetail:
     user = _user(request)
     s = visible_sessions(user).select_related("organiser").get(pk=session_id)
     return _detail(user, s)
@@ -179,12 +196,70 @@ def post_session(request: HttpRequest, payload: SessionIn) -> Status[SessionDeta
     return Status(201, _detail(user, s))
 
 
+class ParticipantIn(Schema):
+    role: Literal["member", "representative", "unit_head", "citizen"]
+    name: Annotated[str, Fits(Participant, "name")]
+    sector: Annotated[str, Fits(Participant, "sector")] = ""
+    unit: Id | None = Field(default=None, description="所在单位编号（部门负责人）")
+    username: Annotated[str, Fits(length=150)] = Field(default="", description="有账号的参加人员：其账号")
+
+
+class SessionPatch(Schema):
+    minutes: Annotated[str, Fits(Session, "minutes")] | None = None
+    venue: Annotated[str, Fits(Session, "venue")] | None = None
+    report_summary: Annotated[str, Fits(Session, "report_summary")] | None = None
+    public: bool | None = None
+
+
+@router.post(
+    "/sessions/{session_id}/participants",
+    response={201: ParticipantOut},
+    summary="登记参加人员（政协工作人员）",
+)
+def post_participant(request: HttpRequest, session_id: Id, payload: ParticipantIn) -> Status[ParticipantOut]:
+    user = _user(request)
+    s = visible_sessions(user).get(pk=session_id)
+    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    if payload.unit and unit is None:
+        raise Invalid(f"找不到编号为 {payload.unit} 的单位", "unknown_unit", field="unit")
+    p = add_participant(
+        s,
+        role=payload.role,
+        name=payload.name,
+        sector=payload.sector,
+        unit=unit,
+        user=participant_account(payload.username),
+        actor=user,
+    )
+    return Status(
+        201,
+        ParticipantOut(
+            id=p.pk,
+            role=p.role,
+            role_label=p.get_role_display(),
+            name=p.name,
+            sector=p.sector,
+            unit=p.unit.name if p.unit else None,
+        ),
+    )
+
+
+@router.patch(
+    "/sessions/{session_id}", response=SessionDetail, summary="编辑协商活动（会议纪要、地点、摘要、是否公开）"
+)
+def patch_session(request: HttpRequest, session_id: Id, payload: SessionPatch) -> SessionDetail:
+    user = _user(request)
+    s = visible_sessions(user).select_related("organiser").get(pk=session_id)
+    update_session(s, actor=user, **payload.dict(exclude_unset=True))
+    return _detail(user, s)
+
+
 @router.post(
     "/sessions/{session_id}/items",
     response={201: ConsultItemOut},
     summary="登记协商事项（提出人可为参加人员 id 或姓名；填写答复单位即交办）",
 )
-def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[ConsultItemOut]:
+def post_item(request: HttpRequest, session_id: Id, payload: ItemIn) -> Status[ConsultItemOut]:
     user = _user(request)
     s = visible_sessions(user).get(pk=session_id)
     if not can_record(user):
@@ -218,7 +293,7 @@ def post_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Status[
     response={200: ConsultImportOut, 422: ConsultImportOut},
     summary="导入协商事项台账（.xlsx、.xls、.ods 或 CSV，全部成功或全部不导入）",
 )
-def post_import(request: HttpRequest, session_id: int, file: File[UploadedFile]) -> Status[ConsultImportOut]:
+def post_import(request: HttpRequest, session_id: Id, file: File[UploadedFile]) -> Status[ConsultImportOut]:
     from .ledger import run_import
 
     user = _user(request)

@@ -17,14 +17,13 @@ from nuanqi.cases.access import SubjectRef
 from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.cases.models import Case, CaseClock, Channel, Event, Nature
 
-from .access import SUBJECT, is_consult_office
+from .access import PARTICIPANT, SUBJECT, is_consult_office
 from .models import Participant, ParticipantRole, Session
 from .workflow import ADOPT, ADOPT_PART, CONSULT, DECISIONS, DONE
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
 
-PARTICIPANT = "consult_participant"
 TOPIC_MAX = 200
 TEXT_MAX = 4000
 
@@ -124,6 +123,51 @@ def add_participant(
         unit=unit,
         user=user,
     )
+
+
+def update_session(
+    session: Session,
+    *,
+    actor: User,
+    minutes: str | None = None,
+    venue: str | None = None,
+    report_summary: str | None = None,
+    public: bool | None = None,
+) -> Session:
+    """After the session: its minutes (会议纪要), venue, report summary, and whether its summary is public.
+    Only what is given changes."""
+    _check_office(actor)
+    fields = []
+    if minutes is not None:
+        session.minutes = _text(minutes, "会议纪要", "minutes", 20000, required=False)
+        fields.append("minutes")
+    if venue is not None:
+        session.venue = _text(venue, "地点", "venue", 200, required=False)
+        fields.append("venue")
+    if report_summary is not None:
+        session.report_summary = _text(
+            report_summary, "调研报告摘要", "report_summary", TEXT_MAX, required=False
+        )
+        fields.append("report_summary")
+    if public is not None:
+        session.public = bool(public)
+        fields.append("public")
+    if fields:
+        session.save(update_fields=fields)
+    return session
+
+
+def participant_account(username: Any) -> User | None:
+    """The account of a participant who has one (she then follows and rates the items she raised)."""
+    from nuanqi.accounts.models import User as UserModel
+
+    text = str(username or "").strip()
+    if not text:
+        return None
+    user = UserModel.objects.filter(username=text, is_active=True).first()
+    if user is None:
+        raise Invalid(f"找不到账号“{text[:150]}”", "unknown_user", field="username")
+    return user
 
 
 def raise_item(

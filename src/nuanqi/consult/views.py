@@ -19,14 +19,17 @@ from .access import is_consult_office, public_sessions, visible_sessions
 from .models import Participant, ParticipantRole, Session
 from .services import (
     NewSession,
+    add_participant,
     can_record,
     create_session,
     decision_label,
     facts,
+    participant_account,
     raise_item,
     record_on_spot_answer,
     session_items,
     unit_figures,
+    update_session,
 )
 from .workflow import ASSIGNED, CONSULT
 
@@ -99,7 +102,34 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     user = _user(request)
     session = _session_or_404(user, session_id)
     error = ""
-    if request.method == "POST":
+    op = request.POST.get("op", "item")
+    if request.method == "POST" and op in ("participant", "minutes"):
+        if not is_consult_office(user):
+            raise Http404
+        try:
+            if op == "participant":
+                unit_id = request.POST.get("unit", "")
+                add_participant(
+                    session,
+                    role=request.POST.get("role", ""),
+                    name=request.POST.get("name", ""),
+                    sector=request.POST.get("sector", ""),
+                    unit=Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None,
+                    user=participant_account(request.POST.get("username", "")),
+                    actor=user,
+                )
+            else:
+                update_session(
+                    session,
+                    minutes=request.POST.get("minutes", ""),
+                    public=request.POST.get("public") == "on",
+                    actor=user,
+                )
+        except CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("consult_session", session_id=session.pk)
+    elif request.method == "POST":
         if not can_record(user):
             raise Http404
         participant = session.participants.filter(pk=request.POST.get("raised_by") or 0).first()
@@ -132,6 +162,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "rows": rows,
             "figures": unit_figures(items, known),
             "can_record": can_record(user),
+            "can_edit": is_consult_office(user),
+            "roles": ParticipantRole.choices,
             "assigned": ASSIGNED,
             "units": Unit.objects.filter(active=True).order_by("sort", "name") if can_record(user) else [],
             "files": _files(session),

@@ -2,6 +2,8 @@
 
 提出 → 交办 (to a responding unit) → 现场答复 (recorded at the session) → 书面答复 (a named clock) →
 采纳 / 部分采纳 (then 落实, with evidence) or 留作参考 / 不予采纳 (a reason required) → closed.
+The member who raised the item rates the answer (once per answer); 不满意 sends it back to the unit
+(重新答复).
 
 The adoption decision is the action taken from 已书面答复: the timeline keeps it, and `services.decision_of`
 reads it back, so the decision has one writer (`cases.services.perform`) like every other state.
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from nuanqi.cases.kinds import (
     CLOSED,
     OPEN,
+    REOPEN,
     TURN_LEAD_UNIT,
     TURN_OFFICE,
     WORKING_DAYS,
@@ -78,6 +81,18 @@ CONSULT_WORKFLOW: tuple[Transition, ...] = (
     _t(KEEP, DECISIONS[KEEP], (ANSWERED,), REFERENCE, OFFICE, ("reason",)),
     _t(DECLINE, DECISIONS[DECLINE], (ANSWERED,), DECLINED, OFFICE, ("reason",), "danger"),
     _t("implement", _("落实完成"), (ADOPTED,), DONE, UNIT, ("reason",), "primary", evidence=True),
+    # The member (or the representative, or the citizen through the staff's 回访) rates the answer; a
+    # 不满意 sends the item back to the unit to answer again (`unsatisfied_to`), with the written clock anew.
+    _t(
+        "rate",
+        _("评价答复"),
+        (ANSWERED, ADOPTED, DONE, REFERENCE, DECLINED),
+        None,
+        {"requester", *OFFICE},
+        ("satisfaction",),
+        "",
+        ("comment",),
+    ),
     _t("note", _("记录进展"), LIVE, None, UNIT, ("reason",)),
     _t("remind", _("催办"), LIVE, None, {"leader", *OFFICE}, (), "", ("reason",)),
     _t("supervise", _("督办"), LIVE, None, {"leader", *OFFICE}, ("reason",), "danger"),
@@ -85,7 +100,7 @@ CONSULT_WORKFLOW: tuple[Transition, ...] = (
 
 # The written answer within 15 working days of 交办 (the committee's follow-up rule; an SLA policy row of
 # the kind changes the overall limit, this clock the answer's).
-WRITTEN_CLOCK = Clock("written", _("书面答复"), ("dispatch",), ("answer", "reject"), 15, WORKING_DAYS)
+WRITTEN_CLOCK = Clock("written", _("书面答复"), ("dispatch", REOPEN), ("answer", "reject"), 15, WORKING_DAYS)
 # Implementation within 60 working days of adoption.
 IMPLEMENT_CLOCK = Clock("implement", _("落实"), (ADOPT, ADOPT_PART), ("implement",), 60, WORKING_DAYS)
 
@@ -99,6 +114,10 @@ CONSULT_KIND = KindSpec(
     initial=RAISED,
     sla_default_days=80,
     clocks=(WRITTEN_CLOCK, IMPLEMENT_CLOCK),
+    unsatisfied_to=ASSIGNED,
+    # An item may become an enterprise request or a project issue (派生), linked `spawned_from` it.
+    spawns=("request", "project"),
+    spawners=frozenset(OFFICE),
     subject_required="consult_session",
     filers=frozenset({"admin", "dispatcher", "consult_staff"}),
     generic_form=False,

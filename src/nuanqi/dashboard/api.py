@@ -9,6 +9,7 @@ from ninja import Router
 
 from nuanqi.cases import kpis
 from nuanqi.cases.visibility import visible_cases
+from nuanqi.columns import Code, SaneDate
 
 from . import kpicache
 
@@ -16,7 +17,9 @@ router = Router(tags=["指标"])
 
 
 @router.get("/kpis")
-def get_kpis(request: HttpRequest, date_from: str, date_to: str, by: str | None = None) -> dict[str, Any]:
+def get_kpis(
+    request: HttpRequest, date_from: SaneDate, date_to: SaneDate, by: Code | None = None
+) -> dict[str, Any]:
     """`?date_from=2023-03-01&date_to=2023-03-31&by=unit` → {"from", "to", "by", "rows": [...]}.
     Rates are fractions (null when nothing to divide by); see docs/kpis.md."""
     start = kpis.parse_day(date_from, "date_from")
@@ -31,7 +34,7 @@ def get_kpis(request: HttpRequest, date_from: str, date_to: str, by: str | None 
 
 
 @router.get("/kpis/ranking")
-def get_ranking(request: HttpRequest, date_from: str, date_to: str) -> dict[str, Any]:
+def get_ranking(request: HttpRequest, date_from: SaneDate, date_to: SaneDate) -> dict[str, Any]:
     """红黑榜 of lead units for the period."""
     start = kpis.parse_day(date_from, "date_from")
     end = kpis.parse_day(date_to, "date_to")

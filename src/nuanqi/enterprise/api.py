@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
-from nuanqi.columns import Fits, LocalTime, Phone
+from nuanqi.columns import CaseNumber, Code, Fits, Id, LocalTime, Phone, RowRef, Search
 
 from . import services
 from .access import visible_companies
@@ -38,9 +38,9 @@ class CompanyIn(Schema):
     uscc: Annotated[str, Fits(length=40)]
     industry: Annotated[str, Fits(length=100)] = ""
     industry_name: Annotated[str, Fits(Company, "industry_name")] = ""
-    scale: str = ""
+    scale: Code = ""
     above_scale: bool = False
-    town: str | int | None = None
+    town: RowRef | None = None
     address: Annotated[str, Fits(Company, "address")] = ""
     key_company: bool = False
     contact_name: Annotated[str, Fits(Company, "contact_name")] = ""
@@ -64,10 +64,10 @@ class LogIn(Schema):
     note: Annotated[str, Fits(WorkLogEntry, "note")]
     time: LocalTime | None = None
     place: Annotated[str, Fits(WorkLogEntry, "place")] = ""
-    unit: str | int | None = None
-    company: int | None = None
-    case: str = ""
-    task: int | None = None
+    unit: RowRef | None = None
+    company: Id | None = None
+    case: CaseNumber = ""
+    task: Id | None = None
 
 
 def company_out(c: Company) -> CompanyOut:
@@ -92,7 +92,7 @@ def _companies(user: User) -> Any:
 
 
 @router.get("/companies", response=list[CompanyOut], summary="企业列表")
-def list_companies(request: HttpRequest, q: str = "") -> list[CompanyOut]:
+def list_companies(request: HttpRequest, q: Search = "") -> list[CompanyOut]:
     qs = _companies(request.user)  # type: ignore[arg-type]
     if q:
         qs = qs.filter(name__contains=q.strip())
@@ -106,7 +106,7 @@ def create_company(request: HttpRequest, payload: CompanyIn) -> Status[CompanyOu
 
 
 @router.get("/companies/{company_id}", response=CompanyOut, summary="企业详情")
-def get_company(request: HttpRequest, company_id: int) -> CompanyOut:
+def get_company(request: HttpRequest, company_id: Id) -> CompanyOut:
     return company_out(_companies(request.user).get(pk=company_id))  # type: ignore[arg-type]
 
 

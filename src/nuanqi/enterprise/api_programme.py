@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Schema, Status
+from pydantic import Field
 
 from nuanqi.accounts.models import Role, User
 from nuanqi.cases import kinds
@@ -18,7 +19,7 @@ from nuanqi.cases.access import resolve_subject
 from nuanqi.cases.coerce import unit as coerce_unit
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.visibility import get_visible_case
-from nuanqi.columns import Fits, LocalTime
+from nuanqi.columns import CaseNumber, Code, Fits, Id, LocalTime, RowRef
 
 from . import inspections as insp
 from . import records
@@ -47,7 +48,7 @@ def _u(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _company(request: HttpRequest, company_id: int) -> Company:
+def _company(request: HttpRequest, company_id: Id) -> Company:
     return visible_companies(_u(request)).get(pk=company_id)
 
 
@@ -66,7 +67,7 @@ class NoteIn(Schema):
 
 
 @router.get("/companies/{company_id}/confidential", response=list[NoteOut], summary="企业保密信息")
-def list_confidential(request: HttpRequest, company_id: int) -> list[NoteOut]:
+def list_confidential(request: HttpRequest, company_id: Id) -> list[NoteOut]:
     company = confidential_companies(_u(request)).get(pk=company_id)
     return [
         NoteOut(id=n.pk, text=n.text, author=str(n.author), created_at=n.created_at)
@@ -75,7 +76,7 @@ def list_confidential(request: HttpRequest, company_id: int) -> list[NoteOut]:
 
 
 @router.post("/companies/{company_id}/confidential", response={201: NoteOut}, summary="记录保密信息")
-def add_confidential(request: HttpRequest, company_id: int, payload: NoteIn) -> Status[NoteOut]:
+def add_confidential(request: HttpRequest, company_id: Id, payload: NoteIn) -> Status[NoteOut]:
     company = confidential_companies(_u(request)).get(pk=company_id)
     n = records.add_confidential_note(company, payload.text, actor=_u(request))
     return Status(201, NoteOut(id=n.pk, text=n.text, author=str(n.author), created_at=n.created_at))
@@ -85,7 +86,7 @@ def add_confidential(request: HttpRequest, company_id: int, payload: NoteIn) -> 
 
 
 @router.get("/companies/{company_id}/worklist", summary="企业工作清单（5大类、两个渠道、按主次缓急）")
-def worklist(request: HttpRequest, company_id: int, kind: str = "request") -> dict[str, Any]:
+def worklist(request: HttpRequest, company_id: Id, kind: Code = "request") -> dict[str, Any]:
     wl = company_worklist(_u(request), _company(request, company_id), kind)
     return {
         "total": wl.total,
@@ -119,12 +120,12 @@ def worklist(request: HttpRequest, company_id: int, kind: str = "request") -> di
 
 class ErrandPlanIn(Schema):
     date: dt.date
-    tasks: list[int]
+    tasks: Annotated[list[Id], Field(max_length=200)]
     start: LocalTime = dt.time(8, 40)
 
 
 @router.get("/errands/{number}", summary="跑腿：尚需跑办的单位（区内/区外）")
-def errand_view(request: HttpRequest, number: str) -> dict[str, Any]:
+def errand_view(request: HttpRequest, number: CaseNumber) -> dict[str, Any]:
     e = errands(_u(request), get_visible_case(_u(request), number))
 
     def row(t: Any) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def errand_view(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/errands/{number}/plan", response={201: dict}, summary="把跑腿单位排入某日工作笔记")
-def errand_plan(request: HttpRequest, number: str, payload: ErrandPlanIn) -> Status[dict[str, Any]]:
+def errand_plan(request: HttpRequest, number: CaseNumber, payload: ErrandPlanIn) -> Status[dict[str, Any]]:
     case = get_visible_case(_u(request), number)
     rows = plan_errands(_u(request), case, payload.tasks, payload.date, start=payload.start)
     return Status(
@@ -180,7 +181,7 @@ class ProjectIn(Schema):
 
 
 class MilestoneIn(Schema):
-    stage: str
+    stage: Code
     planned_on: dt.date | None = None
     actual_on: dt.date | None = None
 
@@ -207,7 +208,7 @@ def _project_out(p: Project) -> CompanyProjectOut:
 
 
 @router.get("/companies/{company_id}/projects", response=list[CompanyProjectOut], summary="企业项目与节点")
-def list_projects(request: HttpRequest, company_id: int) -> list[CompanyProjectOut]:
+def list_projects(request: HttpRequest, company_id: Id) -> list[CompanyProjectOut]:
     company = _company(request, company_id)
     return [
         _project_out(p)
@@ -216,7 +217,7 @@ def list_projects(request: HttpRequest, company_id: int) -> list[CompanyProjectO
 
 
 @router.post("/companies/{company_id}/projects", response={201: CompanyProjectOut}, summary="登记企业项目")
-def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> Status[CompanyProjectOut]:
+def add_project(request: HttpRequest, company_id: Id, payload: ProjectIn) -> Status[CompanyProjectOut]:
     company = _company(request, company_id)
     p = records.create_project(
         company,
@@ -236,7 +237,7 @@ def add_project(request: HttpRequest, company_id: int, payload: ProjectIn) -> St
     summary="更新企业项目节点（计划/实际日期）",
 )
 def set_milestone(
-    request: HttpRequest, company_id: int, project_id: int, payload: MilestoneIn
+    request: HttpRequest, company_id: Id, project_id: Id, payload: MilestoneIn
 ) -> CompanyProjectOut:
     p = Project.objects.filter(company_id=company_id, company__in=visible_companies(_u(request))).get(
         pk=project_id
@@ -267,7 +268,7 @@ class PolicyOut(Schema):
 
 class PolicyIn(Schema):
     title: Annotated[str, Fits(Policy, "title")]
-    level: str = "district"
+    level: Code = "district"
     issuer: Annotated[str, Fits(Policy, "issuer")] = ""
     doc_number: Annotated[str, Fits(Policy, "doc_number")] = ""
     valid_from: dt.date | None = None
@@ -276,12 +277,12 @@ class PolicyIn(Schema):
     benefit: Annotated[str, Fits(Policy, "benefit")] = ""
     max_amount: Annotated[Decimal, Fits(Policy, "max_amount", minimum=0)] | None = None
     auto_grant: bool = False
-    industries: list[str] = []
-    scales: list[str] = []
+    industries: Annotated[list[Code], Field(max_length=100)] = []
+    scales: Annotated[list[Code], Field(max_length=10)] = []
     above_scale_only: bool = False
-    towns: list[str] = []
-    tags: list[str] = []
-    thresholds: list[dict[str, Any]] = []
+    towns: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=100)] = []
+    tags: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)] = []
+    thresholds: Annotated[list[dict[str, Any]], Field(max_length=20)] = []
 
 
 def _policy_out(p: Policy) -> PolicyOut:
@@ -302,7 +303,7 @@ def _policy_out(p: Policy) -> PolicyOut:
 
 
 @router.get("/policies", response=list[PolicyOut], summary="惠企政策库")
-def list_policies(request: HttpRequest, level: str = "") -> list[PolicyOut]:
+def list_policies(request: HttpRequest, level: Code = "") -> list[PolicyOut]:
     qs = Policy.objects.filter(active=True).order_by("-id")
     if level:
         qs = qs.filter(level=level)
@@ -333,7 +334,7 @@ class MatchOut(Schema):
 
 
 @router.get("/companies/{company_id}/policies", response=list[MatchOut], summary="企业匹配的政策及理由")
-def company_policies(request: HttpRequest, company_id: int) -> list[MatchOut]:
+def company_policies(request: HttpRequest, company_id: Id) -> list[MatchOut]:
     company = _company(request, company_id)
     apps = {a.policy_id: a for a in PolicyApplication.objects.filter(company=company)}
     out = []
@@ -355,7 +356,7 @@ def company_policies(request: HttpRequest, company_id: int) -> list[MatchOut]:
 
 
 class ApplicationIn(Schema):
-    status: str
+    status: Code
     on: dt.date | None = None
     amount: Annotated[Decimal, Fits(PolicyApplication, "amount", minimum=0)] | None = None
     note: Annotated[str, Fits(PolicyApplication, "note")] = ""
@@ -363,7 +364,7 @@ class ApplicationIn(Schema):
 
 @router.post("/companies/{company_id}/policies/{policy_id}/application", summary="政策申报/兑现登记")
 def application(
-    request: HttpRequest, company_id: int, policy_id: int, payload: ApplicationIn
+    request: HttpRequest, company_id: Id, policy_id: Id, payload: ApplicationIn
 ) -> dict[str, Any]:
     company = _company(request, company_id)
     policy = Policy.objects.get(pk=policy_id)
@@ -383,10 +384,10 @@ def application(
 
 
 class InspectionIn(Schema):
-    company: str | int
+    company: RowRef
     planned_on: dt.date
     purpose: Annotated[str, Fits(Inspection, "purpose")]
-    unit: str | int | None = None
+    unit: RowRef | None = None
 
 
 class InspectionOut(Schema):
@@ -433,7 +434,7 @@ def plan(request: HttpRequest, payload: InspectionIn) -> Status[InspectionOut]:
 
 
 @router.get("/companies/{company_id}/inspections", summary="企业的检查：次数、即将到来、合并建议")
-def company_inspections(request: HttpRequest, company_id: int) -> dict[str, Any]:
+def company_inspections(request: HttpRequest, company_id: Id) -> dict[str, Any]:
     company = _company(request, company_id)
     items = Inspection.objects.filter(company=company).select_related("company", "unit")
     if _u(request).is_external:
@@ -456,7 +457,7 @@ def company_inspections(request: HttpRequest, company_id: int) -> dict[str, Any]
 
 
 class JointIn(Schema):
-    inspections: list[int]
+    inspections: Annotated[list[Id], Field(max_length=50)]
     on: dt.date
 
 
@@ -473,14 +474,14 @@ def joint(request: HttpRequest, payload: JointIn) -> dict[str, Any]:
 
 
 class IndicatorIn(Schema):
-    metric: str
-    period_kind: str = "year"
+    metric: Code
+    period_kind: Code = "year"
     period_start: dt.date
     value: Annotated[Decimal, Fits(Indicator, "value", minimum=0)]
 
 
 @router.get("/companies/{company_id}/indicators", summary="企业指标及派驻前后对比")
-def company_indicators(request: HttpRequest, company_id: int, kind: str = "year") -> dict[str, Any]:
+def company_indicators(request: HttpRequest, company_id: Id, kind: Code = "year") -> dict[str, Any]:
     company = _company(request, company_id)
     return {
         "items": list(
@@ -505,7 +506,7 @@ def company_indicators(request: HttpRequest, company_id: int, kind: str = "year"
 
 
 @router.post("/companies/{company_id}/indicators", response={201: dict}, summary="填报企业指标")
-def add_indicator(request: HttpRequest, company_id: int, payload: IndicatorIn) -> Status[dict[str, Any]]:
+def add_indicator(request: HttpRequest, company_id: Id, payload: IndicatorIn) -> Status[dict[str, Any]]:
     company = _company(request, company_id)
     row = record_indicator(
         company,

@@ -14,8 +14,14 @@ class EnterpriseConfig(AppConfig):
         from django.urls import reverse
         from django.utils.translation import gettext_lazy as _
 
+        from .access import visible_companies
+
         register_subject(
-            "company", resolve_company, word=_("企业"), page=lambda pk: reverse("company_detail", args=[pk])
+            "company",
+            resolve_company,
+            word=_("企业"),
+            page=lambda pk: reverse("company_detail", args=[pk]),
+            choices=lambda user: list(visible_companies(user).values_list("pk", "name")),
         )
 
         from nuanqi.cases.kinds import register_kind

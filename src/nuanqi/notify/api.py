@@ -7,11 +7,11 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 from pydantic import Field
 
 from nuanqi.accounts.models import User
-from nuanqi.columns import Id
+from nuanqi.columns import Code, Fits, Id, Limit
 
 from . import prefs
 from .context import unread_count
@@ -39,7 +39,9 @@ class ReadIn(Schema):
 
 
 @router.get("/notifications", response=NotificationList)
-def list_notifications(request: HttpRequest, unread_only: bool = False, limit: int = 50) -> dict[str, object]:
+def list_notifications(
+    request: HttpRequest, unread_only: bool = False, limit: Limit = 50
+) -> dict[str, object]:
     user_id = int(request.user.pk or 0)
     qs = Delivery.objects.filter(recipient_id=user_id, channel=ChannelKind.IN_APP)
     if unread_only:
@@ -78,12 +80,12 @@ class PreferenceOut(Schema):
 
 
 class PreferenceIn(Schema):
-    channel: str
+    channel: Code
     enabled: bool
-    address: str = ""
+    address: Annotated[str, Fits(Preference, "address")] = ""
 
 
-def _preferences(user_id: int) -> list[dict[str, object]]:
+def _preferences(user_id: Id) -> list[dict[str, object]]:
     current = {p.channel: p for p in Preference.objects.filter(user_id=user_id)}
     return [
         {
@@ -102,8 +104,14 @@ def list_preferences(request: HttpRequest) -> list[dict[str, object]]:
     return _preferences(int(request.user.pk or 0))
 
 
+# The body: at most one row per channel there could ever be (the schema states the bound).
+PREFERENCES = Body(..., max_length=20)
+
+
 @router.put("/notifications/preferences", response=list[PreferenceOut])
-def set_preferences(request: HttpRequest, payload: list[PreferenceIn]) -> list[dict[str, object]]:
+def set_preferences(
+    request: HttpRequest, payload: list[PreferenceIn] = PREFERENCES
+) -> list[dict[str, object]]:
     """Switch channels on or off. A channel needs a valid address (its own, or the account's): refused
     with `invalid_preference` otherwise, and then nothing is changed."""
     user: User = request.user  # type: ignore[assignment]

@@ -16,6 +16,7 @@ from nuanqi.accounts.models import User
 from nuanqi.cases.errors import Invalid
 from nuanqi.cases.models import Case
 from nuanqi.cases.visibility import visible_cases
+from nuanqi.columns import Code, Id
 
 from .access import patrollable_points
 from .models import Patrol, Topic
@@ -118,7 +119,7 @@ def _patrol_out(patrol: Patrol) -> PatrolOut:
     response={200: PatrolOut, 201: PatrolOut},
     summary="提交一次巡查（multipart：outcome-<项>、note-<项>、photo-<项>；请求头 Idempotency-Key）",
 )
-def post_patrol(request: HttpRequest, point_id: int) -> Status[PatrolOut]:
+def post_patrol(request: HttpRequest, point_id: Id) -> Status[PatrolOut]:
     user: User = request.user  # type: ignore[assignment]
     point = patrollable_points(user).get(pk=point_id)
     answers, _shown = answers_from(request, point)
@@ -160,7 +161,7 @@ def topic_from(value: str) -> str:
 
 
 class Place(Schema):
-    category: str
+    category: Code
     lat: float = Query(..., ge=-90, le=90, description="纬度（WGS-84）")
     long: float = Query(..., ge=-180, le=180, description="经度（WGS-84）")
 

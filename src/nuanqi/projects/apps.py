@@ -19,8 +19,14 @@ class ProjectsConfig(AppConfig):
         from .workflow import PROJECT_KIND
 
         register_kind(PROJECT_KIND)
+        from .access import visible_projects
+
         register_subject(
-            SUBJECT, resolve_project, word=_("项目"), page=lambda pk: reverse("project_detail", args=[pk])
+            SUBJECT,
+            resolve_project,
+            word=_("项目"),
+            page=lambda pk: reverse("project_detail", args=[pk]),
+            choices=lambda user: list(visible_projects(user).values_list("pk", "name")),
         )
         register_owner(ProgressReport, can_view_report_file)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from nuanqi.lib.excel import Column, write_ledger
@@ -16,10 +16,17 @@ from .services import project_progress, thresholds
 def filtered(projects: QuerySet[Project], filters: dict[str, str]) -> QuerySet[Project]:
     """Leaf projects (not programme sections) matching `q` (name, theme, owner), `kind` and `town` (name).
     `status` (a light: green, yellow, red, done, paused) is applied by `rows_for`: lights are computed, not
-    stored."""
-    qs = projects.exclude(kind=ProjectKind.SECTION).select_related(
-        "town", "owner_unit", "programme", "parent"
-    )
+    stored. `programme` (an id) gives that programme's whole tree instead, sections first, so that its
+    ledger imports back as the same tree."""
+    programme = str(filters.get("programme") or "")
+    if programme.isdigit() and len(programme) < 19:
+        qs = projects.filter(programme_id=int(programme)).select_related(
+            "town", "owner_unit", "programme", "parent"
+        )
+    else:
+        qs = projects.exclude(kind=ProjectKind.SECTION).select_related(
+            "town", "owner_unit", "programme", "parent"
+        )
     qs = qs.prefetch_related("stoppages")
     if filters.get("q"):
         q = filters["q"]
@@ -28,6 +35,8 @@ def filtered(projects: QuerySet[Project], filters: dict[str, str]) -> QuerySet[P
         qs = qs.filter(kind=filters["kind"])
     if filters.get("town"):
         qs = qs.filter(town__name=filters["town"])
+    if programme.isdigit() and len(programme) < 19:
+        return qs.order_by(F("parent").asc(nulls_first=True), "sort", "id")
     return qs.order_by("start", "id")
 
 

@@ -257,3 +257,25 @@ class Suggestion(models.Model):
 
     class Meta:
         ordering: ClassVar = ["visit", "id"]
+
+
+class ProjectChange(models.Model):
+    """The audit trail of the office's edits (编辑记录): a project or programme created or changed, a
+    milestone added, changed or removed, a plan re-approved — who, when, and each field from what to what.
+    Progress reports, 停工 and 复工 keep their own rows."""
+
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="changes"
+    )
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.CASCADE, related_name="changes"
+    )
+    action = models.CharField(_("操作"), max_length=30)
+    changes = models.JSONField(_("变更内容"), default=dict)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        verbose_name = _("编辑记录")
+        verbose_name_plural = _("编辑记录")

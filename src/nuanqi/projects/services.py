@@ -283,18 +283,4 @@ def freeze_baseline(project: Project, *, approved_on: date, note: str = "") -> B
     )
 
 
-def replan(project: Project, *, planned_end: date, approved_on: date, note: str, actor: User) -> Baseline:
-    """An approved change of plan: the new completion date, frozen as a new baseline; the old ones stay."""
-    if not actor.has_role("admin", "dispatcher"):
-        raise Forbidden("只有管理员可以调整项目计划")
-    if project.start and planned_end <= project.start:
-        raise Invalid("计划完工须晚于计划开工", "invalid_date", field="planned_end")
-    if not str(note or "").strip():
-        raise Invalid("请填写调整说明", "missing_field", field="note")
-    with transaction.atomic():
-        project.planned_end = planned_end
-        project.save(update_fields=["planned_end"])
-        return freeze_baseline(project, approved_on=approved_on, note=note)
-
-
 LEAF_KINDS = (ProjectKind.LIVELIHOOD, ProjectKind.KEY, ProjectKind.SITE)

@@ -20,6 +20,7 @@ from nuanqi.lib.milestones import days_ahead
 from nuanqi.lib.progress import Progress
 
 from .access import can_report, visible_programmes, visible_projects
+from .editing import can_edit, change_rows
 from .listing import filtered, ledger, rows_for
 from .models import Project, ProjectKind
 from .services import parse_day, post_report, programme_tree, project_progress, resume, stop, walk
@@ -47,7 +48,7 @@ def _internal(user: User) -> None:
 def project_list(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _user(request)
     _internal(user)
-    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "kind", "town", "status")}
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("q", "kind", "town", "status", "programme")}
     projects = filtered(visible_projects(user), filters)
     if request.GET.get("format") == "xlsx":
         buf = io.BytesIO()
@@ -68,6 +69,7 @@ def project_list(request: HttpRequest) -> HttpResponse | FileResponse:
             "programmes": list(visible_programmes(user)),
             "query": request.GET.urlencode(),
             "can_import": user.has_role("admin", "dispatcher"),
+            "can_edit": can_edit(user),
         },
     )
 
@@ -140,6 +142,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             "values": values,
             "stopped": project.stoppages.filter(end__isnull=True).exists(),
             "today": today,
+            "can_edit": can_edit(user),
+            "changes": change_rows(project.changes.select_related("actor")[:30]) if can_edit(user) else [],
         },
         status=400 if error else 200,
     )
@@ -199,7 +203,11 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _internal(user)
     rows = [(p, programme_tree(p)) for p in visible_programmes(user)]
-    return render(request, "projects/programme_list.html", {"rows": rows, "labels": LIGHT_LABELS})
+    return render(
+        request,
+        "projects/programme_list.html",
+        {"rows": rows, "labels": LIGHT_LABELS, "can_edit": can_edit(user)},
+    )
 
 
 @login_required
@@ -221,6 +229,12 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
             "mine": mine,
             "labels": LIGHT_LABELS,
             "visits": visits,
+            "can_edit": can_edit(user),
+            "changes": (
+                change_rows(programme.changes.select_related("actor", "project")[:30])
+                if can_edit(user)
+                else []
+            ),
         },
     )
 

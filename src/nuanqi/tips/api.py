@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from nuanqi.cases.errors import NotFound
+from nuanqi.columns import CaseNumber
 
 from .access import visible_tips
 from .models import Round, Tip
@@ -118,7 +119,7 @@ def tip_items(request: HttpRequest) -> list[TipOut]:
 @router.get(
     "/items/{number}", response={200: TipOut, 404: ErrorOut}, auth=_member_auth(), summary="一条举报的元数据"
 )
-def tip_item(request: HttpRequest, number: str) -> Any:
+def tip_item(request: HttpRequest, number: CaseNumber) -> Any:
     tip = visible_tips(request.user).filter(case__number=number).first()  # type: ignore[arg-type]
     if tip is None:
         raise NotFound("没有这条举报", "not_found")
