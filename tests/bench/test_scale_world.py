@@ -97,9 +97,11 @@ def test_the_kpis_agree_with_the_per_case_rules(scale_world: dict[str, Any]) -> 
         resolved += last_resolve >= 0 and not reopened_after
         returned += "return" in names
         extended += "approve_extension" in names
-        ratings = [c["satisfaction"] for a, c in actions if a == "rate"]
-        rated += bool(ratings)
-        satisfied += bool(ratings) and ratings[-1] in ("satisfied", "basic")
+        # A rating counts while it rates the current result: the last rating after the last resolution.
+        is_resolved = last_resolve >= 0 and not reopened_after
+        ratings = [c["satisfaction"] for a, c in actions[last_resolve + 1 :] if a == "rate"]
+        rated += is_resolved and bool(ratings)
+        satisfied += is_resolved and bool(ratings) and ratings[-1] in ("satisfied", "basic")
     assert k.received == CASES
     assert (k.resolved, k.returned, k.extended, k.rated, k.satisfied) == (
         resolved,
@@ -109,6 +111,22 @@ def test_the_kpis_agree_with_the_per_case_rules(scale_world: dict[str, Any]) -> 
         satisfied,
     )
     assert 0.8 < (k.rates["satisfaction"] or 0) <= 1
+
+
+def test_the_roll_up_gives_the_per_case_figures(scale_world: dict[str, Any]) -> None:
+    from nuanqi.cases import rollup
+
+    today = timezone.localdate()
+    spans = [
+        (today - timedelta(days=3 * 365 + 2), today),
+        (today - timedelta(days=400), today - timedelta(days=30)),
+    ]
+    for by in [None, *kpis.dimensions()]:
+        for start, end in spans:
+            got = rollup.read(start, end, by)
+            assert got is not None
+            want = kpis.compute(Case.objects.all(), start, end, by)
+            assert [k.as_dict() for k in got] == [k.as_dict() for k in want], by
 
 
 def _timelines() -> dict[int, list[tuple[str, dict[str, Any]]]]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import Role
 
-from . import coerce, kinds, search, sla, timeline
+from . import coerce, kinds, rollup, search, sla, timeline
 from .access import SubjectRef
 from .cards import clock_sweep_event, sla_sweep_event
 from .cohandling import add_task, remove_task, task_action
@@ -232,7 +232,8 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
             },
             at=now,
         )
-        case.save(update_fields=list(timeline.HEAD_FIELDS))
+        rollup.record(case)
+        case.save(update_fields=[*timeline.HEAD_FIELDS, "kpi_keys"])
     return case
 
 
@@ -542,6 +543,7 @@ def perform(
             at=now,
             sealed=sealed,
         )
+        rollup.record(locked)
         locked.save()
     return locked
 

@@ -35,6 +35,27 @@ def _town_expr() -> Any:
     )
 
 
+def _company_facts(case: Any, memo: dict[str, Any]) -> tuple[Any, Any]:
+    """(town, current commissioner's user id) of a case's company: one query for both dimensions."""
+    if "company" not in memo:
+        memo["company"] = (None, None)
+        if case.subject_type == "company" and case.subject_id is not None:
+            from nuanqi.enterprise.models import Assignment, Company
+
+            current = Assignment.objects.filter(company_id=OuterRef("pk"), ended_on__isnull=True).values(
+                "commissioner__user_id"
+            )[:1]
+            row = (
+                Company.objects.filter(pk=case.subject_id)
+                .annotate(_c=Subquery(current, output_field=IntegerField()))
+                .values_list("town_id", "_c")
+                .first()
+            )
+            if row is not None:
+                memo["company"] = row
+    return memo["company"]
+
+
 def _people(ids: list[Any]) -> dict[Any, str]:
     from nuanqi.accounts.models import User
 
@@ -50,8 +71,21 @@ def _units(ids: list[Any]) -> dict[Any, str]:
 def register() -> None:
     from nuanqi.cases.kpis import Dimension, register_dimension
 
-    register_dimension(Dimension("commissioner", "暖企专员", _commissioner_expr, _people, "commissioner"))
-    register_dimension(Dimension("town", "镇街", _town_expr, _units, "town"))
+    # In the roll-up a case's figures go to the commissioner serving its company when the case last
+    # changed (docs/kpis.md); `nuanqi kpis rebuild` re-attributes them to today's assignments.
+    register_dimension(
+        Dimension(
+            "commissioner",
+            "暖企专员",
+            _commissioner_expr,
+            _people,
+            "commissioner",
+            lambda c, m: _company_facts(c, m)[1],
+        )
+    )
+    register_dimension(
+        Dimension("town", "镇街", _town_expr, _units, "town", lambda c, m: _company_facts(c, m)[0])
+    )
 
 
 def register_filters() -> None:
