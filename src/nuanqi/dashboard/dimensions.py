@@ -105,6 +105,7 @@ def register_filters() -> None:
         ).values("company_id")
         return Q(subject_type="company", subject_id__in=ids)
 
+    register_filter("to_sign", lambda v: to_sign_q(int(v)) if v.isdigit() else Q(pk__in=[]))
     register_filter("town", town)
     register_filter("commissioner", commissioner)
     # The office's triage queues: returned by a unit and waiting to be re-dispatched; extensions waiting.
@@ -113,6 +114,22 @@ def register_filters() -> None:
         lambda v: Q(return_count__gt=0, status__in=_office_turn_after_filing()) if v == "1" else Q(),
     )
     register_filter("extension", lambda v: Q(extension_pending__isnull=False) if v == "pending" else Q())
+
+
+def to_sign_q(unit_id: int) -> Any:
+    """What waits for a unit's 签收: cases dispatched to it as lead unit, and co-handling tasks of open cases
+    (协办) still pending for it."""
+    from django.db.models import Q
+
+    from nuanqi.cases import kinds
+    from nuanqi.cases.models import Task, TaskStatus
+
+    lead_turn = kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
+    to_sign = [s for s in kinds.sources_of("sign") if s in lead_turn]
+    tasks = Task.objects.filter(unit_id=unit_id, status=TaskStatus.PENDING).values("case_id")
+    return Q(lead_unit_id=unit_id, status__in=to_sign) | Q(
+        pk__in=tasks, status__in=kinds.statuses(kinds.OPEN)
+    )
 
 
 def _office_turn_after_filing() -> list[str]:
