@@ -105,7 +105,9 @@ def test_a_sealed_kind_is_never_rolled_up(world):
     if not sealed:
         pytest.skip("no sealed kind registered")
     today = timezone.localdate()
-    Case.objects.create(number="JB2026-000001", kind=sealed[0], title="", status=kinds.get_kind(sealed[0]).initial)
+    Case.objects.create(
+        number="JB2026-000001", kind=sealed[0], title="", status=kinds.get_kind(sealed[0]).initial
+    )
     rollup.rebuild()
     assert not KpiRollup.objects.filter(kind__in=sealed).exists()
     assert not Case.objects.filter(kpi_keys__isnull=True).exists()

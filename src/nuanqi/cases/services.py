@@ -88,6 +88,12 @@ CREATOR_ROLES = {Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.COMMISSIONER, Ro
 def next_number(kind: str, year: int) -> str:
     """QY2023-000123: a gap-free sequence per prefix and year, incremented under a row lock."""
     prefix = kinds.get_kind(kind).prefix
+    counter = NumberCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
+    if counter is not None:  # every filing but the year's first: one locked read
+        counter.value += 1
+        counter.mac = timeline.keyed("counter", prefix, year, counter.value)
+        counter.save(update_fields=["value", "mac"])
+        return f"{prefix}{year}-{counter.value:06d}"
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -213,7 +219,7 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
         if not spec.sealed:
             search.index_case(case)
         run_clocks(case, spec, kinds.ON_CREATE, now)
-        timeline.append(
+        event = timeline.append(
             case,
             actor=actor,
             actor_name="公众" if public else ("系统" if system else None),
@@ -234,6 +240,8 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
         )
         rollup.record(case)
         case.save(update_fields=[*timeline.HEAD_FIELDS, "kpi_keys"])
+    # The filing's timeline as written, so the API's 201 body needs no re-read of what this call just wrote.
+    case._filed_events = [event]  # type: ignore[attr-defined]
     return case
 
 
