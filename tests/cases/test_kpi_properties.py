@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, settings, target
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -74,10 +74,10 @@ def recount(case: Case) -> dict[str, int]:
     last_reopen = max(last("reopen"), last("rate", where=lambda c: c.get("reopened")))
     resolved = last_resolve > last_reopen
     last_rate = last("rate")
-    rated = resolved and last_rate > last_resolve
+    rated = last_rate >= 0  # the standing rating: the last one, until a new rating replaces it
     appeal = [a for a, _c in events[last_rate + 1 :] if a in ("appeal", "uphold_appeal", "reject_appeal")]
     upheld = bool(appeal) and appeal[-1] == "uphold_appeal"
-    rating = events[last_rate][1].get("satisfaction") if last_rate >= 0 else ""
+    rating = events[last_rate][1].get("satisfaction") if rated else ""
     return {
         "received": 1,
         "signed": last("sign") > last("dispatch") >= 0,
@@ -114,21 +114,19 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
             self.cases: list[Case] = []
+            self.edge = 0
 
         def teardown(self) -> None:
+            target(self.edge, label="ratings and 重办 beyond 办结量")
             transaction.set_rollback(True)
             self.atomic.__exit__(None, None, None)
 
-        @initialize(companies=st.lists(st.sampled_from(["huakang", "changhong"]), min_size=2, max_size=4))
-        def first_cases(self, companies: list[str]) -> None:
+        @initialize(companies=st.lists(st.sampled_from(["huakang", "changhong"]), min_size=2, max_size=3))
+        def file(self, companies: list[str]) -> None:
             for company in companies:
-                self.file(company)
+                self.cases.append(file_case(world.commissioner, getattr(world, company), "用电增容"))
 
-        @rule(company=st.sampled_from(["huakang", "changhong"]))
-        def file(self, company: str) -> None:
-            self.cases.append(file_case(world.commissioner, getattr(world, company), "用电增容"))
-
-        @rule(i=st.integers(0, 7), draw=st.data())
+        @rule(i=st.integers(0, 2), draw=st.data())
         def step(self, i: int, draw: st.DataObject) -> None:
             if not self.cases:
                 return
@@ -155,11 +153,33 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
             with contextlib.suppress(CaseError):
                 act(case, action, people[who], **data)
 
+        @rule(i=st.integers(0, 2), satisfaction=st.sampled_from(["satisfied", "basic", "unsatisfied"]))
+        def advance(self, i: int, satisfaction: str) -> None:
+            """The next step of the plain path (受理, 派单, 签收, 办结, 评价), so lifecycles get far."""
+            if not self.cases:
+                return
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            lead = world.handler if case.lead_unit_id == world.zhujian.pk else world.handler2
+            plan: dict[str, tuple[str, Any, dict[str, Any]]] = {
+                "new": ("accept", world.dispatcher, {}),
+                "accepted": ("dispatch", world.dispatcher, {"lead_unit": world.zhujian.pk}),
+                "dispatched": ("sign", lead, {}),
+                "in_progress": ("resolve", lead, {"result": "已办理"}),
+                "resolved": ("rate", world.company, {"satisfaction": satisfaction}),
+            }
+            if case.status in plan:
+                action, actor, data = plan[case.status]
+                with contextlib.suppress(CaseError):
+                    act(case, action, actor, **data)
+
         @invariant()
         def figures_are_definitions(self) -> None:
             if not self.cases:
                 return
             total = kpis.total(Case.objects.all(), today, today)
+            # Steer the search towards the corners where rates broke before: ratings and 重办 beyond 办结量.
+            self.edge = max(self.edge, total.rated - total.resolved, total.reopened - total.resolved)
             by_unit = kpis.compute(Case.objects.all(), today, today, "unit")
             for k in [total, *by_unit]:
                 for name, rate in k.rates.items():
@@ -180,8 +200,8 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
     run_state_machine_as_test(
         Lifecycles,
         settings=settings(
-            max_examples=8,
-            stateful_step_count=35,
+            max_examples=15,
+            stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
@@ -190,8 +210,8 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=False)
-def test_a_rating_sent_back_for_rework_no_longer_counts_until_the_case_is_resolved_and_rated_again(world):
-    """Two cases resolved and rated; one 不满意 → 重办: 参评率 and 重办率 stay within [0, 1]."""
+def test_a_rating_sent_back_for_rework_keeps_every_rate_within_bounds(world):
+    """Two cases resolved and rated; one 不满意 → 重办 (issue: 参评率 showed 200 %, 重办率 100 % with 办结量 1)."""
     from .helpers import dispatched_to
 
     today = timezone.localdate()
@@ -201,13 +221,13 @@ def test_a_rating_sent_back_for_rework_no_longer_counts_until_the_case_is_resolv
     act(cases[0], "rate", world.company, satisfaction="satisfied")
     act(cases[1], "rate", world.company, satisfaction="unsatisfied")  # → 重办
     k = kpis.total(Case.objects.all(), today, today)
-    assert (k.resolved, k.rated, k.reopened, k.completed) == (1, 1, 1, 2)
-    assert (k.rates["rating"], k.rates["reopen"], k.rates["satisfaction"]) == (1.0, 0.5, 1.0)
+    assert (k.resolved, k.rated, k.reopened, k.completed) == (1, 2, 1, 2)
+    # The standing 不满意 still counts (it can be appealed) until a new rating replaces it.
+    assert (k.rates["rating"], k.rates["reopen"], k.rates["satisfaction"]) == (1.0, 0.5, 0.5)
     act(cases[1], "resolve", world.handler, result="重新办理")
-    k = kpis.total(Case.objects.all(), today, today)
-    assert (k.resolved, k.rated, k.rates["rating"]) == (2, 1, 0.5)  # the old 不满意 rated the old result
     act(cases[1], "rate", world.company, satisfaction="basic")
     k = kpis.total(Case.objects.all(), today, today)
-    assert (k.rated, k.satisfied, k.rates["rating"], k.rates["reopen"]) == (2, 2, 1.0, 0.5)
+    assert (k.resolved, k.rated, k.satisfied, k.completed) == (2, 2, 2, 2)
+    assert (k.rates["rating"], k.rates["reopen"], k.rates["satisfaction"]) == (1.0, 0.5, 1.0)
     got = rollup.read(today, today)
     assert got is not None and got[0].as_dict() == k.as_dict()

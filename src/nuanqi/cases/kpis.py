@@ -181,7 +181,7 @@ RATES: dict[str, tuple[str, str, str]] = {
     "resolve_on_time": ("按时办结率", "resolved_on_time", "resolved"),
     "resolve": ("办结率", "resolved", "received"),
     "satisfaction": ("满意率", "satisfied", "rated_counted"),
-    "rating": ("参评率", "rated", "resolved"),
+    "rating": ("参评率", "rated", "completed"),
     "return": ("退单率", "returned", "dispatched"),
     "extension": ("延期率", "extended", "received"),
     "reopen": ("重办率", "reopened", "completed"),
@@ -202,9 +202,9 @@ def _aggregates(now: datetime) -> dict[str, Any]:
     signed = Q(signed_at__isnull=False)
     resolved = Q(resolved_at__isnull=False)
     returned = Q(return_count__gt=0)
-    # A rating counts while it rates the current result: the case is resolved and was rated after that
-    # resolution. After 不满意 → 重办 the old rating is history until the case is resolved and rated again.
-    rated = resolved & ~Q(satisfaction="") & Q(rated_at__gte=F("resolved_at"))
+    # The standing rating: after 不满意 → 重办 it keeps counting (and can be appealed) until a new rating
+    # replaces it. Every rating follows a resolution, so rated ⊆ completed (参评率's base).
+    rated = ~Q(satisfaction="")
     return {
         "received": Count("id"),
         "signed": Count("id", filter=signed),

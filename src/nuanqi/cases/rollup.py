@@ -78,13 +78,7 @@ def contribution(case: Case, cal: Any = None) -> dict[str, int] | None:
         return None
     signed = case.signed_at is not None
     resolved = case.resolved_at is not None
-    rated = bool(
-        resolved
-        and case.satisfaction
-        and case.rated_at is not None
-        and case.resolved_at is not None
-        and case.rated_at >= case.resolved_at
-    )
+    rated = bool(case.satisfaction)
     c = {
         "received": 1,
         "signed": signed,
