@@ -211,7 +211,7 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
 
 @pytest.mark.django_db(transaction=False)
 def test_a_rating_sent_back_for_rework_keeps_every_rate_within_bounds(world):
-    """Two cases resolved and rated; one 不满意 → 重办 (issue: 参评率 showed 200 %, 重办率 100 % with 办结量 1)."""
+    """Two cases resolved and rated, one 不满意 → 重办 (参评率 showed 200 %, 重办率 100 % with 办结量 1)."""
     from .helpers import dispatched_to
 
     today = timezone.localdate()
