@@ -271,7 +271,11 @@ class Bench:
         warmup: float = 1.0,
         timeout: float = 30,
         form: bool = False,
-    ) -> dict[str, Any]:
+        background: bool = False,
+    ) -> Any:
+        """Run the load generator and return its figures; `background=True` starts it (no warm-up) and
+        returns the process, whose stdout holds the figures when it ends."""
+        tag = "bg-" if background else ""
         cmd = [
             PY,
             str(BENCH / "loadgen.py"),
@@ -288,17 +292,19 @@ class Bench:
             "--max-requests",
             str(max_requests),
         ]
-        pf = self.tmp / "paths.json"
+        pf = self.tmp / f"{tag}paths.json"
         pf.write_text(json.dumps(paths))
         cmd += ["--paths-file", str(pf)]
         for k, v in (headers or {}).items():
             cmd += ["--header", f"{k}: {v}"]
         if bodies is not None:
-            bf = self.tmp / "bodies.json"
+            bf = self.tmp / f"{tag}bodies.json"
             bf.write_text(json.dumps(bodies, ensure_ascii=False))
             cmd += ["--bodies", str(bf)]
             if form:
                 cmd += ["--form"]
+        if background:
+            return subprocess.Popen([*cmd, "--seconds", str(seconds)], stdout=subprocess.PIPE)
         if warmup:
             subprocess.run(
                 [*cmd, "--seconds", str(warmup)], check=True, stdout=subprocess.DEVNULL, timeout=warmup + 120

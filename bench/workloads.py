@@ -196,6 +196,40 @@ def run_all(b: Bench, only: list[str]) -> None:
                     timeout=300,
                 )
                 b.record("dashboard_warm", rep=rep, conns=1, path=DASHBOARD, **_figures(r))
+            if want("dashboard_busy"):
+                # The leader's dashboard while intake writes (1 connection, closed loop: about the
+                # 10 requests/s of the target on this machine; its rate is recorded beside).
+                writer = b.load(
+                    conns=1,
+                    seconds=14,
+                    paths=["/api/v1/cases"],
+                    method="POST",
+                    expect=201,
+                    headers=people.bearer("commissioner_001"),
+                    bodies=_intake_bodies(people.companies),
+                    background=True,
+                )
+                time.sleep(2)
+                r = b.load(
+                    conns=1,
+                    seconds=10,
+                    paths=[kpis],
+                    headers=people.bearer("leader"),
+                    warmup=0,
+                    max_requests=2000,
+                    timeout=300,
+                )
+                out, _ = writer.communicate(timeout=300)
+                w = json.loads(out)
+                b.record(
+                    "dashboard_busy",
+                    rep=rep,
+                    conns=1,
+                    path=DASHBOARD,
+                    intake_rps=w["rps"],
+                    intake_errors=w["errors"],
+                    **_figures(r),
+                )
             if want("rss"):
                 b.record(
                     "rss",
