@@ -219,9 +219,17 @@ class Bench:
         all in USS (private pages). The largest worker's figures and the sum over the workers."""
         per: list[dict[str, int]] = []
         assert self.server is not None
-        for pid in self._server_pids():
-            if pid == self.server.pid:
+        masters = set(self._server_pids()) - {self.server.pid}  # `nuanqi serve` runs gunicorn's master
+        workers = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
                 continue
+            ppid = next((line.split()[1] for line in text.splitlines() if line.startswith("PPid:")), "")
+            if ppid.isdigit() and int(ppid) in masters:
+                workers.append(int(status.parent.name))
+        for pid in workers:
             try:
                 text = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except OSError:
