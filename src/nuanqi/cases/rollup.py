@@ -190,49 +190,65 @@ def _affected(since: date | None) -> QuerySet[Case]:
 
 def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
     """Recount the roll-up from the cases (each case's state is the fold of its timeline): all of it, or —
-    after a change of the working calendar on `since` or later — the cases received or resolved since."""
+    after a change of the working calendar on `since` or later — the cases received or resolved since.
+
+    Safe while the server writes: a full rebuild first empties the roll-up and marks every case as not yet
+    counted (readers count per case meanwhile; a writer that changes such a case adds its whole new
+    contribution), then counts the cases in batches, each batch under the cases' row locks — the lock every
+    writer takes first — so no change is counted twice or lost."""
     from .models import KpiRollupMark
 
     cal = current_calendar(force=True)
+    calendar = _calendar_print()
     dims = rolled_dimensions()
     sealed = set(kinds.sealed_kinds())
-    acc: dict[tuple[Any, ...], dict[str, int]] = {}
-    updates: list[tuple[str, int]] = []
-    n = 0
-    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("description", "sealed")]
-    with transaction.atomic():
-        if since is None:
+    if since is None:
+        with transaction.atomic():
             KpiRollup.objects.all().delete()
-        qs = _affected(since).annotate(**{f"_k_{name}": d.expr() for name, d in dims.items()})
-        for case in qs.only(*fields).iterator(chunk_size=_BATCH):
-            n += 1
-            if case.kind in sealed:
-                new: dict[str, Any] = {}
-            else:
-                keys = {name: kpis._norm(getattr(case, f"_k_{name}")) for name in dims}
-                new = snapshot(case, keys, cal)
-            old = None if since is None else case.kpi_keys
-            if new != case.kpi_keys or since is None:
-                for k, counts in _rows(old, new):
+            Case.objects.exclude(kpi_keys__isnull=True).update(kpi_keys=None)
+            KpiRollupMark.objects.update_or_create(pk=1, defaults={"folded_to": 0})
+        ids = list(Case.objects.filter(kpi_keys__isnull=True).order_by("id").values_list("id", flat=True))
+    else:
+        ids = list(_affected(since).order_by("id").values_list("id", flat=True))
+    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in ("description", "sealed")]
+    rows = 0
+    for i in range(0, len(ids), _BATCH):
+        chunk = ids[i : i + _BATCH]
+        acc: dict[tuple[Any, ...], dict[str, int]] = {}
+        updates: list[tuple[str, int]] = []
+        with transaction.atomic():
+            qs = (
+                Case.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk)
+                .order_by("id")
+                .annotate(**{f"_k_{name}": d.expr() for name, d in dims.items()})
+                .only(*fields)
+            )
+            for case in qs:
+                if case.kind in sealed:
+                    new: dict[str, Any] = {}
+                else:
+                    keys = {name: kpis._norm(getattr(case, f"_k_{name}")) for name in dims}
+                    new = snapshot(case, keys, cal)
+                if new == case.kpi_keys:
+                    continue
+                for k, counts in _rows(case.kpi_keys, new):
                     row = acc.setdefault(k, {})
                     for c, v in counts.items():
                         row[c] = row.get(c, 0) + v
-            if new != case.kpi_keys:
                 updates.append((json.dumps(new, ensure_ascii=False), case.pk))
-            if len(updates) >= _BATCH:
-                _write_snapshots(updates)
-                updates = []
-        _write_snapshots(updates)
-        KpiRollup.objects.bulk_create(
-            [_delta(k, c) for k, c in acc.items() if any(c.values())], batch_size=_BATCH
-        )
+            _write_snapshots(updates)
+            deltas = [_delta(k, c) for k, c in acc.items() if any(c.values())]
+            KpiRollup.objects.bulk_create(deltas, batch_size=_BATCH)
+            rows += len(deltas)
+    with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
-        mark.calendar = _calendar_print()
-        mark.save()
+        mark.calendar = calendar
+        mark.save(update_fields=["calendar"])
     folded = fold()
     if log:
-        log(f"roll-up: {n} cases recounted, {len(acc)} rows written, {folded} folded")
-    return {"cases": n, "rows": len(acc), "folded": folded}
+        log(f"roll-up: {len(ids)} cases recounted, {rows} rows written, {folded} folded")
+    return {"cases": len(ids), "rows": rows, "folded": folded}
 
 
 def _write_snapshots(updates: list[tuple[str, int]]) -> None:
