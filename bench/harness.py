@@ -51,12 +51,17 @@ class Bench:
         self.cases = args.cases
         self.reps = args.reps
         self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.home = ROOT / "var" / "bench" / f"{self.db}-{self.cases}"
+        # BENCH_HOME: where the seeded world lives (default var/bench/<db>-<N>/ in the checkout).
+        home = os.environ.get("BENCH_HOME")
+        self.home = Path(home) if home else ROOT / "var" / "bench" / f"{self.db}-{self.cases}"
         self.env = {**os.environ, "NUANQI_HOME": str(self.home), "NUANQI_BENCH": "1"}
         self.env.pop("NUANQI_DATABASE_URL", None)
+        # BENCH_PG_DB: an existing database to use (emptied by dropping its public schema on a reseed)
+        # instead of creating and dropping nuanqi_bench_<N>.
+        self.pg_db = os.environ.get("BENCH_PG_DB", "")
         if self.db == "postgres":
             base = PG_URL.rsplit("/", 1)[0]
-            self.env["NUANQI_DATABASE_URL"] = f"{base}/nuanqi_bench_{self.cases}"
+            self.env["NUANQI_DATABASE_URL"] = f"{base}/{self.pg_db or f'nuanqi_bench_{self.cases}'}"
         self.port = _free_port()
         self.server: subprocess.Popen[bytes] | None = None
         self.seed_s: float | None = None
@@ -77,7 +82,21 @@ class Bench:
             k: v
             for k, v in fig.items()
             if k
-            in ("rep", "who", "rps", "p50_ms", "p95_ms", "errors", "recall", "per_s", "mb", "ms", "ratio")
+            in (
+                "rep",
+                "who",
+                "rps",
+                "p50_ms",
+                "p95_ms",
+                "errors",
+                "recall",
+                "per_s",
+                "mb",
+                "ms",
+                "ratio",
+                "pss_max_mb",
+                "uss_max_mb",
+            )
         }
         log(f"{workload}: {shown}")
 
@@ -115,6 +134,14 @@ class Bench:
     def _pg_database(self, drop: bool) -> None:
         import psycopg
 
+        if self.pg_db:
+            base = PG_URL.rsplit("/", 1)[0].replace("postgres://", "postgresql://")
+            with psycopg.connect(f"{base}/{self.pg_db}", autocommit=True) as conn:
+                if drop:
+                    conn.execute("DROP SCHEMA public CASCADE")
+                    conn.execute("CREATE SCHEMA public")
+                conn.execute(f'ALTER DATABASE "{self.pg_db}" SET jit = off')
+            return
         name = f"nuanqi_bench_{self.cases}"
         with psycopg.connect(PG_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -186,6 +213,44 @@ class Bench:
                 peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
         return round(peak / 1024, 1)
 
+    def worker_memory_mb(self) -> dict[str, float]:
+        """Each gunicorn worker's RSS, PSS and USS now, from /proc/<pid>/smaps_rollup: pages shared with the
+        master across the fork count fully in every worker's RSS, but only a share of them in PSS and not at
+        all in USS (private pages). The largest worker's figures and the sum over the workers."""
+        per: list[dict[str, int]] = []
+        assert self.server is not None
+        masters = set(self._server_pids()) - {self.server.pid}  # `nuanqi serve` runs gunicorn's master
+        workers = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            ppid = next((line.split()[1] for line in text.splitlines() if line.startswith("PPid:")), "")
+            if ppid.isdigit() and int(ppid) in masters:
+                workers.append(int(status.parent.name))
+        for pid in workers:
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kb = {
+                k.strip(): int(v.split()[0])
+                for k, v in (line.split(":", 1) for line in text.splitlines()[1:] if ":" in line)
+            }
+            per.append(
+                {
+                    "rss": kb.get("Rss", 0),
+                    "pss": kb.get("Pss", 0),
+                    "uss": kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0),
+                }
+            )
+        out: dict[str, float] = {}
+        for f in ("rss", "pss", "uss"):
+            out[f"{f}_max_mb"] = round(max((p[f] for p in per), default=0) / 1024, 1)
+            out[f"{f}_sum_mb"] = round(sum(p[f] for p in per) / 1024, 1)
+        return out
+
     def _server_pids(self) -> list[int]:
         assert self.server is not None
         pids = [self.server.pid]
@@ -214,7 +279,11 @@ class Bench:
         warmup: float = 1.0,
         timeout: float = 30,
         form: bool = False,
-    ) -> dict[str, Any]:
+        background: bool = False,
+    ) -> Any:
+        """Run the load generator and return its figures; `background=True` starts it (no warm-up) and
+        returns the process, whose stdout holds the figures when it ends."""
+        tag = "bg-" if background else ""
         cmd = [
             PY,
             str(BENCH / "loadgen.py"),
@@ -231,17 +300,19 @@ class Bench:
             "--max-requests",
             str(max_requests),
         ]
-        pf = self.tmp / "paths.json"
+        pf = self.tmp / f"{tag}paths.json"
         pf.write_text(json.dumps(paths))
         cmd += ["--paths-file", str(pf)]
         for k, v in (headers or {}).items():
             cmd += ["--header", f"{k}: {v}"]
         if bodies is not None:
-            bf = self.tmp / "bodies.json"
+            bf = self.tmp / f"{tag}bodies.json"
             bf.write_text(json.dumps(bodies, ensure_ascii=False))
             cmd += ["--bodies", str(bf)]
             if form:
                 cmd += ["--form"]
+        if background:
+            return subprocess.Popen([*cmd, "--seconds", str(seconds)], stdout=subprocess.PIPE)
         if warmup:
             subprocess.run(
                 [*cmd, "--seconds", str(warmup)], check=True, stdout=subprocess.DEVNULL, timeout=warmup + 120

@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -12,6 +13,13 @@ def _warm_up() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - touching the property imports every view module
+    # jieba's dictionary (~90 MB once a search query needs segmenting) loaded here too, so the workers share
+    # the master's copy instead of each building its own; then the objects made so far are moved out of the
+    # collector's reach, so its passes do not write to (and so un-share) the pages they live on.
+    from nuanqi.lib import textseg
+
+    textseg.warm()
+    gc.freeze()
 
 
 _warm_up()

@@ -111,6 +111,22 @@ def test_the_kpis_agree_with_the_per_case_rules(scale_world: dict[str, Any]) -> 
     assert 0.8 < (k.rates["satisfaction"] or 0) <= 1
 
 
+def test_the_roll_up_gives_the_per_case_figures(scale_world: dict[str, Any]) -> None:
+    from nuanqi.cases import rollup
+
+    today = timezone.localdate()
+    spans = [
+        (today - timedelta(days=3 * 365 + 2), today),
+        (today - timedelta(days=400), today - timedelta(days=30)),
+    ]
+    for by in [None, *kpis.dimensions()]:
+        for start, end in spans:
+            got = rollup.read(start, end, by)
+            assert got is not None
+            want = kpis.compute(Case.objects.all(), start, end, by)
+            assert [k.as_dict() for k in got] == [k.as_dict() for k in want], by
+
+
 def _timelines() -> dict[int, list[tuple[str, dict[str, Any]]]]:
     out: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for case_id, action, changes in Event.objects.order_by("case_id", "seq").values_list(

@@ -107,3 +107,26 @@ def test_a_bad_period_is_explained_not_crashed(world):
     page = world.client(world.leader).get("/dashboard/kpis/?from=2023-04-01&to=2023-03-01")
     assert page.status_code == 200 and "结束日期不能早于开始日期" in page.content.decode()
     assert world.client(world.leader).get("/dashboard/kpis/?from=昨天").status_code == 200
+
+
+def test_the_units_to_sign_counts_co_handling_tasks_waiting_for_its_sign(world):
+    from nuanqi.cases import services
+
+    from ..cases.helpers import dispatched_to, file_case
+
+    led = file_case(world.commissioner, world.huakang, "厂房消防验收")
+    services.perform(led, "accept", actor=world.dispatcher, version=led.version)
+    led.refresh_from_db()
+    services.perform(led, "dispatch", actor=world.dispatcher, version=led.version, lead_unit=world.zhujian.pk)
+    other = dispatched_to(file_case(world.commissioner, world.changhong, "用地审批"), world)
+    services.add_task(other, actor=world.dispatcher, unit=world.jingxin)  # waits for 经信's 签收
+    client = world.client(world.handler2)  # 区经信局
+    page = client.get("/dashboard/unit/").content.decode()
+    tiles = re.findall(r'<a class="tile[^"]*" href="([^"]+)"><span class="n">(\d+)</span>', page)
+    href, n = tiles[0]
+    assert n == "1"
+    listed = client.get(href.replace("&amp;", "&")).content.decode()
+    assert listed.count('<li class="row') == 1 and other.number in listed
+    # The 住建 handler's tile counts the case dispatched to his unit and not yet signed.
+    page = world.client(world.handler).get("/dashboard/unit/").content.decode()
+    assert re.findall(r'<a class="tile[^"]*" href="[^"]+"><span class="n">(\d+)</span>', page)[0] == "1"

@@ -40,6 +40,12 @@ class Dimension:
     names: Callable[[list[Any]], dict[Any, str]]
     # The /cases/ filter that lists one value's cases (e.g. "unit"); empty when the list has none.
     filter_param: str = ""
+    # The same value for one case in Python, for the daily roll-up (cases.rollup) the writer keeps:
+    # `value_of(case, memo)`, where `memo` is shared by the dimensions of one write (one query for a
+    # company's facts serves two dimensions). None: the dimension is not rolled up.
+    value_of: Callable[[Any, dict[str, Any]], Any] | None = None
+    # A dimension that is a function of the day of receipt (month) is read from the roll-up's days.
+    from_day: Callable[[date], Any] | None = None
 
 
 def _unit_names(ids: list[Any]) -> dict[Any, str]:
@@ -73,7 +79,28 @@ def dimensions() -> dict[str, Dimension]:
     return dict(_DIMENSIONS)
 
 
-register_dimension(Dimension("unit", "主办单位", lambda: F("lead_unit_id"), _unit_names, "unit"))
+def _top_category(case: Any, memo: dict[str, Any]) -> Any:
+    """The 大类 of a case's category: the roll-up's last record when the category is unchanged (no query
+    on a workflow step), else the category's parent."""
+    if case.category_id is None:
+        return None
+    prev = memo.get("previous") or {}
+    if prev.get("cid") == case.category_id and "category" in prev.get("k", {}):
+        return prev["k"]["category"]
+    from .models import Category
+
+    cached = case._state.fields_cache.get("category")
+    parent = cached.parent_id if cached is not None else None
+    if cached is None:
+        parent = Category.objects.filter(pk=case.category_id).values_list("parent_id", flat=True).first()
+    return parent or case.category_id
+
+
+register_dimension(
+    Dimension(
+        "unit", "主办单位", lambda: F("lead_unit_id"), _unit_names, "unit", lambda c, _m: c.lead_unit_id
+    )
+)
 register_dimension(
     Dimension(
         "category",
@@ -81,13 +108,32 @@ register_dimension(
         lambda: Coalesce("category__parent_id", "category_id"),
         _category_names,
         "category",
+        _top_category,
     )
 )
-register_dimension(Dimension("channel", "渠道", lambda: F("channel"), _channel_names, "channel"))
 register_dimension(
-    Dimension("kind", "类别", lambda: F("kind"), lambda v: {k: kinds.kind_label(k) for k in v if k}, "kind")
+    Dimension("channel", "渠道", lambda: F("channel"), _channel_names, "channel", lambda c, _m: c.channel)
 )
-register_dimension(Dimension("month", "月份", lambda: TruncMonth("received_at", tzinfo=TZ), _month_names, ""))
+register_dimension(
+    Dimension(
+        "kind",
+        "类别",
+        lambda: F("kind"),
+        lambda v: {k: kinds.kind_label(k) for k in v if k},
+        "kind",
+        lambda c, _m: c.kind,
+    )
+)
+register_dimension(
+    Dimension(
+        "month",
+        "月份",
+        lambda: TruncMonth("received_at", tzinfo=TZ),
+        _month_names,
+        "",
+        from_day=lambda d: date(d.year, d.month, 1),
+    )
+)
 
 
 # ---------------------------------------------------------------- the figures
@@ -114,6 +160,8 @@ class Kpi:
     appeal_upheld: int = 0
     extended: int = 0
     reopened: int = 0
+    # Cases resolved at least once (resolved now, or sent back for 重办 after a resolution): 重办率's base.
+    completed: int = 0
     open: int = 0
     overdue: int = 0
     avg_days: float | None = None
@@ -133,10 +181,10 @@ RATES: dict[str, tuple[str, str, str]] = {
     "resolve_on_time": ("按时办结率", "resolved_on_time", "resolved"),
     "resolve": ("办结率", "resolved", "received"),
     "satisfaction": ("满意率", "satisfied", "rated_counted"),
-    "rating": ("参评率", "rated", "resolved"),
+    "rating": ("参评率", "rated", "completed"),
     "return": ("退单率", "returned", "dispatched"),
     "extension": ("延期率", "extended", "received"),
-    "reopen": ("重办率", "reopened", "resolved"),
+    "reopen": ("重办率", "reopened", "completed"),
 }
 
 COUNT_LABELS = {
@@ -154,6 +202,9 @@ def _aggregates(now: datetime) -> dict[str, Any]:
     signed = Q(signed_at__isnull=False)
     resolved = Q(resolved_at__isnull=False)
     returned = Q(return_count__gt=0)
+    # The standing rating: after 不满意 → 重办 it keeps counting (and can be appealed) until a new rating
+    # replaces it. Every rating follows a resolution, so rated ⊆ completed (参评率's base).
+    rated = ~Q(satisfaction="")
     return {
         "received": Count("id"),
         "signed": Count("id", filter=signed),
@@ -166,13 +217,16 @@ def _aggregates(now: datetime) -> dict[str, Any]:
         "resolved_on_time": Count(
             "id", filter=resolved & (Q(resolve_due__isnull=True) | Q(resolved_at__lte=F("resolve_due")))
         ),
-        "rated": Count("id", filter=~Q(satisfaction="")),
-        "rated_counted": Count("id", filter=~Q(satisfaction="") & ~Q(appeal_state=AppealState.UPHELD)),
+        "rated": Count("id", filter=rated),
+        "rated_counted": Count("id", filter=rated & ~Q(appeal_state=AppealState.UPHELD)),
         "appealed": Count("id", filter=~Q(appeal_state="")),
         "appeal_upheld": Count("id", filter=Q(appeal_state=AppealState.UPHELD)),
-        "satisfied": Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
+        "satisfied": Count(
+            "id", filter=rated & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
+        ),
         "extended": Count("id", filter=Q(extension_days__gt=0)),
         "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+        "completed": Count("id", filter=resolved | Q(reopen_count__gt=0)),
         "open": Count("id", filter=Q(status__in=kinds.statuses(kinds.OPEN))),
         "overdue": Count("id", filter=Q(status__in=kinds.statuses(kinds.OPEN), resolve_due__lt=now)),
     }
@@ -284,6 +338,31 @@ def compute(
         out.append(k)
     out.sort(key=lambda k: (-k.received, str(k.name)))
     return out
+
+
+def compute_all(
+    start: date,
+    end: date,
+    by: str | None = None,
+    *,
+    kind: str = "",
+    imported: bool | None = None,
+    now: datetime | None = None,
+) -> list[Kpi]:
+    """`compute` over every case but the sealed kinds (what the office sees), read from the daily roll-up
+    (cases.rollup) when it can answer, else per case. `imported`: None counts the historical ledger's cases
+    too (docs/kpis.md); False leaves them out, True counts only them."""
+    from . import rollup
+
+    rows = rollup.read(start, end, by, kind=kind, imported=imported, now=now)
+    if rows is not None:
+        return rows
+    qs = Case.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if imported is not None:
+        qs = qs.filter(imported=imported)
+    return compute(qs, start, end, by, now=now)
 
 
 def total(qs: QuerySet[Case], start: date, end: date, *, now: datetime | None = None) -> Kpi:

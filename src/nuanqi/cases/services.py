@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import Role
 
-from . import coerce, kinds, search, sla, timeline
+from . import coerce, kinds, rollup, search, sla, timeline
 from .access import SubjectRef
 from .cards import clock_sweep_event, sla_sweep_event
 from .cohandling import add_task, remove_task, task_action
@@ -87,6 +87,12 @@ CREATOR_ROLES = {Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.COMMISSIONER, Ro
 def next_number(kind: str, year: int) -> str:
     """QY2023-000123: a gap-free sequence per prefix and year, incremented under a row lock."""
     prefix = kinds.get_kind(kind).prefix
+    counter = NumberCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
+    if counter is not None:  # every filing but the year's first: one locked read
+        counter.value += 1
+        counter.mac = timeline.keyed("counter", prefix, year, counter.value)
+        counter.save(update_fields=["value", "mac"])
+        return f"{prefix}{year}-{counter.value:06d}"
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -212,7 +218,7 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
         if not spec.sealed:
             search.index_case(case)
         run_clocks(case, spec, kinds.ON_CREATE, now)
-        timeline.append(
+        event = timeline.append(
             case,
             actor=actor,
             actor_name="公众" if public else ("系统" if system else None),
@@ -231,7 +237,10 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
             },
             at=now,
         )
-        case.save(update_fields=list(timeline.HEAD_FIELDS))
+        rollup.record(case)
+        case.save(update_fields=[*timeline.HEAD_FIELDS, "kpi_keys"])
+    # The filing's timeline as written, so the API's 201 body needs no re-read of what this call just wrote.
+    case._filed_events = [event]  # type: ignore[attr-defined]
     return case
 
 
@@ -543,6 +552,7 @@ def perform(
             at=now,
             sealed=sealed,
         )
+        rollup.record(locked)
         locked.save()
     return locked
 

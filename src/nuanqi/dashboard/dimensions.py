@@ -35,6 +35,27 @@ def _town_expr() -> Any:
     )
 
 
+def _company_facts(case: Any, memo: dict[str, Any]) -> tuple[Any, Any]:
+    """(town, current commissioner's user id) of a case's company: one query for both dimensions."""
+    if "company" not in memo:
+        memo["company"] = (None, None)
+        if case.subject_type == "company" and case.subject_id is not None:
+            from nuanqi.enterprise.models import Assignment, Company
+
+            current = Assignment.objects.filter(company_id=OuterRef("pk"), ended_on__isnull=True).values(
+                "commissioner__user_id"
+            )[:1]
+            row = (
+                Company.objects.filter(pk=case.subject_id)
+                .annotate(_c=Subquery(current, output_field=IntegerField()))
+                .values_list("town_id", "_c")
+                .first()
+            )
+            if row is not None:
+                memo["company"] = row
+    return memo["company"]
+
+
 def _people(ids: list[Any]) -> dict[Any, str]:
     from nuanqi.accounts.models import User
 
@@ -50,8 +71,21 @@ def _units(ids: list[Any]) -> dict[Any, str]:
 def register() -> None:
     from nuanqi.cases.kpis import Dimension, register_dimension
 
-    register_dimension(Dimension("commissioner", "暖企专员", _commissioner_expr, _people, "commissioner"))
-    register_dimension(Dimension("town", "镇街", _town_expr, _units, "town"))
+    # In the roll-up a case's figures go to the commissioner serving its company when the case last
+    # changed (docs/kpis.md); `nuanqi kpis rebuild` re-attributes them to today's assignments.
+    register_dimension(
+        Dimension(
+            "commissioner",
+            "暖企专员",
+            _commissioner_expr,
+            _people,
+            "commissioner",
+            lambda c, m: _company_facts(c, m)[1],
+        )
+    )
+    register_dimension(
+        Dimension("town", "镇街", _town_expr, _units, "town", lambda c, m: _company_facts(c, m)[0])
+    )
 
 
 def register_filters() -> None:
@@ -71,6 +105,7 @@ def register_filters() -> None:
         ).values("company_id")
         return Q(subject_type="company", subject_id__in=ids)
 
+    register_filter("to_sign", lambda v: to_sign_q(int(v)) if v.isdigit() else Q(pk__in=[]))
     register_filter("town", town)
     register_filter("commissioner", commissioner)
     # The office's triage queues: returned by a unit and waiting to be re-dispatched; extensions waiting.
@@ -79,6 +114,22 @@ def register_filters() -> None:
         lambda v: Q(return_count__gt=0, status__in=_office_turn_after_filing()) if v == "1" else Q(),
     )
     register_filter("extension", lambda v: Q(extension_pending__isnull=False) if v == "pending" else Q())
+
+
+def to_sign_q(unit_id: int) -> Any:
+    """What waits for a unit's 签收: cases dispatched to it as lead unit, and co-handling tasks of open cases
+    (协办) still pending for it."""
+    from django.db.models import Q
+
+    from nuanqi.cases import kinds
+    from nuanqi.cases.models import Task, TaskStatus
+
+    lead_turn = kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
+    to_sign = [s for s in kinds.sources_of("sign") if s in lead_turn]
+    tasks = Task.objects.filter(unit_id=unit_id, status=TaskStatus.PENDING).values("case_id")
+    return Q(lead_unit_id=unit_id, status__in=to_sign) | Q(
+        pk__in=tasks, status__in=kinds.statuses(kinds.OPEN)
+    )
 
 
 def _office_turn_after_filing() -> list[str]:

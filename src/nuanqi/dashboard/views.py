@@ -30,6 +30,7 @@ from nuanqi.lib.excel import Column, write_ledger
 
 from . import briefing as briefing_mod
 from . import kpicache, ledger, panels
+from .dimensions import to_sign_q
 
 
 def _user(request: HttpRequest) -> User:
@@ -235,12 +236,13 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     lead_turn = kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
     to_sign = [s for s in kinds.sources_of("sign") if s in lead_turn]
     counts = qs.order_by().aggregate(
-        to_sign=Count("id", filter=Q(status__in=to_sign)),
         in_progress=Count("id", filter=Q(status__in=lead_turn) & ~Q(status__in=to_sign)),
         red=Count("id", filter=open_q & Q(resolve_due__lt=now)),
         yellow=Count("id", filter=open_q & Q(warn_at__lte=now, resolve_due__gte=now)),
         supervised=Count("id", filter=open_q & Q(supervised=True)),
     )
+    # 待签收: cases dispatched to the unit as lead, and co-handling tasks of open cases waiting for its 签收.
+    counts["to_sign"] = visible_cases(user).filter(to_sign_q(unit.pk)).count()
     start = today.replace(day=1)
     kpi = kpis.total(qs, start, today, now=now)
     work = [
@@ -248,7 +250,7 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
         for c in with_list_columns(my_worklist(user))[:30]
     ]
     links = {
-        "to_sign": cases_url(unit=unit.pk, status="dispatched"),
+        "to_sign": cases_url(to_sign=unit.pk),
         "in_progress": cases_url(unit=unit.pk, status="in_progress"),
         "red": cases_url(unit=unit.pk, sla="red"),
         "yellow": cases_url(unit=unit.pk, sla="yellow"),

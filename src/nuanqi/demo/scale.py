@@ -266,6 +266,13 @@ def build_scale(
     )
     _after_load()
     seconds = time.perf_counter() - t0
+    # The KPI roll-up, counted from the loaded cases as `nuanqi kpis rebuild` does.
+    from nuanqi.cases import rollup
+
+    t1 = time.perf_counter()
+    rollup.rebuild()
+    rollup_seconds = time.perf_counter() - t1
+    log(f"  KPI 汇总表（{rollup_seconds:.0f} 秒）")
     return {
         "cases": g.n_cases,
         "events": g.n_events,
@@ -276,6 +283,7 @@ def build_scale(
         "status": g.status_counts,
         "seconds": round(seconds, 1),
         "cases_per_s": round(g.n_cases / seconds) if seconds else None,
+        "rollup_seconds": round(rollup_seconds, 1),
     }
 
 

@@ -344,6 +344,7 @@ def case_life(w: World, g: Generation, case_id: int, number: str, received: date
         c.update(
             satisfaction=sat,
             rating_comment="问题没有真正解决",
+            rated_at=t,
             resolve_due=new_due,
             warn_at=sla.warn_at(new_due),
             resolved_at=None,
@@ -359,7 +360,7 @@ def case_life(w: World, g: Generation, case_id: int, number: str, received: date
             return finish()
         sat, comment = "basic", "重办后基本解决"
     life.add(t, rater, "rate", "rated", {"satisfaction": sat, "comment": comment})
-    c.update(satisfaction=sat, rating_comment=comment)
+    c.update(satisfaction=sat, rating_comment=comment, rated_at=t)
     t += _hours(rng, 24, 400)
     if rng.random() < 0.6 and step(t):
         life.add(t, dispatcher, "archive", "archived", {})

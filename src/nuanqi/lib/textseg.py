@@ -38,6 +38,11 @@ def _jieba() -> object:
     return jieba
 
 
+def warm() -> None:
+    """Load jieba's dictionary now (a server's master does, before it forks its workers)."""
+    _jieba()
+
+
 def _split(run: str) -> list[str]:
     """jieba's words of one CJK run, single characters merged into the preceding (or next) word."""
     words = [w for w in _jieba().cut(run, HMM=False) if w.strip()]  # type: ignore[attr-defined]

@@ -20,6 +20,11 @@ def run_once(should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
 
     beat("worker")  # /readyz turns unready when this grows stale
     swept = sweep()
+    from nuanqi.cases import rollup
+
+    # The KPI roll-up: a calendar change recounts it from the changed day; the writers' deltas are folded.
+    rollup.follow_calendar()
+    rollup.fold()
     from nuanqi.ops.metrics import SWEEPS
 
     SWEEPS.inc()

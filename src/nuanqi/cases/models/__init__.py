@@ -1,4 +1,16 @@
-from .case import Case, CaseClock, CaseLink, Category, Event, LinkType, NumberCounter, SlaPolicy, Task
+from .case import (
+    Case,
+    CaseClock,
+    CaseLink,
+    Category,
+    Event,
+    KpiRollup,
+    KpiRollupMark,
+    LinkType,
+    NumberCounter,
+    SlaPolicy,
+    Task,
+)
 from .choices import (
     AppealState,
     Channel,
@@ -29,6 +41,8 @@ __all__ = [
     "Event",
     "Importance",
     "Kind",
+    "KpiRollup",
+    "KpiRollupMark",
     "LinkType",
     "Nature",
     "NumberCounter",

@@ -202,6 +202,9 @@ class Case(models.Model):
     appeal_state = models.CharField(_("申诉"), max_length=10, choices=AppealState.choices, blank=True)
     appealed_at = models.DateTimeField(_("申诉时间"), null=True, blank=True)
     result = models.TextField(_("办理结果"), blank=True)
+    # What this case adds to the KPI roll-up (cases.rollup): its day, dimension keys and counters as last
+    # recorded by the writer, so the next change can take exactly that back out. NULL: not rolled up yet.
+    kpi_keys = models.JSONField(null=True, blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1)
     event_count = models.PositiveIntegerField(default=0)
@@ -237,6 +240,9 @@ class Case(models.Model):
                 condition=models.Q(extension_pending__isnull=False),
                 name="case_extension_pending",
             ),
+            # Cases the KPI roll-up has not taken in yet (written by a bulk path): none in a built world, so
+            # the dashboard's "may I read the roll-up?" is one index probe.
+            models.Index(fields=["id"], condition=models.Q(kpi_keys__isnull=True), name="case_kpi_pending"),
         ]
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
@@ -372,3 +378,47 @@ class CaseLink(models.Model):
             models.UniqueConstraint(fields=["from_case", "to_case", "type"], name="uniq_case_link"),
         ]
         indexes: ClassVar = [models.Index(fields=["to_case", "type"], name="case_link_to")]
+
+
+class KpiRollup(models.Model):
+    """Daily KPI counters of the cases received on `day`, per dimension value (cases.rollup).
+
+    The writer appends one row per dimension whose figures a change moved (a delta: −old, +new); the worker
+    folds the rows of a (dimension, key, kind, day, imported) into one. Readers sum, so a figure is exact
+    whether or not the rows are folded yet."""
+
+    dim = models.CharField(max_length=24)
+    # The dimension's value: an id (unit, category, commissioner, town) or a code (channel, kind).
+    ikey = models.BigIntegerField(null=True, blank=True)
+    skey = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20)
+    day = models.DateField()
+    imported = models.BooleanField(default=False)
+    received = models.IntegerField(default=0)
+    signed = models.IntegerField(default=0)
+    signed_on_time = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    rated_counted = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    appealed = models.IntegerField(default=0)
+    appeal_upheld = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    # Σ working days from receipt to resolution over the resolved cases (平均办理时长 = wd_sum / resolved).
+    wd_sum = models.IntegerField(default=0)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["dim", "day"], name="kpirollup_dim_day")]
+
+
+class KpiRollupMark(models.Model):
+    """The roll-up's bookkeeping (one row): the last delta row folded and the working calendar it counted
+    with, so a calendar change is noticed and recounted from the changed day."""
+
+    folded_to = models.BigIntegerField(default=0)
+    calendar = models.JSONField(null=True, blank=True)

@@ -1,0 +1,72 @@
+"""Statements per request on the hot paths: intake, and lists whose cost must not grow with their rows.
+
+The counts are budgets, not timings: a change that adds a statement per intake or per row fails here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ninja.responses import NinjaJSONEncoder
+
+from nuanqi.cases.api import CasePage
+
+from ..cases.helpers import file_case
+from .test_api import api_for
+
+# One intake (POST /api/v1/cases as a commissioner): token, roles, company, category, SLA policy; number,
+# case, search index, event; notification recipients and the outbox rows in one INSERT; the KPI roll-up's
+# company facts, delta rows and the chain head with the case's contribution; savepoint and release; the 201
+# body's relations.
+INTAKE_BUDGET = 21
+
+
+def _body(world: Any) -> dict[str, Any]:
+    return {
+        "title": "用电增容",
+        "company": world.huakang.pk,
+        "description": "新建车间需增容 800 千伏安",
+        "category": world.certificate.pk,
+    }
+
+
+def test_an_intake_takes_its_budget_of_statements_and_answers_without_reading_the_case_back(
+    world, django_assert_max_num_queries
+):
+    api = api_for(world.commissioner)
+    assert api.post("/cases", _body(world)).status_code == 201  # the year's first number is made once
+    with django_assert_max_num_queries(INTAKE_BUDGET) as captured:
+        r = api.post("/cases", _body(world))
+    assert r.status_code == 201
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [s for s in sql if s.startswith("SELECT") and '"cases_case"' in s.split(" FROM ")[1][:20]]
+    assert sum(1 for s in sql if "notify_delivery" in s) <= 1  # the outbox rows in one statement
+    assert sum(1 for s in sql if '"accounts_rolegrant"."user_id" = ' in s) == 1  # roles read once
+    # The body is what a read of the case gives.
+    assert r.json() == api.get(f"/cases/{r.json()['number']}").json()
+
+
+@pytest.mark.parametrize(
+    "path", ["/cases/worklist?limit=50", "/cases?limit=50", "/cases/search?q=%E5%90%88%E8%A7%84&limit=25"]
+)
+def test_a_list_takes_the_same_statements_for_3_rows_or_15(world, path, django_assert_max_num_queries):
+    api = api_for(world.commissioner)
+    for _ in range(3):
+        file_case(world.commissioner, world.huakang, "开具合规证明")
+    api.get(path)
+    with django_assert_max_num_queries(8) as small:
+        r = api.get(path)
+    assert len(r.json()["items"]) == 3
+    budget = len(small.captured_queries)
+    for _ in range(12):
+        file_case(world.commissioner, world.huakang, "开具合规证明")
+    with django_assert_max_num_queries(budget):
+        r = api.get(path)
+    assert len(r.json()["items"]) == 15
+    # Rows are written from plain dicts, but exactly as the validated schema would write them.
+    page = r.json()
+    assert json.loads(json.dumps(CasePage.model_validate(page).model_dump(), cls=NinjaJSONEncoder)) == page
+    assert (
+        r.content == json.dumps(CasePage.model_validate(page).model_dump(), cls=NinjaJSONEncoder).encode()
+    )  # byte for byte

@@ -1,0 +1,127 @@
+"""The daily KPI roll-up: kept by the writer, folded by the worker, recounted after a calendar change, and
+never the home of a sealed kind; `imported` cases can be left out."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from nuanqi.calendars.models import CalendarDay
+from nuanqi.calendars.services import current_calendar
+from nuanqi.cases import kinds, kpis, rollup
+from nuanqi.cases.models import Case, KpiRollup
+from nuanqi.cli import main
+
+from .helpers import act, dispatched_to, file_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _same(start: Any, end: Any, by: str | None = None, **kw: Any) -> list[dict[str, Any]]:
+    got = rollup.read(start, end, by, **kw)
+    assert got is not None
+    qs = Case.objects.all()
+    if kw.get("imported") is not None:
+        qs = qs.filter(imported=kw["imported"])
+    want = [k.as_dict() for k in kpis.compute(qs, start, end, by)]
+    assert [k.as_dict() for k in got] == want
+    return want
+
+
+def test_the_writer_appends_deltas_and_the_fold_keeps_every_figure(world):
+    today = timezone.localdate()
+    for title in ("用电增容", "用地审批", "稳岗补贴"):
+        case = dispatched_to(file_case(world.commissioner, world.huakang, title), world)
+    act(case, "resolve", world.handler, result="已办理")
+    act(case, "rate", world.company, satisfaction="unsatisfied")
+    rows = KpiRollup.objects.count()
+    before = _same(today, today, "unit")
+    assert rollup.fold() > 0
+    assert KpiRollup.objects.count() < rows
+    assert _same(today, today, "unit") == before
+    assert rollup.fold() == 0  # nothing new to fold
+
+
+def test_a_step_that_moves_no_figure_writes_no_row(world):
+    case = dispatched_to(file_case(world.commissioner, world.huakang), world)
+    rows = KpiRollup.objects.count()
+    act(case, "remind", world.leader)
+    assert KpiRollup.objects.count() == rows
+
+
+def test_a_calendar_change_recounts_the_working_days_from_the_changed_day(world):
+    today = timezone.localdate()
+    received = timezone.now() - timedelta(days=14)
+    case = dispatched_to(file_case(world.commissioner, world.huakang, received_at=received), world)
+    act(case, "resolve", world.handler, result="已办理")
+    start = timezone.localdate(received)
+    assert rollup.calendar_changed_since() is None
+    day = start + timedelta(days=1)
+    while not current_calendar(force=True).is_workday(day):
+        day += timedelta(days=1)
+    CalendarDay.objects.create(date=day, workday=False, name="台风停工")
+    current_calendar(force=True)
+    stale = rollup.read(start, today)
+    fresh = kpis.total(Case.objects.all(), start, today)
+    assert stale is not None and stale[0].avg_days == (fresh.avg_days or 0) + 1
+    assert rollup.calendar_changed_since() == day
+    assert rollup.follow_calendar() == day  # what the worker does each round
+    _same(start, today)
+    assert rollup.calendar_changed_since() is None
+
+
+def test_rebuild_from_the_command_line_recounts_what_a_bulk_path_wrote(world, capsys):
+    today = timezone.localdate()
+    file_case(world.commissioner, world.huakang)
+    Case.objects.update(kpi_keys=None)  # as if loaded in bulk
+    assert rollup.read(today, today) is None  # the roll-up declines; callers count per case
+    main(["kpis", "rebuild"])
+    assert "1 个事项" in capsys.readouterr().out
+    _same(today, today, "commissioner")
+    main(["kpis", "rebuild", "--since", str(today)])
+    capsys.readouterr()
+    _same(today, today)
+    main(["kpis", "--from", str(today), "--to", str(today), "--json"])
+    assert json.loads(capsys.readouterr().out)["rows"][0]["received"] == 1
+
+
+def test_imported_cases_are_counted_unless_left_out(world):
+    today = timezone.localdate()
+    file_case(world.commissioner, world.huakang)
+    old = file_case(world.commissioner, world.changhong)
+    Case.objects.filter(pk=old.pk).update(imported=True)
+    rollup.rebuild()
+    assert _same(today, today)[0]["received"] == 2
+    assert _same(today, today, imported=False)[0]["received"] == 1
+    assert kpis.compute_all(today, today, imported=True)[0].received == 1
+
+
+def test_a_sealed_kind_is_never_rolled_up(world):
+    sealed = kinds.sealed_kinds()
+    if not sealed:
+        pytest.skip("no sealed kind registered")
+    today = timezone.localdate()
+    Case.objects.create(
+        number="JB2026-000001", kind=sealed[0], title="", status=kinds.get_kind(sealed[0]).initial
+    )
+    rollup.rebuild()
+    assert not KpiRollup.objects.filter(kind__in=sealed).exists()
+    assert not Case.objects.filter(kpi_keys__isnull=True).exists()
+    assert rollup.read(today, today) is not None
+
+
+def test_the_rollup_declines_a_dimension_it_does_not_keep(world):
+    from nuanqi.cases.kpis import Dimension, register_dimension
+
+    register_dimension(Dimension("priority", "优先级", lambda: kpis.F("priority"), lambda v: {}, ""))
+    try:
+        today = timezone.localdate()
+        file_case(world.commissioner, world.huakang)
+        assert rollup.read(today, today, "priority") is None
+        assert kpis.compute_all(today, today, "priority")[0].received == 1
+    finally:
+        kpis._DIMENSIONS.pop("priority")
