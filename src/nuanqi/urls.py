@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from nuanqi.accounts import views as account_views
 from nuanqi.api import api
@@ -20,6 +21,15 @@ from nuanqi.patrol import views as patrol_views
 from nuanqi.patrol import zombie_views as patrol_zombie_views
 from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
+
+# Django's admin in the product's name: the office's back room for what its own pages do not cover.
+admin.site.site_header = admin.site.site_title = _("暖企管理后台")
+admin.site.index_title = _("数据维护")
+
+handler400 = "nuanqi.errorpages.bad_request"
+handler403 = "nuanqi.errorpages.permission_denied"
+handler404 = "nuanqi.errorpages.page_not_found"
+handler500 = "nuanqi.errorpages.server_error"
 
 urlpatterns = [
     path("", case_views.my_list, name="my_list"),
