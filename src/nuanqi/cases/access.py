@@ -46,6 +46,8 @@ _subjects: dict[str, SubjectResolver] = {}
 # What a subject type is called on the case page (企业, 点位) and where its own page is (a URL from its id).
 _subject_words: dict[str, Any] = {}
 _subject_pages: dict[str, Callable[[int], str]] = {}
+# A page of the module's for running a co-handled case's errands (跑腿), by case number.
+_subject_errands: dict[str, Callable[[str], str]] = {}
 
 
 def register_provider(provider: AccessProvider) -> None:
@@ -58,15 +60,23 @@ def providers() -> list[AccessProvider]:
 
 
 def register_subject(
-    type_: str, resolver: SubjectResolver, *, word: Any = "", page: Callable[[int], str] | None = None
+    type_: str,
+    resolver: SubjectResolver,
+    *,
+    word: Any = "",
+    page: Callable[[int], str] | None = None,
+    errands: Callable[[str], str] | None = None,
 ) -> None:
-    """A subject type a module defines: how the API resolves it, what the case page calls it (`word`) and
-    the URL of the subject's own page (`page(id)`), if it has one."""
+    """A subject type a module defines: how the API resolves it, what the case page calls it (`word`), the
+    URL of the subject's own page (`page(id)`), if it has one, and of a case's errand page
+    (`errands(number)`)."""
     _subjects[type_] = resolver
     if word:
         _subject_words[type_] = word
     if page is not None:
         _subject_pages[type_] = page
+    if errands is not None:
+        _subject_errands[type_] = errands
 
 
 def subject_word(type_: str) -> Any:
@@ -78,6 +88,11 @@ def subject_word(type_: str) -> Any:
 def subject_page(type_: str, id_: int | None) -> str:
     page = _subject_pages.get(type_)
     return page(id_) if page is not None and id_ is not None else ""
+
+
+def errand_page(type_: str, number: str) -> str:
+    page = _subject_errands.get(type_)
+    return page(number) if page is not None else ""
 
 
 def resolve_subject(type_: str, user: User, value: object) -> SubjectRef:

@@ -50,6 +50,18 @@ class CaseForm(forms.Form):
             *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
         ]
 
+    def fit_to_external(self, companies: list[tuple[int, str]]) -> str:
+        """A company contact (or another filer outside the administration) files a 企业求助 the office
+        triages: no channel, unit or priority to choose; her own company fixed when she has one. Returns
+        that company's name ("" when there is a choice)."""
+        for name in ("channel", "lead_unit", "importance", "urgency"):
+            del self.fields[name]
+        if len(companies) != 1:
+            return ""
+        self.fields["company"].widget = forms.HiddenInput()
+        self.fields["company"].initial = str(companies[0][0])
+        return companies[0][1]
+
     def clean_kind(self) -> str:
         """A form posted without a kind (one kind offered, or an old page) files the first offered kind."""
         return str(self.cleaned_data.get("kind") or self._default_kind)

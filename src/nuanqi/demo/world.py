@@ -328,6 +328,8 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
     commissioner = w.serving[key]
     filer = w.contacts[key] if spec.by == "company" else commissioner
     lead = w.unit(spec.lead)
+    # A company files without a priority: the office triages hers (分级定级) right after filing.
+    triage = spec.by == "company"
     case = create_case(
         NewCase(
             title=spec.title,
@@ -335,8 +337,8 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
             category=_category(spec.category),
             nature=spec.nature,
             channel="企业求助" if spec.by == "company" else "主动请缨",
-            importance=spec.importance,
-            urgency=spec.urgency,
+            importance=Importance.MINOR if triage else spec.importance,
+            urgency=Urgency.NORMAL if triage else spec.urgency,
             subject=resolve_subject("company", filer, company.pk),
             requester_name=company.contact_name,
             requester_phone=company.contact_phone,
@@ -345,6 +347,11 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
         actor=filer,
     )
     dispatcher, leader = w.people["dispatcher"], w.people["leader"]
+    if triage and case.priority != priority_of(
+        coerce.choice(Importance, spec.importance, "重要性", "importance"),
+        coerce.choice(Urgency, spec.urgency, "紧急性", "urgency"),
+    ):
+        case = _act(case, "triage", dispatcher, importance=spec.importance, urgency=spec.urgency)
     handler = w.handlers.get(spec.lead)
     rater = w.contacts.get(key, commissioner)
     rating = _RATING.get(spec.state, "满意")

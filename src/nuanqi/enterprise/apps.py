@@ -15,7 +15,11 @@ class EnterpriseConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         register_subject(
-            "company", resolve_company, word=_("企业"), page=lambda pk: reverse("company_detail", args=[pk])
+            "company",
+            resolve_company,
+            word=_("企业"),
+            page=lambda pk: reverse("company_detail", args=[pk]),
+            errands=lambda number: reverse("errand_plan", args=[number]),
         )
 
         from nuanqi.cases.kinds import register_kind

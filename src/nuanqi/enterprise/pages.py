@@ -28,7 +28,7 @@ from .exports import describe
 from .models import Assignment, Batch, Commissioner, Inspection, InspectionStatus, Level, Policy, PolicyMatch
 from .outcomes import compare_programme
 from .workflow import TASK
-from .worklist import errands, plan_errands
+from .worklist import errands, plan_errands, planned_visits
 
 
 def _user(request: HttpRequest) -> User:
@@ -210,6 +210,7 @@ def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
             day = parse_date(request.POST.get("day", ""))
             start = time.fromisoformat(request.POST.get("start") or "08:40")
             ids = [int(x) for x in request.POST.getlist("task") if x.isdigit()]
+            before = planned_visits(user, case)
             rows = plan_errands(user, case, ids, day, start=start)
         except (CellError, ValueError) as exc:
             messages.error(request, str(exc))
@@ -217,12 +218,21 @@ def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已将 {len(rows)} 家单位排入 {day:%Y-%m-%d} 的工作笔记")
+            twice = [
+                f"{r.unit.label}（已排 {'、'.join(f'{d:%m-%d}' for d in before[r.task_id])}）"
+                for r in rows
+                if r.task_id in before and r.unit is not None
+            ]
+            if twice:
+                messages.warning(
+                    request, "注意：以下单位此前已排入工作笔记，请勿重复跑腿：" + "；".join(twice)
+                )
             return redirect("worklog")
-    return render(
-        request,
-        "enterprise/errands.html",
-        {"e": errands(user, case), "today": timezone.localdate()},
-    )
+    e = errands(user, case)
+    planned = planned_visits(user, case)
+    for t in [*e.inside, *e.outside]:
+        t.planned_days = planned.get(t.pk, [])  # type: ignore[attr-defined]
+    return render(request, "enterprise/errands.html", {"e": e, "today": timezone.localdate()})
 
 
 @login_required
