@@ -175,7 +175,8 @@ def cmd_init(args: argparse.Namespace) -> None:
         print("默认设置齐全，无需补充（分类、时限规则、作息时间）")
         return
     print(
-        f"已补充默认设置：分类 {made['categories']} 项、时限规则 {made['sla']} 条、作息时间 {made['schedules']} 条"
+        f"已补充默认设置：分类 {made['categories']} 项、时限规则 {made['sla']} 条、"
+        f"作息时间 {made['schedules']} 条"
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from nuanqi.accounts.models import Role
 
@@ -25,9 +27,23 @@ def nav(request: HttpRequest) -> dict[str, Any]:
             "task": office or bool(user.has_role(Role.HANDLER) and user.unit_id),
             # The commissioner's week (/dashboard/week/).
             "week": user.has_role(Role.COMMISSIONER),
+            # 基础数据: the office's maintenance pages (/office/).
+            "office": office,
             # The API's documentation, for staff.
             "api_docs": not user.is_external,
             # Django's admin, branded 暖企管理后台, for those who may log into it.
             "admin": bool(user.is_staff),
         }
     }
+
+
+@login_required
+def office_home(request: HttpRequest) -> HttpResponse:
+    """基础数据: the office's maintenance pages in one place (categories and time limits here; the programme's
+    records on the modules' own pages)."""
+    user = request.user
+    if not user.has_role(Role.ADMIN, Role.DISPATCHER):  # type: ignore[union-attr]
+        raise Http404
+    from nuanqi.accounts.models import SettingChange
+
+    return render(request, "office/home.html", {"recent": list(SettingChange.objects.all()[:20])})

@@ -4,10 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from nuanqi import navigation
 from nuanqi.accounts import views as account_views
 from nuanqi.api import api
 from nuanqi.attachments import views as attachment_views
-from nuanqi.cases import public_views
+from nuanqi.cases import public_views, settings_views
 from nuanqi.cases import views as case_views
 from nuanqi.consult import views as consult_views
 from nuanqi.dashboard import views as dashboard_views
@@ -129,6 +130,11 @@ urlpatterns = [
     path("notifications/read/", notify_views.mark_read, name="notify_read"),
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
     path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
+    path("office/", navigation.office_home, name="office_home"),
+    path("office/categories/", settings_views.category_list, name="office_categories"),
+    path("office/categories/<int:category_id>/", settings_views.category_edit, name="office_category"),
+    path("office/sla/", settings_views.sla_list, name="office_sla"),
+    path("office/sla/<int:policy_id>/", settings_views.sla_edit, name="office_sla_rule"),
     path("api/v1/", api.urls),
     path("open311/v2/", include("nuanqi.patrol.open311.urls")),
     path("admin/", admin.site.urls),
