@@ -131,6 +131,7 @@ urlpatterns = [
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
     path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
     path("office/", navigation.office_home, name="office_home"),
+    path("office/assignments/", enterprise_pages.assignment_page, name="office_assignments"),
     path("office/categories/", settings_views.category_list, name="office_categories"),
     path("office/categories/<int:category_id>/", settings_views.category_edit, name="office_category"),
     path("office/sla/", settings_views.sla_list, name="office_sla"),

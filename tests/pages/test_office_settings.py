@@ -57,7 +57,7 @@ def test_a_third_level_and_a_duplicate_are_refused_on_the_form(world):
     # A 小项 is not offered as a parent: the form refuses it before the writer runs.
     assert third.status_code == 200 and not Category.objects.filter(name="证明甲").exists()
     twice = client.post("/office/categories/", {"kind": "request", "name": "政府审批", "sort": 0})
-    assert twice.status_code == 200 and not SettingChange.objects.exists()
+    assert twice.status_code == 200 and not SettingChange.objects.filter(subject="category").exists()
 
 
 def test_the_office_sets_a_time_limit_that_new_cases_follow(world):
@@ -125,3 +125,22 @@ def test_the_settings_pages_are_not_there_for_others(world, who):
         assert client.get(path).status_code == 404, path
     assert client.post("/office/categories/", {"kind": "request", "name": "x", "sort": 0}).status_code == 404
     assert not Category.objects.filter(name="x").exists()
+
+
+def test_the_office_hands_a_company_over_to_another_commissioner_with_an_audit_row(world):
+    from nuanqi.enterprise.models import Assignment, Commissioner
+
+    client = world.client(world.dispatcher)
+    successor = Commissioner.objects.get(user=world.commissioner2)
+    response = client.post(
+        "/office/assignments/",
+        {"company": world.huakang.pk, "commissioner": successor.pk, "on": "2023-06-01", "note": "交接"},
+    )
+    assert response.status_code == 302
+    current = Assignment.objects.get(company=world.huakang, ended_on__isnull=True)
+    assert current.commissioner_id == successor.pk
+    change = SettingChange.objects.get(subject="assignment", object_id=current.pk)
+    assert change.changes["predecessor"] == str(world.commissioner) and change.actor_id == world.dispatcher.pk
+    page = client.get("/office/assignments/").content.decode()
+    assert "交接" in page and world.huakang.name in page
+    assert world.client(world.commissioner).get("/office/assignments/").status_code == 404

@@ -305,3 +305,55 @@ def import_page(request: HttpRequest) -> HttpResponse:
             else:
                 (messages.success if report.ok else messages.error)(request, report.summary())
     return render(request, "enterprise/imports.html", {"kinds": KIND_LABELS.items(), "report": report})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_page(request: HttpRequest) -> HttpResponse:
+    """派驻关系: the office puts a commissioner on a company (handover when another serves it) through the
+    module's writer, which keeps the audit row; the current pairs and the history of changes."""
+    from nuanqi.accounts.models import SettingChange
+
+    from .models import Company
+    from .services import assign
+
+    user = _user(request)
+    if not user.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    commissioners = (
+        Commissioner.objects.filter(active=True).select_related("user").order_by("batch__number", "pk")
+    )
+    companies = Company.objects.order_by("name")
+    if request.method == "POST":
+        try:
+            commissioner = commissioners.filter(pk=request.POST.get("commissioner") or 0).first()
+            company = companies.filter(pk=request.POST.get("company") or 0).first()
+            if commissioner is None or company is None:
+                raise CellError("请选择专员和企业")
+            on = parse_date(request.POST.get("on", ""))
+            made = assign(commissioner, company, on=on, actor=user, note=request.POST.get("note", "")[:200])
+        except CellError as exc:
+            messages.error(request, str(exc))
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"已派驻：{made.commissioner} → {made.company.name}（{on:%Y-%m-%d} 起）"
+            )
+            return redirect("office_assignments")
+    current = (
+        Assignment.objects.filter(ended_on__isnull=True)
+        .select_related("company", "commissioner__user")
+        .order_by("company__name")
+    )
+    return render(
+        request,
+        "enterprise/assignments.html",
+        {
+            "current": current,
+            "commissioners": commissioners,
+            "companies": companies,
+            "today": timezone.localdate(),
+            "history": list(SettingChange.objects.filter(subject="assignment")[:50]),
+        },
+    )
