@@ -152,3 +152,13 @@ def test_the_case_page_links_to_its_errands_for_the_administration_only(world):
     link = f'href="/errands/{case.number}/"'
     assert link in world.client(world.commissioner).get(f"/cases/{case.number}/").content.decode()
     assert link not in world.client(world.company).get(f"/cases/{case.number}/").content.decode()
+
+
+def test_an_internal_filer_may_propose_a_unit_but_not_the_office_or_an_inspection_group(world):
+    from nuanqi.accounts.models import Unit, UnitKind
+
+    group = Unit.objects.create(name="区委第一巡察组", kind=UnitKind.INSPECTION_GROUP)
+    body = world.client(world.commissioner).get("/cases/new/").content.decode()
+    lead = body.split('name="lead_unit"')[1].split("</select>")[0]
+    assert f'value="{world.zhujian.pk}"' in lead
+    assert f'value="{world.office.pk}"' not in lead and f'value="{group.pk}"' not in lead

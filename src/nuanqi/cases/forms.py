@@ -45,9 +45,15 @@ class CaseForm(forms.Form):
             else:
                 groups.setdefault(c.name, []).insert(0, (str(c.pk), f"{c.name}（大类）"))
         choices_of(self.fields["category"]).choices = [("", "——请选择——"), *groups.items()]
+        # Units that may lead a case: not the office (it dispatches), not an inspection group, not a company.
         choices_of(self.fields["lead_unit"]).choices = [
             ("", "——由受理员派单——"),
-            *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
+            *(
+                (str(u.pk), u.name)
+                for u in Unit.objects.filter(active=True).exclude(
+                    kind__in=("enterprise", "office", "inspection_group")
+                )
+            ),
         ]
 
     def fit_to_external(self, companies: list[tuple[int, str]]) -> str:
@@ -83,5 +89,5 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices_of(self.fields["unit"]).choices = [
             (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
-            for u in Unit.objects.filter(active=True).exclude(kind="enterprise")
+            for u in Unit.objects.filter(active=True).exclude(kind__in=("enterprise", "inspection_group"))
         ]
