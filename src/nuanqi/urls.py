@@ -80,6 +80,7 @@ urlpatterns = [
     path("exports/<str:kind>.xlsx", enterprise_views.export_list, name="export_list"),
     path("programme/", enterprise_pages.programme, name="programme"),
     path("policies/", enterprise_pages.policy_list, name="policy_list"),
+    path("policies/new/", enterprise_pages.policy_new, name="policy_new"),
     path("policies/<int:policy_id>/", enterprise_pages.policy_detail, name="policy_detail"),
     path("inspections/", enterprise_pages.inspection_list, name="inspection_list"),
     path("inspections/merge/", enterprise_pages.inspection_merge, name="inspection_merge"),

@@ -154,6 +154,7 @@ MATRIX: dict[str, str] = {
     "zombie_cars_xlsx": "302 200 200 200 404 404 404 404 200",  # /patrol/zombie-cars.xlsx
     # The office's settings pages (基础数据): the office only.
     "office_home": "302 200 404 200 404 404 404 404 404",  # /office/
+    "policy_new": "302 200 404 200 404 404 404 404 404",  # /policies/new/
     "office_assignments": "302 200 404 200 404 404 404 404 404",  # /office/assignments/
     "office_categories": "302 200 404 200 404 404 404 404 404",  # /office/categories/
     "office_category": "302 200 404 200 404 404 404 404 404",  # /office/categories/<int:category_id>/

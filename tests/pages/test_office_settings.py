@@ -144,3 +144,29 @@ def test_the_office_hands_a_company_over_to_another_commissioner_with_an_audit_r
     page = client.get("/office/assignments/").content.decode()
     assert "交接" in page and world.huakang.name in page
     assert world.client(world.commissioner).get("/office/assignments/").status_code == 404
+
+
+def test_the_office_registers_a_policy_on_its_page_with_an_audit_row(world):
+    from nuanqi.enterprise.models import Policy
+
+    client = world.client(world.dispatcher)
+    response = client.post(
+        "/policies/new/",
+        {
+            "title": "定海区技改补助办法",
+            "level": "district",
+            "doc_number": "定政发〔2023〕5号",
+            "max_amount": "50",
+            "scales": ["small", "medium"],
+            "towns": "白泉镇",
+            "tags": "",
+        },
+    )
+    policy = Policy.objects.get(title="定海区技改补助办法")
+    assert response.status_code == 302 and response["Location"] == f"/policies/{policy.pk}/"
+    assert (policy.scales, policy.towns) == (["small", "medium"], ["白泉镇"])
+    change = SettingChange.objects.get(subject="policy", object_id=policy.pk)
+    assert change.changes["doc_number"] == "定政发〔2023〕5号"
+    wrong = client.post("/policies/new/", {"title": "外区政策", "level": "district", "towns": "不存在镇"})
+    assert wrong.status_code == 200 and "不是本区的镇" in wrong.content.decode()
+    assert world.client(world.commissioner).get("/policies/new/").status_code == 404

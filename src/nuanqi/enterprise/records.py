@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from nuanqi.accounts.models import Role
+from nuanqi.accounts.models import Role, record_setting_change
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.columns import decimal_value
@@ -204,28 +204,42 @@ def create_policy(data: dict[str, Any], *, actor: User, match: bool = True) -> P
         thresholds.append({"metric": metric, "op": op, "value": value})
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
         raise Invalid("有效期止不能早于有效期起", "invalid_date", field="valid_to")
-    policy = Policy.objects.create(
-        title=title,
-        level=level,
-        issuer=str(data.get("issuer") or ""),
-        doc_number=str(data.get("doc_number") or ""),
-        valid_from=data.get("valid_from"),
-        valid_to=data.get("valid_to"),
-        deadline=data.get("deadline"),
-        benefit=str(data.get("benefit") or ""),
-        max_amount=(
-            None
-            if data.get("max_amount") in (None, "")
-            else decimal_value(Policy, "max_amount", data["max_amount"], minimum=0)
-        ),
-        auto_grant=bool(data.get("auto_grant")),
-        industries=industries,
-        scales=scales,
-        above_scale_only=bool(data.get("above_scale_only")),
-        towns=towns,
-        tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
-        thresholds=thresholds,
-    )
+    with transaction.atomic():  # the policy and its audit row together
+        policy = Policy.objects.create(
+            title=title,
+            level=level,
+            issuer=str(data.get("issuer") or ""),
+            doc_number=str(data.get("doc_number") or ""),
+            valid_from=data.get("valid_from"),
+            valid_to=data.get("valid_to"),
+            deadline=data.get("deadline"),
+            benefit=str(data.get("benefit") or ""),
+            max_amount=(
+                None
+                if data.get("max_amount") in (None, "")
+                else decimal_value(Policy, "max_amount", data["max_amount"], minimum=0)
+            ),
+            auto_grant=bool(data.get("auto_grant")),
+            industries=industries,
+            scales=scales,
+            above_scale_only=bool(data.get("above_scale_only")),
+            towns=towns,
+            tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
+            thresholds=thresholds,
+        )
+        record_setting_change(
+            actor,
+            "policy",
+            policy,
+            policy.title,
+            "create",
+            {
+                "title": title,
+                "level": level,
+                "doc_number": policy.doc_number,
+                "max_amount": str(policy.max_amount or ""),
+            },
+        )
     if match:
         from .matching import recompute_policy
 
