@@ -12,6 +12,7 @@ from nuanqi.cases import public_views, settings_views
 from nuanqi.cases import views as case_views
 from nuanqi.consult import views as consult_views
 from nuanqi.dashboard import views as dashboard_views
+from nuanqi.enterprise import office_pages as enterprise_office
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
@@ -134,6 +135,17 @@ urlpatterns = [
     path("office/", navigation.office_home, name="office_home"),
     path("office/assignments/", enterprise_pages.assignment_page, name="office_assignments"),
     path("office/categories/", settings_views.category_list, name="office_categories"),
+    path("office/inspections/", enterprise_office.inspections, name="office_inspections"),
+    path(
+        "office/inspections/<int:inspection_id>/", enterprise_office.inspection_edit, name="office_inspection"
+    ),
+    path("office/indicators/", enterprise_office.indicators, name="office_indicators"),
+    path("office/company-projects/", enterprise_office.projects, name="office_company_projects"),
+    path(
+        "office/company-projects/<int:project_id>/",
+        enterprise_office.project_edit,
+        name="office_company_project",
+    ),
     path("office/categories/<int:category_id>/", settings_views.category_edit, name="office_category"),
     path("office/sla/", settings_views.sla_list, name="office_sla"),
     path("office/sla/<int:policy_id>/", settings_views.sla_edit, name="office_sla_rule"),

@@ -25,7 +25,7 @@ from nuanqi.cases.models import Case, Category, SlaPolicy
 from nuanqi.consult.models import Session as ConsultSession
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
 from nuanqi.demo.world import build_world
-from nuanqi.enterprise.models import Company, Policy, Project
+from nuanqi.enterprise.models import Company, Inspection, Policy, Project
 from nuanqi.patrol.models import Patrol, Point, ZombieCar
 from nuanqi.projects.models import Programme, ResearchVisit
 from nuanqi.projects.models import Project as PublicProject
@@ -157,6 +157,11 @@ MATRIX: dict[str, str] = {
     "policy_new": "302 200 404 200 404 404 404 404 404",  # /policies/new/
     "office_assignments": "302 200 404 200 404 404 404 404 404",  # /office/assignments/
     "office_categories": "302 200 404 200 404 404 404 404 404",  # /office/categories/
+    "office_inspections": "302 200 404 200 404 404 404 404 404",  # /office/inspections/
+    "office_inspection": "302 200 404 200 404 404 404 404 404",  # /office/inspections/<int:inspection_id>/
+    "office_indicators": "302 200 404 200 404 404 404 404 404",  # /office/indicators/
+    "office_company_projects": "302 200 404 200 404 404 404 404 404",  # /office/company-projects/
+    "office_company_project": "302 200 404 200 404 404 404 404 404",  # /office/company-projects/<project_id>/
     "office_category": "302 200 404 200 404 404 404 404 404",  # /office/categories/<int:category_id>/
     "office_sla": "302 200 404 200 404 404 404 404 404",  # /office/sla/
     "office_sla_rule": "302 200 404 200 404 404 404 404 404",  # /office/sla/<int:policy_id>/
@@ -202,6 +207,7 @@ SAMPLES: dict[str, Callable[[str], Any]] = {
     "policy_id": lambda route: (
         (SlaPolicy if route.startswith("/office/") else Policy).objects.order_by("pk").first().pk
     ),  # type: ignore[attr-defined]
+    "inspection_id": lambda route: Inspection.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "slug": lambda route: "patrol-reports",
     "kind": lambda route: "companies",
 }
