@@ -220,3 +220,23 @@ def test_the_programme_pages_are_not_there_for_others(world, who):
     item.refresh_from_db()
     assert item.status == InspectionStatus.PLANNED and not Indicator.objects.exists()
     assert Project.objects.get(pk=project.pk).name == "厂房"
+
+
+def test_the_writers_keep_the_rules_and_the_audit_row_for_every_caller(world):
+    from nuanqi.cases.errors import Forbidden
+    from nuanqi.enterprise.records import set_milestone
+
+    item = insp.plan_inspection(
+        world.huakang, world.zhujian, date(2023, 5, 1), "消防检查", actor=world.handler
+    )
+    assert SettingChange.objects.get(subject="inspection", object_id=item.pk).actor_id == world.handler.pk
+    with pytest.raises(Forbidden):  # another unit's handler, or moving the plan to another unit
+        insp.cancel_inspection(item, actor=world.handler2)
+    with pytest.raises(Forbidden):
+        insp.update_inspection(item, {"unit": world.jingxin}, actor=world.handler)
+    item.refresh_from_db()
+    assert item.status == InspectionStatus.PLANNED
+    project = create_project(world.huakang, name="厂房", actor=world.commissioner)
+    set_milestone(project, "立项", actor=world.commissioner, actual_on=date(2023, 4, 1))
+    change = SettingChange.objects.get(subject="company_project", action="update")
+    assert change.changes == {"立项·实际": ["", "2023-04-01"]} and change.actor_id == world.commissioner.pk

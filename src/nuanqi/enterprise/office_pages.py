@@ -118,21 +118,23 @@ def inspection_edit(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _office(request)
     item = get_object_or_404(Inspection.objects.select_related("company", "unit"), pk=inspection_id)
     initial = {f: getattr(item, f) for f in insp.INSPECTION_FIELDS}
-    form = InspectionEditForm(request.POST or None, initial=initial)
-    if request.method == "POST":
+    if request.method == "POST" and "cancel" in request.POST:
         try:
-            if "cancel" in request.POST:
-                insp.cancel_inspection(item, actor=user)
-                messages.success(request, f"已取消检查计划：{item.company.name}")
-                return redirect("office_inspections")
-            if form.is_valid():
-                insp.update_inspection(item, form.cleaned_data, actor=user)
-                messages.success(request, f"已保存检查计划：{item.company.name}")
-                return redirect("office_inspections")
+            insp.cancel_inspection(item, actor=user)
+        except CaseError as exc:
+            messages.error(request, exc.message)
+            return redirect("office_inspection", item.pk)
+        messages.success(request, f"已取消检查计划：{item.company.name}")
+        return redirect("office_inspections")
+    form = InspectionEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            insp.update_inspection(item, form.cleaned_data, actor=user)
         except CaseError as exc:
             _refused(form, exc)
-            if "cancel" in request.POST:
-                messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已保存检查计划：{item.company.name}")
+            return redirect("office_inspections")
     return render(
         request,
         "office/inspection_edit.html",
