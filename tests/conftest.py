@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -119,6 +120,21 @@ def world(db: None) -> World:
         approval,
         certificate,
     )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The migrations give a new database the district defaults (nuanqi.defaults); the suite's worlds build
+    their own categories and time limits, so each test starts without them (tests/cases/test_defaults.py
+    covers the defaults themselves)."""
+    from nuanqi.calendars.models import WorkSchedule
+    from nuanqi.cases.models import SlaPolicy
+
+    with django_db_blocker.unblock():
+        Category.objects.filter(parent__isnull=False).delete()
+        Category.objects.all().delete()
+        SlaPolicy.objects.all().delete()
+        WorkSchedule.objects.all().delete()
 
 
 @pytest.fixture(autouse=True)

@@ -229,6 +229,23 @@ def _parse_start(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=TZ)
 
 
+def cmd_init(args: argparse.Namespace) -> None:
+    """A new district's database, or one whose defaults went missing: the schema, then the default request
+    categories, time limits and working hours that are not there (nothing present is changed)."""
+    _setup(args.home)
+    _migrate()
+    from nuanqi.defaults import ensure
+
+    made = ensure()
+    if not any(made.values()):
+        print("默认设置齐全，无需补充（分类、时限规则、作息时间）")
+        return
+    print(
+        f"已补充默认设置：分类 {made['categories']} 项、时限规则 {made['sla']} 条、"
+        f"作息时间 {made['schedules']} 条"
+    )
+
+
 def cmd_calendar_day(args: argparse.Namespace) -> None:
     cal = _calendar()
     info = cal.day_info(_parse_date(args.date))
@@ -397,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("serve", help="启动网站（gunicorn + whitenoise）", parents=[home])
     server_args(sp)
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser(
+        "init", help="建库并补齐默认设置（分类、时限规则、作息时间；可重复运行）", parents=[home]
+    )
+    sp.set_defaults(func=cmd_init)
 
     sp = sub.add_parser("demo", help="用报纸上的定海案例新建演示库并启动", parents=[home])
     sp.add_argument("--no-serve", action="store_true", help="只建库，不启动网站")

@@ -189,6 +189,7 @@ TEMPLATES = [
                 "nuanqi.calendars.context.calendar_warnings",
                 "nuanqi.notify.context.bell",
                 "nuanqi.cases.context.public_channels",
+                "nuanqi.navigation.nav",
                 "csp.context_processors.nonce",
             ],
         },

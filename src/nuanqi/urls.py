@@ -2,14 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
+from nuanqi import navigation
 from nuanqi.accounts import views as account_views
 from nuanqi.api import api
 from nuanqi.attachments import views as attachment_views
-from nuanqi.cases import public_views
+from nuanqi.cases import public_views, settings_views
 from nuanqi.cases import views as case_views
 from nuanqi.consult import views as consult_views
 from nuanqi.dashboard import views as dashboard_views
+from nuanqi.enterprise import office_pages as enterprise_office
 from nuanqi.enterprise import pages as enterprise_pages
 from nuanqi.enterprise import views as enterprise_views
 from nuanqi.notify import views as notify_views
@@ -21,6 +24,15 @@ from nuanqi.patrol import zombie_views as patrol_zombie_views
 from nuanqi.projects import edit_views as project_edit_views
 from nuanqi.projects import views as project_views
 from nuanqi.tips import views as tips_views
+
+# Django's admin in the product's name: the office's back room for what its own pages do not cover.
+admin.site.site_header = admin.site.site_title = _("暖企管理后台")
+admin.site.index_title = _("数据维护")
+
+handler400 = "nuanqi.errorpages.bad_request"
+handler403 = "nuanqi.errorpages.permission_denied"
+handler404 = "nuanqi.errorpages.page_not_found"
+handler500 = "nuanqi.errorpages.server_error"
 
 urlpatterns = [
     path("", case_views.my_list, name="my_list"),
@@ -71,6 +83,7 @@ urlpatterns = [
     path("exports/<str:kind>.xlsx", enterprise_views.export_list, name="export_list"),
     path("programme/", enterprise_pages.programme, name="programme"),
     path("policies/", enterprise_pages.policy_list, name="policy_list"),
+    path("policies/new/", enterprise_pages.policy_new, name="policy_new"),
     path("policies/<int:policy_id>/", enterprise_pages.policy_detail, name="policy_detail"),
     path("inspections/", enterprise_pages.inspection_list, name="inspection_list"),
     path("inspections/merge/", enterprise_pages.inspection_merge, name="inspection_merge"),
@@ -131,6 +144,23 @@ urlpatterns = [
     path("notifications/read/", notify_views.mark_read, name="notify_read"),
     path("notifications/settings/", notify_views.preferences, name="notify_preferences"),
     path("notifications/dead/", notify_views.dead_letters, name="notify_dead"),
+    path("office/", navigation.office_home, name="office_home"),
+    path("office/assignments/", enterprise_pages.assignment_page, name="office_assignments"),
+    path("office/categories/", settings_views.category_list, name="office_categories"),
+    path("office/inspections/", enterprise_office.inspections, name="office_inspections"),
+    path(
+        "office/inspections/<int:inspection_id>/", enterprise_office.inspection_edit, name="office_inspection"
+    ),
+    path("office/indicators/", enterprise_office.indicators, name="office_indicators"),
+    path("office/company-projects/", enterprise_office.projects, name="office_company_projects"),
+    path(
+        "office/company-projects/<int:project_id>/",
+        enterprise_office.project_edit,
+        name="office_company_project",
+    ),
+    path("office/categories/<int:category_id>/", settings_views.category_edit, name="office_category"),
+    path("office/sla/", settings_views.sla_list, name="office_sla"),
+    path("office/sla/<int:policy_id>/", settings_views.sla_edit, name="office_sla_rule"),
     path("api/v1/", api.urls),
     path("open311/v2/", include("nuanqi.patrol.open311.urls")),
     path("admin/", admin.site.urls),

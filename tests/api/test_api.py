@@ -151,7 +151,10 @@ def test_tasks_show_progress_and_are_completed_by_the_commissioner(world):
 
 def test_rating_unsatisfied_reopens_through_the_rating_endpoint(world):
     # A company files through its own channel: the office chooses the channel and lead unit.
-    number = new_case(api_for(world.company), world, company=None, channel="企业求助")["number"]
+    # (Nor the priority: that is the office's triage too.)
+    number = new_case(
+        api_for(world.company), world, company=None, channel="企业求助", importance="一般", urgency="不紧急"
+    )["number"]
     office = api_for(world.dispatcher)
     office.post(f"/cases/{number}/actions", {"action": "accept", "version": 1})
     office.post(f"/cases/{number}/actions", {"action": "dispatch", "version": 2, "lead_unit": "区住建局"})

@@ -81,7 +81,9 @@ def journey(browser, live_server, shots):
     # The company files a request through its own login and follows it.
     page = login(browser, live_server, "company")
     page.goto(f"{live_server.url}/cases/new/")
-    page.select_option("select[name=company]", str(huakang.pk))
+    # Her own (only) company is fixed on the form, and nothing of the office's triage is offered.
+    assert huakang.name in page.locator(".fixed-field").inner_text()
+    assert page.locator("select[name=company], select[name=channel], select[name=lead_unit]").count() == 0
     page.fill("input[name=title]", "申请人才公寓10套")
     page.fill("textarea[name=description]", "项目投产前新招技术人员需要住宿。")
     page.select_option("select[name=category]", label="用工")
@@ -106,7 +108,9 @@ def journey(browser, live_server, shots):
     page.locator("input[name=task]").last.check()
     page.click("button.primary")
     page.wait_for_url(re.compile(r".*/worklog/$"))
-    assert "已将" in page.locator(".msg").inner_text()
+    assert "已将" in page.locator(".msg.success").inner_text()
+    # The demo's commissioner had already planned these units: planning them again is warned of.
+    assert "此前已排入工作笔记" in page.locator(".msg.warning").inner_text()
     assert WorkLogEntry.objects.filter(planned=True).count() > before
     page.screenshot(path=str(shots / "journey_6_worklog.png"), full_page=True)
     page.goto(f"{live_server.url}/companies/{huakang.pk}/")

@@ -27,18 +27,28 @@ def test_the_list_groups_by_category_counts_channels_and_orders_by_priority_then
     minor = file_case(
         world.commissioner, world.huakang, "一般事项", category=world.certificate, channel="主动请缨"
     )
-    urgent = file_case(
-        world.company,
-        world.huakang,
-        "重要紧急",
-        category=world.certificate,
-        importance="重要",
-        urgency="紧急",
+    # The company files; the office triages (分级定级) her requests.
+    urgent = act(
+        file_case(world.company, world.huakang, "重要紧急", category=world.certificate),
+        "triage",
+        world.dispatcher,
+        importance="major",
+        urgency="urgent",
     )
-    major = file_case(world.company, world.huakang, "重要", category=world.certificate, importance="重要")
+    major = act(
+        file_case(world.company, world.huakang, "重要", category=world.certificate),
+        "triage",
+        world.dispatcher,
+        importance="major",
+        urgency="normal",
+    )
     file_case(world.commissioner, world.huakang, "用地指标", category=land, channel="主动请缨")
-    closed = file_case(
-        world.company, world.huakang, "已退", category=world.certificate, importance="重要", urgency="紧急"
+    closed = act(
+        file_case(world.company, world.huakang, "已退", category=world.certificate),
+        "triage",
+        world.dispatcher,
+        importance="major",
+        urgency="urgent",
     )
     act(closed, "reject", world.dispatcher, reason="不属于受理范围")
     wl = company_worklist(world.commissioner, world.huakang)
@@ -140,3 +150,21 @@ def test_handover_passes_open_items_to_the_successor_and_keeps_history(world):
     ]
     body = world.client(world.admin).get("/programme/").content.decode()
     assert "第三批" in body and world.huakang.name in body
+
+
+def test_planning_an_errand_already_in_the_work_log_is_warned_of(world):
+    case = certificate_case(world)
+    e = errands(world.commissioner, case)
+    day = timezone.localdate() + timedelta(days=2)
+    client = world.client(world.commissioner)
+    first = client.post(
+        f"/errands/{case.number}/", {"day": day.isoformat(), "task": [e.inside[0].pk]}, follow=True
+    )
+    assert "此前已排入工作笔记" not in first.content.decode()
+    page = client.get(f"/errands/{case.number}/").content.decode()
+    assert f"已排入工作笔记：{day:%m-%d}" in page
+    again = client.post(
+        f"/errands/{case.number}/", {"day": day.isoformat(), "task": [e.inside[0].pk]}, follow=True
+    )
+    assert f"此前已排入工作笔记，请勿重复跑腿：白泉镇（已排 {day:%m-%d}）" in again.content.decode()
+    assert WorkLogEntry.objects.filter(planned=True, task=e.inside[0]).count() == 2

@@ -21,11 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from nuanqi.accounts.models import User
 from nuanqi.attachments.models import Attachment
-from nuanqi.cases.models import Case
+from nuanqi.cases.models import Case, Category, SlaPolicy
 from nuanqi.consult.models import Session as ConsultSession
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
 from nuanqi.demo.world import build_world
-from nuanqi.enterprise.models import Company, Policy, Project
+from nuanqi.enterprise.models import Company, Inspection, Policy, Project
 from nuanqi.patrol.models import Patrol, Point, ZombieCar
 from nuanqi.projects.models import Programme, ResearchVisit
 from nuanqi.projects.models import Project as PublicProject
@@ -161,6 +161,19 @@ MATRIX: dict[str, str] = {
     "zombie_car": "302 200 200 200 404 404 404 404 404",  # /patrol/zombie-cars/<int:car_id>/
     "zombie_cars": "302 200 200 200 404 404 404 404 200",  # /patrol/zombie-cars/
     "zombie_cars_xlsx": "302 200 200 200 404 404 404 404 200",  # /patrol/zombie-cars.xlsx
+    # The office's settings pages (基础数据): the office only.
+    "office_home": "302 200 404 200 404 404 404 404 404",  # /office/
+    "policy_new": "302 200 404 200 404 404 404 404 404",  # /policies/new/
+    "office_assignments": "302 200 404 200 404 404 404 404 404",  # /office/assignments/
+    "office_categories": "302 200 404 200 404 404 404 404 404",  # /office/categories/
+    "office_inspections": "302 200 404 200 404 404 404 404 404",  # /office/inspections/
+    "office_inspection": "302 200 404 200 404 404 404 404 404",  # /office/inspections/<int:inspection_id>/
+    "office_indicators": "302 200 404 200 404 404 404 404 404",  # /office/indicators/
+    "office_company_projects": "302 200 404 200 404 404 404 404 404",  # /office/company-projects/
+    "office_company_project": "302 200 404 200 404 404 404 404 404",  # /office/company-projects/<project_id>/
+    "office_category": "302 200 404 200 404 404 404 404 404",  # /office/categories/<int:category_id>/
+    "office_sla": "302 200 404 200 404 404 404 404 404",  # /office/sla/
+    "office_sla_rule": "302 200 404 200 404 404 404 404 404",  # /office/sla/<int:policy_id>/
 }
 
 
@@ -196,10 +209,14 @@ SAMPLES: dict[str, Callable[[str], Any]] = {
     "car_id": lambda route: ZombieCar.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     # The demo's tips carry no files: a file id nobody may open (404 for every persona, as for a stranger).
     "file_id": lambda route: 999_999,
-    "policy_id": lambda route: Policy.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "round_id": lambda route: Round.objects.filter(published=True).order_by("pk").first().pk,  # type: ignore[union-attr]
     "point_id": lambda route: Point.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "patrol_id": lambda route: Patrol.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "category_id": lambda route: Category.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+    "policy_id": lambda route: (
+        (SlaPolicy if route.startswith("/office/") else Policy).objects.order_by("pk").first().pk
+    ),  # type: ignore[attr-defined]
+    "inspection_id": lambda route: Inspection.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
     "slug": lambda route: "patrol-reports",
     "kind": lambda route: "companies",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -168,3 +168,42 @@ class ApiToken(models.Model):
         raw = "nq_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8])
         return token, raw
+
+
+class SettingChange(models.Model):
+    """One change an office made to the platform's settings outside the case timeline (a category, a time
+    limit …): who, when, what, and the old → new values. Written by the writer of that setting, in the same
+    transaction as the change; append-only like the timeline."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=100)
+    subject = models.CharField(max_length=40)  # "category", "sla_policy" …
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(max_length=200)
+    action = models.CharField(max_length=20)  # "create" or "update"
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        indexes: ClassVar = [
+            # The change history of one object on its edit page.
+            models.Index(fields=["subject", "object_id", "-at"], name="setting_change_object"),
+        ]
+        verbose_name = _("设置变更记录")
+        verbose_name_plural = _("设置变更记录")
+
+
+def record_setting_change(
+    actor: User, subject: str, obj: models.Model, label: str, action: str, changes: dict[str, Any]
+) -> SettingChange:
+    """The audit row of one settings change (call inside the writer's transaction)."""
+    return SettingChange.objects.create(
+        actor=actor,
+        actor_name=str(actor)[:100],
+        subject=subject,
+        object_id=obj.pk,
+        label=label[:200],
+        action=action,
+        changes=changes,
+    )

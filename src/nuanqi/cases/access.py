@@ -48,6 +48,8 @@ _subject_words: dict[str, Any] = {}
 _subject_pages: dict[str, Callable[[int], str]] = {}
 # The subjects of a type a person may pick on a form: (id, label) pairs (the spawn form's 企业 or 项目).
 _subject_choices: dict[str, Callable[[User], list[tuple[int, str]]]] = {}
+# A page of the module's for running a co-handled case's errands (跑腿), by case number.
+_subject_errands: dict[str, Callable[[str], str]] = {}
 
 
 def register_provider(provider: AccessProvider) -> None:
@@ -66,10 +68,11 @@ def register_subject(
     word: Any = "",
     page: Callable[[int], str] | None = None,
     choices: Callable[[User], list[tuple[int, str]]] | None = None,
+    errands: Callable[[str], str] | None = None,
 ) -> None:
     """A subject type a module defines: how the API resolves it, what the case page calls it (`word`), the
-    URL of the subject's own page (`page(id)`), if it has one, and the subjects a person may pick on a form
-    (`choices(user)`), if forms offer it."""
+    URL of the subject's own page (`page(id)`), if it has one, the subjects a person may pick on a form
+    (`choices(user)`), if forms offer it, and the URL of a case's errand page (`errands(number)`)."""
     _subjects[type_] = resolver
     if choices is not None:
         _subject_choices[type_] = choices
@@ -77,6 +80,8 @@ def register_subject(
         _subject_words[type_] = word
     if page is not None:
         _subject_pages[type_] = page
+    if errands is not None:
+        _subject_errands[type_] = errands
 
 
 def subject_word(type_: str) -> Any:
@@ -94,6 +99,11 @@ def subject_choices(type_: str, user: User) -> list[tuple[int, str]]:
     """The subjects of `type_` this person may pick ([] for a type that offers none)."""
     choices = _subject_choices.get(type_)
     return choices(user) if choices is not None else []
+
+
+def errand_page(type_: str, number: str) -> str:
+    page = _subject_errands.get(type_)
+    return page(number) if page is not None else ""
 
 
 def resolve_subject(type_: str, user: User, value: object) -> SubjectRef:

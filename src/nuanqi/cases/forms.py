@@ -45,10 +45,28 @@ class CaseForm(forms.Form):
             else:
                 groups.setdefault(c.name, []).insert(0, (str(c.pk), f"{c.name}（大类）"))
         choices_of(self.fields["category"]).choices = [("", "——请选择——"), *groups.items()]
+        # Units that may lead a case: not the office (it dispatches), not an inspection group, not a company.
         choices_of(self.fields["lead_unit"]).choices = [
             ("", "——由受理员派单——"),
-            *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
+            *(
+                (str(u.pk), u.name)
+                for u in Unit.objects.filter(active=True).exclude(
+                    kind__in=("enterprise", "office", "inspection_group")
+                )
+            ),
         ]
+
+    def fit_to_external(self, companies: list[tuple[int, str]]) -> str:
+        """A company contact (or another filer outside the administration) files a 企业求助 the office
+        triages: no channel, unit or priority to choose; her own company fixed when she has one. Returns
+        that company's name ("" when there is a choice)."""
+        for name in ("channel", "lead_unit", "importance", "urgency"):
+            del self.fields[name]
+        if len(companies) != 1:
+            return ""
+        self.fields["company"].widget = forms.HiddenInput()
+        self.fields["company"].initial = str(companies[0][0])
+        return companies[0][1]
 
     def clean_kind(self) -> str:
         """A form posted without a kind (one kind offered, or an old page) files the first offered kind."""
@@ -71,7 +89,7 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices_of(self.fields["unit"]).choices = [
             (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
-            for u in Unit.objects.filter(active=True).exclude(kind="enterprise")
+            for u in Unit.objects.filter(active=True).exclude(kind__in=("enterprise", "inspection_group"))
         ]
 
 

@@ -73,6 +73,8 @@ FIELD_LABELS = {
     "owner": "责任人",
     "comment": "评价意见",
     "original": "原事项编号",
+    "importance": "重要性",
+    "urgency": "紧急性",
 }
 
 # Free-text inputs a sealed kind may not send in plaintext (its module seals them and passes `sealed`).
@@ -166,11 +168,20 @@ def create_case(data: NewCase, *, actor: User | None, public: bool = False, syst
     urgency = coerce.choice(Urgency, data.urgency, "紧急性", "urgency")
     category = coerce.category(kind, data.category)
     lead_unit = coerce.unit(data.lead_unit) if data.lead_unit not in (None, "") else None
-    if actor is not None and actor.is_external and (channel != Channel.COMPANY_REQUEST or lead_unit):
-        # Channel and lead unit are the office's triage, not the filer's choice: a lead unit chosen here
-        # would see the request before the office did. (Importance and urgency stay the filer's statement
-        # until the workflow gives the office an action that re-triages them.)
-        raise Forbidden("渠道和牵头单位由营商办受理时确定，请不要填写", "triage_not_allowed")
+    if (
+        actor is not None
+        and actor.is_external
+        and (
+            channel != Channel.COMPANY_REQUEST
+            or lead_unit
+            or importance != Importance.MINOR
+            or urgency != Urgency.NORMAL
+        )
+    ):
+        # Channel, lead unit and priority are the office's triage (the `triage` action), not the filer's
+        # choice: a lead unit chosen here would see the request before the office did, and a P1 of the
+        # filer's choosing would jump the queue.
+        raise Forbidden("渠道、牵头单位和主次缓急由营商办受理时确定，请不要填写", "triage_not_allowed")
     if spec.subject_required and (data.subject is None or data.subject.type != spec.subject_required):
         raise Invalid(
             "请选择企业" if spec.subject_required == "company" else "请选择对象",
@@ -295,6 +306,41 @@ def _dispatch(case: Case, actor: User, data: dict[str, Any], now: datetime) -> d
         "owner_id": owner.pk if owner else None,
         "sign_due": case.sign_due,
     }
+
+
+@_handles("triage")
+def _triage(case: Case, actor: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """分级定级: priority from importance × urgency, the channel, the proposed lead unit; the deadlines follow
+    the time limits of the new priority, counted from receipt as at filing."""
+    importance = coerce.choice(Importance, data.get("importance"), "重要性", "importance")
+    urgency = coerce.choice(Urgency, data.get("urgency"), "紧急性", "urgency")
+    channel = coerce.choice(Channel, data.get("channel") or case.channel, "渠道", "channel")
+    changes: dict[str, Any] = {}
+    if "lead_unit" in data:
+        unit = coerce.unit(data["lead_unit"]) if data["lead_unit"] not in (None, "") else None
+        if (unit.pk if unit else None) != case.lead_unit_id:
+            old = case.lead_unit.name if case.lead_unit_id and case.lead_unit else ""
+            case.lead_unit = unit
+            changes["lead_unit"] = [old, unit.name if unit else ""]
+            changes["lead_unit_id"] = unit.pk if unit else None
+    priority = priority_of(importance, urgency)
+    for key, old_value, new_value in (
+        ("importance", case.importance, importance),
+        ("urgency", case.urgency, urgency),
+        ("priority", case.priority, priority),
+        ("channel", case.channel, channel),
+    ):
+        if old_value != new_value:
+            changes[key] = [old_value, new_value]
+    case.importance, case.urgency, case.priority, case.channel = importance, urgency, priority, channel
+    if "priority" in changes:
+        limits = sla.limits_for(case.kind, case.nature, priority)
+        old_due = case.resolve_due
+        case.resolve_due = sla.resolve_deadline(case.received_at, limits)
+        case.warn_at = sla.warn_at(case.resolve_due)
+        case.contact_due = sla.hours_deadline(case.received_at, limits.contact_hours, limits)
+        changes["resolve_due"] = [old_due, case.resolve_due]
+    return changes
 
 
 @_handles("sign")
@@ -555,6 +601,36 @@ def perform(
         rollup.record(locked)
         locked.save()
     return locked
+
+
+def dispatch(
+    case: Case,
+    *,
+    actor: User,
+    version: Any,
+    lead_unit: Any,
+    owner: Any = None,
+    cohandlers: Any = (),
+    reason: str = "",
+) -> Case:
+    """派单 with its co-handling units in one step: the dispatch and a task per co-handling unit (each its
+    own timeline event), all or nothing."""
+    units = []
+    for value in cohandlers or ():
+        if value in (None, ""):
+            continue
+        unit = coerce.unit(value, field="cohandlers", label="协办单位")
+        if unit not in units:
+            units.append(unit)
+    with transaction.atomic():
+        case = perform(
+            case, "dispatch", actor=actor, version=version, lead_unit=lead_unit, owner=owner, reason=reason
+        )
+        for unit in units:
+            if unit.pk != case.lead_unit_id:  # the lead unit leads; it is not its own co-handler
+                add_task(case, actor=actor, unit=unit.pk)
+        case.refresh_from_db()
+    return case
 
 
 @_handles("merge")

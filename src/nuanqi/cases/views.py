@@ -11,16 +11,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.attachments.services import max_bytes
 
 from . import kinds, search, services
-from .access import resolve_subject, subject_choices, subject_page, subject_word
+from .access import errand_page, resolve_subject, subject_choices, subject_page, subject_word
 from .errors import CaseError
 from .forms import CaseForm, SpawnForm, TaskForm
-from .models import Case, CaseLink, Channel, Event, Satisfaction, Task
+from .models import Case, CaseLink, Channel, Event, Importance, Satisfaction, Task, Urgency
 from .permissions import allowed_actions, can_act_on_task, can_manage_tasks, relations
 from .queries import (
     filtered_cases,
@@ -122,21 +123,91 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _rounds(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """重办 folds a case's earlier rounds into history: (the superseded rounds, oldest first, each with its
+    result, rating and why it was redone; the current round's result and rating as the events give them)."""
+    rounds: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    for e in sorted(events, key=lambda e: e.seq):
+        changes = e.changes if isinstance(e.changes, dict) else {}
+        if e.action == "resolve":
+            current.update(result=changes.get("result", ""), resolved_at=e.at)
+        elif e.action == "rate":
+            current.update(
+                satisfaction=changes.get("satisfaction", ""),
+                comment=changes.get("comment", ""),
+                rated_at=e.at,
+            )
+            if changes.get("reopened"):
+                rounds.append(
+                    {**current, "redo_at": e.at, "why": _("企业评价不满意，转重办"), "by": e.actor_name}
+                )
+                current = {}
+        elif e.action == "reopen":
+            rounds.append({**current, "redo_at": e.at, "why": e.reason, "by": e.actor_name})
+            current = {}
+    labels = dict(Satisfaction.choices)
+    for r in rounds:
+        r["satisfaction_label"] = labels.get(r.get("satisfaction", ""), "")
+    return rounds, current
+
+
+def _step_choices(user: User, case: Case, actions: list[Any]) -> dict[str, Any]:
+    """What the office's triage and dispatch steps offer: the units that may lead or co-handle (not the
+    office itself, not an inspection group, not a company), the people who may be 责任人, the priorities."""
+    steps = {t.action for t in actions}
+    if not steps & {"triage", "dispatch"}:
+        return {}
+    units = list(
+        Unit.objects.filter(active=True)
+        .exclude(kind__in=("enterprise", "office", "inspection_group"))
+        .order_by("sort", "pk")
+    )
+    owners: dict[int, list[User]] = {}
+    if "dispatch" in steps:
+        for person in (
+            User.objects.filter(is_active=True, unit__in=units, role_grants__role=Role.HANDLER)
+            .distinct()
+            .order_by("unit_id", "pk")
+        ):
+            owners.setdefault(person.unit_id or 0, []).append(person)
+    return {
+        "step_units": units,
+        "step_owners": [(u, owners[u.pk]) for u in units if u.pk in owners],
+        "importance_choices": Importance.choices,
+        "urgency_choices": Urgency.choices,
+        "channel_choices": Channel.choices,
+    }
+
+
 def _detail_context(user: User, case: Case) -> dict[str, Any]:
     rel = relations(user, case)
     spec = kinds.get_kind(case.kind)
     panel = spec.panel_context(user, case) if spec.panel_context else {}
     tasks = list(visible_tasks(user, case))
     done = sum(1 for t in tasks if t.status == "done")
+    events = list(Event.objects.filter(case=case).select_related("actor").order_by("-seq"))
+    rounds, current = _rounds(events)
+    actions = allowed_actions(user, case, rel)
     return {
+        **_step_choices(user, case, actions),
         "case": case,
+        "rounds": rounds,
+        # After 重办 the result and rating shown are the superseded round's until the new round gives its own:
+        # they go to the history section instead.
+        "current_result": case.result if not rounds or current.get("result") else "",
+        "current_rating": bool(case.satisfaction) and (not rounds or bool(current.get("satisfaction"))),
+        # 跑腿: the administration's page for visiting the co-handling units (none for outsiders).
+        "errand_url": errand_page(case.subject_type, case.number)
+        if tasks and not user.is_external and case.phase == kinds.OPEN
+        else "",
         "sla": sla_state(case.status, case.resolve_due, case.warn_at),
         "tasks": [{"task": t, "can_act": can_act_on_task(user, t, rel)} for t in tasks],
         "tasks_done": done,
         "tasks_total": len(tasks),
         "tasks_pct": round(100 * done / len(tasks)) if tasks else 0,
-        "events": list(Event.objects.filter(case=case).select_related("actor").order_by("-seq")),
-        "actions": allowed_actions(user, case, rel),
+        "events": events,
+        "actions": actions,
         "can_add_task": can_manage_tasks(user, case, rel) and case.phase == kinds.OPEN,
         "links_out": CaseLink.objects.filter(from_case=case, to_case__in=visible_cases(user).values("pk"))
         .select_related("to_case")
@@ -185,18 +256,29 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
     data: dict[str, Any] = {
         k: v
         for k, v in request.POST.items()
-        if k not in ("csrfmiddlewaretoken", "action", "version", "sealed", "attachment_ids")
+        if k not in ("csrfmiddlewaretoken", "action", "version", "sealed", "attachment_ids", "cohandlers")
     }
     action = request.POST.get("action", "")
     try:
-        services.perform(
-            case,
-            action,
-            actor=user,
-            version=request.POST.get("version"),
-            attachment_ids=request.POST.getlist("attachment_ids"),
-            **data,
-        )
+        if action == "dispatch":  # 派单 and its co-handling units in one step
+            services.dispatch(
+                case,
+                actor=user,
+                version=request.POST.get("version"),
+                lead_unit=data.get("lead_unit"),
+                owner=data.get("owner") or None,
+                cohandlers=request.POST.getlist("cohandlers"),
+                reason=data.get("reason", ""),
+            )
+        else:
+            services.perform(
+                case,
+                action,
+                actor=user,
+                version=request.POST.get("version"),
+                attachment_ids=request.POST.getlist("attachment_ids"),
+                **data,
+            )
     except CaseError as exc:
         messages.error(request, exc.message)
     else:
@@ -276,9 +358,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
     if not fileable:
         raise Http404
     form = CaseForm(request.POST or None, companies=companies, kinds=fileable)
-    if user.is_external:  # the office triages: no channel or lead unit to choose
-        for name in ("channel", "lead_unit"):
-            del form.fields[name]
+    fixed_company = ""
+    if user.is_external:  # the office triages: no channel, lead unit or priority to choose
+        fixed_company = form.fit_to_external(companies)
     elif user.has_role(Role.ENTERPRISE) and len(companies) == 1:
         form.fields["channel"].initial = "company_request"
     if request.method == "POST" and form.is_valid():
@@ -293,8 +375,8 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     category=d["category"] or None,
                     nature=d["nature"],
                     channel=d.get("channel") or services.Channel.COMPANY_REQUEST,
-                    importance=d["importance"],
-                    urgency=d["urgency"],
+                    importance=d.get("importance") or services.Importance.MINOR,
+                    urgency=d.get("urgency") or services.Urgency.NORMAL,
                     lead_unit=d.get("lead_unit") or None,
                     subject=subject,
                 ),
@@ -308,7 +390,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记 {case.number}")
             return redirect("case_detail", number=case.number)
-    return render(request, "cases/new_case.html", {"form": form})
+    return render(request, "cases/new_case.html", {"form": form, "fixed_company": fixed_company})
 
 
 @login_required

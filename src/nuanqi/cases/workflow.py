@@ -55,6 +55,19 @@ REQUEST_WORKFLOW: tuple[Transition, ...] = (
     _t(
         "reject", _("不予受理"), (S.NEW, S.ACCEPTED), S.REJECTED, OFFICE, ("reason",), "danger", ("referral",)
     ),
+    # 分级: the office sets what the filer may not (a company contact files without channel, unit or
+    # priority): importance and urgency (→ priority and the deadlines of its time limits), the channel, and
+    # the proposed lead unit, before dispatch.
+    _t(
+        "triage",
+        _("分级定级"),
+        (S.NEW, S.ACCEPTED),
+        None,
+        OFFICE,
+        ("importance", "urgency"),
+        "",
+        ("channel", "lead_unit", "reason"),
+    ),
     _t(
         "dispatch",
         _("派单"),
@@ -63,7 +76,7 @@ REQUEST_WORKFLOW: tuple[Transition, ...] = (
         OFFICE,
         ("lead_unit",),
         "primary",
-        ("owner", "reason"),
+        ("owner", "cohandlers", "reason"),
     ),
     _t("sign", _("签收"), (S.DISPATCHED,), S.IN_PROGRESS, {"lead_unit", "admin"}, style="primary"),
     _t("return", _("退单"), (S.DISPATCHED,), S.ACCEPTED, {"lead_unit", "admin"}, ("reason",), "danger"),

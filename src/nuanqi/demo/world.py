@@ -190,19 +190,19 @@ def _units(w: _World) -> None:
 
 
 def _catalogue() -> None:
+    # A migrated database already holds the district defaults (nuanqi.defaults): the demo's rows join them.
     for top_sort, (top_name, leaves) in enumerate(S.CATEGORIES.items(), start=1):
-        top = Category.objects.create(kind=Kind.REQUEST, name=top_name, sort=top_sort)
+        top, _made = Category.objects.get_or_create(
+            kind=Kind.REQUEST, name=top_name, parent=None, defaults={"sort": top_sort}
+        )
         for sort, leaf in enumerate(leaves, start=1):
-            Category.objects.create(kind=Kind.REQUEST, name=leaf, parent=top, sort=sort)
+            Category.objects.get_or_create(kind=Kind.REQUEST, name=leaf, parent=top, defaults={"sort": sort})
     for nature, priority, sign, contact, days, note in S.SLA_POLICIES:
-        SlaPolicy.objects.create(
+        SlaPolicy.objects.update_or_create(
             kind=Kind.REQUEST,
             nature=nature,
             priority=priority,
-            sign_hours=sign,
-            contact_hours=contact,
-            resolve_days=days,
-            note=note,
+            defaults={"sign_hours": sign, "contact_hours": contact, "resolve_days": days, "note": note},
         )
 
 
@@ -332,6 +332,8 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
     commissioner = w.serving[key]
     filer = w.contacts[key] if spec.by == "company" else commissioner
     lead = w.unit(spec.lead)
+    # A company files without a priority: the office triages hers (分级定级) right after filing.
+    triage = spec.by == "company"
     case = create_case(
         NewCase(
             title=spec.title,
@@ -339,8 +341,8 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
             category=_category(spec.category),
             nature=spec.nature,
             channel="企业求助" if spec.by == "company" else "主动请缨",
-            importance=spec.importance,
-            urgency=spec.urgency,
+            importance=Importance.MINOR if triage else spec.importance,
+            urgency=Urgency.NORMAL if triage else spec.urgency,
             subject=resolve_subject("company", filer, company.pk),
             requester_name=company.contact_name,
             requester_phone=company.contact_phone,
@@ -349,6 +351,11 @@ def _case(w: _World, key: str, spec: S.CaseSpec, at: time) -> Case:
         actor=filer,
     )
     dispatcher, leader = w.people["dispatcher"], w.people["leader"]
+    if triage and case.priority != priority_of(
+        coerce.choice(Importance, spec.importance, "重要性", "importance"),
+        coerce.choice(Urgency, spec.urgency, "紧急性", "urgency"),
+    ):
+        case = _act(case, "triage", dispatcher, importance=spec.importance, urgency=spec.urgency)
     handler = w.handlers.get(spec.lead)
     rater = w.contacts.get(key, commissioner)
     rating = _RATING.get(spec.state, "满意")

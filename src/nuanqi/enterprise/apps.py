@@ -22,6 +22,7 @@ class EnterpriseConfig(AppConfig):
             word=_("企业"),
             page=lambda pk: reverse("company_detail", args=[pk]),
             choices=lambda user: list(visible_companies(user).values_list("pk", "name")),
+            errands=lambda number: reverse("errand_plan", args=[number]),
         )
 
         from nuanqi.cases.kinds import register_kind

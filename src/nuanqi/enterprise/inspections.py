@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
-from nuanqi.accounts.models import Role, Unit
+from nuanqi.accounts.models import Role, Unit, record_setting_change
 from nuanqi.cases.errors import Forbidden, Invalid
 
 from .models import Company, Inspection, InspectionStatus
@@ -54,22 +55,107 @@ def warning_for(company: Company, on: date, days: int | None = None) -> str:
     )
 
 
+def _may_plan(actor: User, unit: Unit) -> bool:
+    return actor.has_role(Role.ADMIN, Role.DISPATCHER) or (
+        actor.has_role(Role.HANDLER) and actor.unit_id == unit.pk
+    )
+
+
+def _label(i: Inspection) -> str:
+    return f"{i.company.name}：{i.purpose}（{i.unit.label}）"
+
+
+def _plain(name: str, value: object) -> object:
+    """A value as the audit row keeps it: units by name, dates as ISO text, the status by its label."""
+    if isinstance(value, Unit):
+        return value.label
+    if isinstance(value, date):
+        return value.isoformat()
+    if name == "status" and value:
+        return str(InspectionStatus(str(value)).label)
+    return value
+
+
 def plan_inspection(
     company: Company, unit: Unit, planned_on: date, purpose: str, *, actor: User
 ) -> Inspection:
-    """A unit plans to inspect a company. The plan is kept even when warned; the warning is recorded."""
-    if not (
-        actor.has_role(Role.ADMIN, Role.DISPATCHER)
-        or (actor.has_role(Role.HANDLER) and actor.unit_id == unit.pk)
-    ):
+    """A unit plans to inspect a company. The plan is kept even when warned; the warning is recorded, and the
+    plan leaves its audit row (SettingChange) in the same transaction."""
+    if not _may_plan(actor, unit):
         raise Forbidden("只能为本单位登记检查计划")
     purpose = (purpose or "").strip()
     if not purpose:
         raise Invalid("请填写检查事项", "missing_field", field="purpose")
     warning = warning_for(company, planned_on)
-    return Inspection.objects.create(
-        company=company, unit=unit, planned_on=planned_on, purpose=purpose, warning=warning, created_by=actor
-    )
+    with transaction.atomic():
+        made = Inspection.objects.create(
+            company=company,
+            unit=unit,
+            planned_on=planned_on,
+            purpose=purpose,
+            warning=warning,
+            created_by=actor,
+        )
+        record_setting_change(
+            actor,
+            "inspection",
+            made,
+            _label(made),
+            "create",
+            {
+                "unit": unit.label,
+                "planned_on": planned_on.isoformat(),
+                "purpose": purpose,
+                "warning": warning,
+            },
+        )
+    return made
+
+
+INSPECTION_FIELDS = ("unit", "planned_on", "purpose", "status", "done_on")
+
+
+def update_inspection(inspection: Inspection, data: dict[str, Any], *, actor: User) -> Inspection:
+    """Change a planned inspection (unit, day, purpose), record it as done (with the day it happened) or
+    cancel it. The office, or a handler of the inspecting unit for its own plans (and for its own unit only).
+    One audit row with each changed value, old → new; nothing changed writes nothing."""
+    with transaction.atomic():
+        i = Inspection.objects.select_for_update().select_related("company", "unit").get(pk=inspection.pk)
+        unit = data.get("unit", i.unit)
+        if not (_may_plan(actor, i.unit) and _may_plan(actor, unit)):
+            raise Forbidden("只能修改本单位的检查计划")
+        values = {f: data.get(f, getattr(i, f)) for f in INSPECTION_FIELDS}
+        values["purpose"] = str(values["purpose"] or "").strip()
+        if not values["purpose"]:
+            raise Invalid("请填写检查事项", "missing_field", field="purpose")
+        if values["planned_on"] is None:
+            raise Invalid("请填写计划日期", "missing_field", field="planned_on")
+        status = values["status"]
+        if status not in InspectionStatus.values:
+            raise Invalid("状态不正确", "invalid_choice", field="status")
+        if status == InspectionStatus.DONE:
+            if values["done_on"] is None:
+                raise Invalid("已检查的须填写检查日期", "missing_field", field="done_on")
+            if values["done_on"] > timezone.localdate():
+                raise Invalid("检查日期不能晚于今天", "invalid_date", field="done_on")
+        else:
+            values["done_on"] = None  # only an inspection that happened has the day it happened
+        changes: dict[str, Any] = {}
+        for f in INSPECTION_FIELDS:
+            old, new = getattr(i, f), values[f]
+            if _plain(f, old) != _plain(f, new):
+                changes[f] = [_plain(f, old), _plain(f, new)]
+            setattr(i, f, new)
+        if not changes:
+            return i
+        i.save()
+        record_setting_change(actor, "inspection", i, _label(i), "update", changes)
+    return i
+
+
+def cancel_inspection(inspection: Inspection, *, actor: User) -> Inspection:
+    """Cancel a plan (kept, counted no more)."""
+    return update_inspection(inspection, {"status": InspectionStatus.CANCELLED}, actor=actor)
 
 
 @dataclass

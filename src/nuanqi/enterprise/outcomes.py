@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
+from nuanqi.accounts.models import record_setting_change
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden
 from nuanqi.columns import decimal_value
@@ -56,7 +57,8 @@ def record_indicator(
     source: str = "form",
     rematch: bool = True,
 ) -> Indicator:
-    """Enter (or correct) one figure; the office, the serving commissioner or the company itself."""
+    """Enter (or correct) one figure; the office, the serving commissioner or the company itself. A figure a
+    person enters or corrects (not the demo's) leaves its audit row, old → new, in the same transaction."""
     if not (is_office(actor) or serves(actor, company) or is_contact(actor, company)):
         raise Forbidden("只有营商办、服务专员或企业本身可以填报指标")
     m = coerce.choice(Metric, metric, "指标", "metric")
@@ -64,13 +66,31 @@ def record_indicator(
     amount = decimal_value(Indicator, "value", value, minimum=0)
     start, end = period_bounds(kind, period_start)
     with transaction.atomic():
-        row, _created = Indicator.objects.update_or_create(
+        old = (
+            Indicator.objects.select_for_update()
+            .filter(company=company, metric=m, period_kind=kind, period_start=start)
+            .values_list("value", flat=True)
+            .first()
+        )
+        row, created = Indicator.objects.update_or_create(
             company=company,
             metric=m,
             period_kind=kind,
             period_start=start,
             defaults={"period_end": end, "value": amount, "source": source, "entered_by": actor},
         )
+        if source != "demo" and (created or old != amount):
+            label = f"{company.name}：{Metric(m).label} {_label(kind, start)}"
+            shown = f"{_n(amount)} {METRIC_UNITS[m]}"
+            before = "" if old is None else f"{_n(old)} {METRIC_UNITS[m]}"
+            record_setting_change(
+                actor,
+                "indicator",
+                row,
+                label,
+                "create" if created else "update",
+                {"value": shown} if created else {"value": [before, shown]},
+            )
     if kind == PeriodKind.YEAR and rematch:
         # Thresholds read the latest yearly figures: the company's matches may change.
         from .matching import recompute_company

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 from datetime import time
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nuanqi.accounts.models import Role, Unit, User
@@ -25,10 +28,20 @@ from nuanqi.lib.excel_import import CellError, parse_date
 from . import inspections as insp
 from .access import visible_companies
 from .exports import describe
-from .models import Assignment, Batch, Commissioner, Inspection, InspectionStatus, Level, Policy, PolicyMatch
+from .models import (
+    Assignment,
+    Batch,
+    Commissioner,
+    Inspection,
+    InspectionStatus,
+    Level,
+    Policy,
+    PolicyMatch,
+    Scale,
+)
 from .outcomes import compare_programme
 from .workflow import TASK
-from .worklist import errands, plan_errands
+from .worklist import errands, plan_errands, planned_visits
 
 
 def _user(request: HttpRequest) -> User:
@@ -210,6 +223,7 @@ def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
             day = parse_date(request.POST.get("day", ""))
             start = time.fromisoformat(request.POST.get("start") or "08:40")
             ids = [int(x) for x in request.POST.getlist("task") if x.isdigit()]
+            before = planned_visits(user, case)
             rows = plan_errands(user, case, ids, day, start=start)
         except (CellError, ValueError) as exc:
             messages.error(request, str(exc))
@@ -217,12 +231,21 @@ def errand_plan(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已将 {len(rows)} 家单位排入 {day:%Y-%m-%d} 的工作笔记")
+            twice = [
+                f"{r.unit.label}（已排 {'、'.join(f'{d:%m-%d}' for d in before[r.task_id])}）"
+                for r in rows
+                if r.task_id in before and r.unit is not None
+            ]
+            if twice:
+                messages.warning(
+                    request, "注意：以下单位此前已排入工作笔记，请勿重复跑腿：" + "；".join(twice)
+                )
             return redirect("worklog")
-    return render(
-        request,
-        "enterprise/errands.html",
-        {"e": errands(user, case), "today": timezone.localdate()},
-    )
+    e = errands(user, case)
+    planned = planned_visits(user, case)
+    for t in [*e.inside, *e.outside]:
+        t.planned_days = planned.get(t.pk, [])  # type: ignore[attr-defined]
+    return render(request, "enterprise/errands.html", {"e": e, "today": timezone.localdate()})
 
 
 @login_required
@@ -295,3 +318,121 @@ def import_page(request: HttpRequest) -> HttpResponse:
             else:
                 (messages.success if report.ok else messages.error)(request, report.summary())
     return render(request, "enterprise/imports.html", {"kinds": KIND_LABELS.items(), "report": report})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_page(request: HttpRequest) -> HttpResponse:
+    """派驻关系: the office puts a commissioner on a company (handover when another serves it) through the
+    module's writer, which keeps the audit row; the current pairs and the history of changes."""
+    from nuanqi.accounts.models import SettingChange
+
+    from .models import Company
+    from .services import assign
+
+    user = _user(request)
+    if not user.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    commissioners = (
+        Commissioner.objects.filter(active=True).select_related("user").order_by("batch__number", "pk")
+    )
+    companies = Company.objects.order_by("name")
+    if request.method == "POST":
+        try:
+            commissioner = commissioners.filter(pk=request.POST.get("commissioner") or 0).first()
+            company = companies.filter(pk=request.POST.get("company") or 0).first()
+            if commissioner is None or company is None:
+                raise CellError("请选择专员和企业")
+            on = parse_date(request.POST.get("on", ""))
+            made = assign(commissioner, company, on=on, actor=user, note=request.POST.get("note", "")[:200])
+        except CellError as exc:
+            messages.error(request, str(exc))
+        except CaseError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"已派驻：{made.commissioner} → {made.company.name}（{on:%Y-%m-%d} 起）"
+            )
+            return redirect("office_assignments")
+    current = (
+        Assignment.objects.filter(ended_on__isnull=True)
+        .select_related("company", "commissioner__user")
+        .order_by("company__name")
+    )
+    return render(
+        request,
+        "enterprise/assignments.html",
+        {
+            "current": current,
+            "commissioners": commissioners,
+            "companies": companies,
+            "today": timezone.localdate(),
+            "history": list(SettingChange.objects.filter(subject="assignment")[:50]),
+        },
+    )
+
+
+class PolicyForm(forms.Form):
+    """The office registers a policy (惠企政策) with its eligibility; enterprise.records.create_policy checks
+    the rules, matches it against every company and keeps the audit row."""
+
+    title = forms.CharField(label=_("政策名称"), max_length=200)
+    level = forms.ChoiceField(label=_("层级"), choices=Level.choices, initial=Level.DISTRICT)
+    issuer = forms.CharField(label=_("发文单位"), max_length=100, required=False)
+    doc_number = forms.CharField(label=_("文号"), max_length=100, required=False)
+    valid_from = forms.DateField(
+        label=_("有效期起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("有效期止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    deadline = forms.DateField(
+        label=_("申报截止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    benefit = forms.CharField(
+        label=_("扶持内容"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    max_amount = forms.DecimalField(
+        label=_("最高金额（万元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    auto_grant = forms.BooleanField(label=_("免申即享"), required=False)
+    scales = forms.MultipleChoiceField(
+        label=_("适用规模（可多选，留空为不限）"), choices=Scale.choices, required=False
+    )
+    above_scale_only = forms.BooleanField(label=_("仅限规上企业"), required=False)
+    industries = forms.CharField(
+        label=_("适用行业代码（GB/T 4754，逗号分隔，如 C, C27）"), required=False, max_length=200
+    )
+    towns = forms.CharField(label=_("适用镇街（逗号分隔）"), required=False, max_length=200)
+    tags = forms.CharField(label=_("须具备标签（逗号分隔，如 高新技术企业）"), required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("industries", "towns", "tags"):
+            text = str(data.get(name) or "").replace("，", ",").replace("、", ",")
+            data[name] = [part.strip() for part in text.split(",") if part.strip()]
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_new(request: HttpRequest) -> HttpResponse:
+    """登记惠企政策: the office's form; the policy is matched against every company as it is saved."""
+    from nuanqi.accounts.models import SettingChange
+
+    from .records import create_policy
+
+    user = _user(request)
+    if not user.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Http404
+    form = PolicyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy = create_policy(form.cleaned_data, actor=user)
+        except CaseError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已登记政策：{policy.title}")
+            return redirect("policy_detail", policy.pk)
+    history = list(SettingChange.objects.filter(subject="policy")[:50])
+    return render(request, "enterprise/policy_new.html", {"form": form, "history": history})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from nuanqi.accounts.models import Role
+from nuanqi.accounts.models import Role, record_setting_change
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.columns import decimal_value
@@ -63,6 +63,10 @@ def add_confidential_note(company: Company, text: str, *, actor: User) -> Confid
     return ConfidentialNote.objects.create(company=company, text=text, author=actor)
 
 
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
 def create_project(
     company: Company,
     *,
@@ -73,7 +77,7 @@ def create_project(
     plan: dict[str, date] | None = None,
     actor: User,
 ) -> Project:
-    """A project with its milestone plan ({stage code or label: planned date})."""
+    """A project with its milestone plan ({stage code or label: planned date}) and its audit row."""
     require_manager(actor, company, "登记企业项目")
     name = (name or "").strip()
     if not name:
@@ -87,7 +91,76 @@ def create_project(
         Milestone.objects.bulk_create(
             [Milestone(project=project, stage=s, planned_on=stages.get(s)) for s in Stage.values]
         )
+        record_setting_change(
+            actor,
+            "company_project",
+            project,
+            f"{company.name}：{name}",
+            "create",
+            {
+                "company": company.name,
+                "name": name,
+                "investment": f"{invest:.2f}",
+                "capacity": project.capacity,
+                **{f"{Stage(s).label}·计划": _day(d) for s, d in stages.items() if d},
+            },
+        )
     return project
+
+
+PROJECT_FIELDS = ("name", "investment", "capacity", "description")
+
+
+def update_project(
+    project: Project,
+    data: dict[str, Any],
+    *,
+    actor: User,
+    milestones: dict[str, tuple[date | None, date | None]] | None = None,
+) -> Project:
+    """Change a project's name, investment, capacity or description and its milestones ({stage: (planned,
+    actual)}; None clears a date) in one transaction with one audit row of what changed, old → new. The
+    office or the company's serving commissioner; an actual date cannot lie in the future."""
+    require_manager(actor, project.company, "修改企业项目")
+    today = timezone.localdate()
+    plan = {coerce.choice(Stage, k, "节点", "stage"): v for k, v in (milestones or {}).items()}
+    for code, (_planned, actual) in plan.items():
+        if actual and actual > today:
+            raise Invalid("实际日期不能晚于今天", "invalid_date", field=f"actual_{code}")
+    with transaction.atomic():
+        p = Project.objects.select_for_update().select_related("company").get(pk=project.pk)
+        changes: dict[str, Any] = {}
+        for f in PROJECT_FIELDS:
+            if f not in data:
+                continue
+            new: Any = data[f]
+            if f == "name":
+                new = str(new or "").strip()
+                if not new:
+                    raise Invalid("请填写项目名称", "missing_field", field="name")
+            elif f == "investment":
+                new = decimal_value(Project, "investment", new, minimum=0)
+            else:
+                new = str(new or "").strip()
+            old = getattr(p, f)
+            if old != new:  # Decimals compare by value: 8000 is 8000.00
+                changes[f] = [f"{old:.2f}", f"{new:.2f}"] if f == "investment" else [old, new]
+            setattr(p, f, new)
+        current = {m.stage: m for m in Milestone.objects.select_for_update().filter(project=p)}
+        for code, (planned, actual) in plan.items():
+            m = current.get(code) or Milestone(project=p, stage=code)
+            label = Stage(code).label
+            for attr, value, word in (("planned_on", planned, "计划"), ("actual_on", actual, "实际")):
+                if getattr(m, attr) != value:
+                    changes[f"{label}·{word}"] = [_day(getattr(m, attr)), _day(value)]
+                    setattr(m, attr, value)
+            m.save()
+        if changes:
+            p.save()
+            record_setting_change(
+                actor, "company_project", p, f"{p.company.name}：{p.name}", "update", changes
+            )
+    return p
 
 
 def set_milestone(
@@ -98,18 +171,26 @@ def set_milestone(
     planned_on: date | None = None,
     actual_on: date | None = None,
 ) -> Milestone:
-    """Record a milestone's plan or what happened; a date in the future cannot be an actual date."""
+    """Record a milestone's plan or what happened (a date left out is kept); a date in the future cannot be an
+    actual date. The change leaves its audit row."""
     require_manager(actor, project.company, "更新项目节点")
     code = coerce.choice(Stage, stage, "节点", "stage")
     if actual_on and actual_on > timezone.localdate():
         raise Invalid("实际日期不能晚于今天", "invalid_date", field="actual_on")
     with transaction.atomic():
         m, _created = Milestone.objects.select_for_update().get_or_create(project=project, stage=code)
-        if planned_on is not None:
-            m.planned_on = planned_on
-        if actual_on is not None:
-            m.actual_on = actual_on
-        m.save()
+        update_project(
+            project,
+            {},
+            actor=actor,
+            milestones={
+                code: (
+                    planned_on if planned_on is not None else m.planned_on,
+                    actual_on if actual_on is not None else m.actual_on,
+                )
+            },
+        )
+        m.refresh_from_db()
     return m
 
 
@@ -204,28 +285,42 @@ def create_policy(data: dict[str, Any], *, actor: User, match: bool = True) -> P
         thresholds.append({"metric": metric, "op": op, "value": value})
     if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
         raise Invalid("有效期止不能早于有效期起", "invalid_date", field="valid_to")
-    policy = Policy.objects.create(
-        title=title,
-        level=level,
-        issuer=str(data.get("issuer") or ""),
-        doc_number=str(data.get("doc_number") or ""),
-        valid_from=data.get("valid_from"),
-        valid_to=data.get("valid_to"),
-        deadline=data.get("deadline"),
-        benefit=str(data.get("benefit") or ""),
-        max_amount=(
-            None
-            if data.get("max_amount") in (None, "")
-            else decimal_value(Policy, "max_amount", data["max_amount"], minimum=0)
-        ),
-        auto_grant=bool(data.get("auto_grant")),
-        industries=industries,
-        scales=scales,
-        above_scale_only=bool(data.get("above_scale_only")),
-        towns=towns,
-        tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
-        thresholds=thresholds,
-    )
+    with transaction.atomic():  # the policy and its audit row together
+        policy = Policy.objects.create(
+            title=title,
+            level=level,
+            issuer=str(data.get("issuer") or ""),
+            doc_number=str(data.get("doc_number") or ""),
+            valid_from=data.get("valid_from"),
+            valid_to=data.get("valid_to"),
+            deadline=data.get("deadline"),
+            benefit=str(data.get("benefit") or ""),
+            max_amount=(
+                None
+                if data.get("max_amount") in (None, "")
+                else decimal_value(Policy, "max_amount", data["max_amount"], minimum=0)
+            ),
+            auto_grant=bool(data.get("auto_grant")),
+            industries=industries,
+            scales=scales,
+            above_scale_only=bool(data.get("above_scale_only")),
+            towns=towns,
+            tags=[str(t).strip() for t in data.get("tags") or [] if str(t).strip()],
+            thresholds=thresholds,
+        )
+        record_setting_change(
+            actor,
+            "policy",
+            policy,
+            policy.title,
+            "create",
+            {
+                "title": title,
+                "level": level,
+                "doc_number": policy.doc_number,
+                "max_amount": str(policy.max_amount or ""),
+            },
+        )
     if match:
         from .matching import recompute_policy
 

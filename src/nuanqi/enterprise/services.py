@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from nuanqi.accounts.models import Role, Unit, UnitKind
+from nuanqi.accounts.models import Role, Unit, UnitKind, record_setting_change
 from nuanqi.cases import coerce
 from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.cases.models import Case, Task
@@ -95,7 +95,23 @@ def assign(
                 raise Invalid("交接日期不能早于现任专员的派驻日期", "invalid_date")
             current.ended_on = on
             current.save(update_fields=["ended_on"])
-        return Assignment.objects.create(commissioner=commissioner, company=company, started_on=on, note=note)
+        made = Assignment.objects.create(commissioner=commissioner, company=company, started_on=on, note=note)
+        if actor is not None:  # the audit row of who moved whom (the operator's command line is its own log)
+            record_setting_change(
+                actor,
+                "assignment",
+                made,
+                f"{company.name}：{commissioner}",
+                "create",
+                {
+                    "company": company.name,
+                    "commissioner": str(commissioner),
+                    "started_on": on.isoformat(),
+                    "predecessor": str(current.commissioner) if current else "",
+                    "note": note,
+                },
+            )
+        return made
 
 
 @dataclass

@@ -127,14 +127,20 @@ def _company_context(user: User, company: Company) -> dict[str, Any]:
     upcoming = [i for i in inspections if i.status == InspectionStatus.PLANNED and i.planned_on >= today]
     recent = [i for i in inspections if i.on >= today - timedelta(days=365) and i.on < today][-10:]
     worklist = company_worklist(user, company)
-    errand_cases = [
-        r["case"]
-        for g in worklist.groups
-        for leaf in g.leaves
-        for r in leaf.rows
-        if r["case"].status in kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
-        and r["case"].tasks_done < r["case"].tasks_total
-    ]
+    # 跑腿 is the administration's (the errand page answers 404 to outsiders): no link a company contact
+    # cannot follow.
+    errand_cases = (
+        []
+        if user.is_external
+        else [
+            r["case"]
+            for g in worklist.groups
+            for leaf in g.leaves
+            for r in leaf.rows
+            if r["case"].status in kinds.statuses(kinds.OPEN, turn=kinds.TURN_LEAD_UNIT)
+            and r["case"].tasks_done < r["case"].tasks_total
+        ]
+    )
     return {
         "company": company,
         "errand_cases": errand_cases,

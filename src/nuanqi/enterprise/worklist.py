@@ -120,6 +120,24 @@ def errands(user: User, case: Case) -> Errands:
     )
 
 
+def planned_visits(user: User, case: Case) -> dict[int, list[date]]:
+    """{task id: the days} this person already planned visits to the case's co-handling units in his work
+    log, today or later: planning the same errand twice is warned of, not refused (a second visit may be
+    needed)."""
+    from django.utils import timezone
+
+    found: dict[int, list[date]] = {}
+    for task_id, day in (
+        WorkLogEntry.objects.filter(
+            person=user, case=case, planned=True, task__isnull=False, date__gte=timezone.localdate()
+        )
+        .order_by("date")
+        .values_list("task_id", "date")
+    ):
+        found.setdefault(task_id, []).append(day)
+    return found
+
+
 def plan_errands(
     user: User, case: Case, task_ids: list[int], day: date, *, start: time = time(8, 40)
 ) -> list[WorkLogEntry]:
