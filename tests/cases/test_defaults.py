@@ -22,8 +22,8 @@ def _counts() -> tuple[int, int, int]:
 
 
 def test_the_data_migration_gives_a_new_database_the_defaults():
-    migration = MigrationLoader(connection).get_migration("cases", "0010_people_default_settings")
-    state = MigrationLoader(connection).project_state(("cases", "0010_people_default_settings"))
+    migration = MigrationLoader(connection).get_migration("cases", "0011_people_default_settings")
+    state = MigrationLoader(connection).project_state(("cases", "0011_people_default_settings"))
     assert _counts() == (0, 0, 0)  # the suite's starting point (tests/conftest.py)
     migration.operations[0].code(state.apps, None)
     assert _counts() == (N_CATEGORIES, len(SLA_POLICIES), 1)

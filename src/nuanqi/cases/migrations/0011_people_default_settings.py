@@ -12,7 +12,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0009_case_provenance"),
+        ("cases", "0010_perf_kpi_rollup"),
         ("calendars", "0001_initial"),
     ]
 
