@@ -164,11 +164,14 @@ def find(
     new_sub = predicted_subcategory(text)
     found = []
     for c in candidates:
+        old_text = f"{c['title']}\n{c['description']}"
+        # A case not yet classified is compared by what the model predicts for it.
+        old_sub = c["category_id"] or predicted_subcategory(old_text)
         s = signals(
             text,
             new_sub,
-            f"{c['title']}\n{c['description']}",
-            c["category_id"],
+            old_text,
+            old_sub,
             (now - c["received_at"]).total_seconds() / 86400,
         )
         score = s.score(days)

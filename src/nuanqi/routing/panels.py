@@ -20,13 +20,13 @@ def case_panel(user: User, case: Case) -> dict[str, Any] | None:
     if not user.has_role(Role.ADMIN, Role.DISPATCHER) or case.sealed is not None:
         return None
     allowed = {t.action for t in allowed_actions(user, case)}
-    if not {"dispatch", "merge"} & allowed:
+    if not {"accept", "dispatch", "merge"} & allowed:
         return None
     from . import duplicates
     from .suggest import suggest
 
     ctx: dict[str, Any] = {"can_dispatch": "dispatch" in allowed, "can_merge": "merge" in allowed}
-    if case.kind == "request" and "dispatch" in allowed:
+    if case.kind == "request" and {"accept", "dispatch"} & allowed:
         industry = town = ""
         if case.subject_type == "company" and case.subject_id:
             from nuanqi.enterprise.models import Company

@@ -74,15 +74,25 @@ class Model:
             weighed = sorted(
                 ((t.weights[i * n + c] * v, i) for i, v in vector.items()), key=lambda x: -x[0]
             )
-            reasons: list[str] = []
-            for w, i in weighed:
-                word = features.shown(self.terms[i])
-                if w <= 0 or len(reasons) >= 3:
-                    break
-                if len(word) >= 2 and not any(word in r or r in word for r in reasons):
-                    reasons.append(word)
-            out.append((t.classes[c], exp[c] / total, reasons))
+            out_reasons = _reasons([self.terms[i] for w, i in weighed if w > 0][:40])
+            out.append((t.classes[c], exp[c] / total, out_reasons))
         return out
+
+
+def _reasons(terms: list[str], k: int = 3) -> list[str]:
+    """The words that weighed most, as a person reads them: whole words first, then the character runs
+    that are not part of one already given; the company's industry and town by name."""
+    out: list[str] = []
+    for prefix in ("w:", "c:", "t:", "i:"):
+        for term in terms:
+            if not term.startswith(prefix) or len(out) >= k:
+                continue
+            word = features.shown(term)
+            if prefix == "i:":
+                word = f"行业 {word}"
+            if len(word) >= 2 and not any(word in r or r in word for r in out):
+                out.append(word)
+    return out
 
 
 def model_path(home: str | Path) -> Path:
