@@ -33,7 +33,8 @@ NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included
                        a longer ledger continues on further sheets
 NUANQI_IMPORT_MAX_MB   largest import file in MB (default 10; its parts may unzip to 20 times that)
 NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
-NUANQI_ROUTING_MIN_CASES closed cases the routing model needs before it replaces the keyword rules (default 200)
+NUANQI_ROUTING_MIN_CASES closed cases the routing model needs before it replaces the keyword rules
+                       (default 200)
 NUANQI_ROUTING_RETRAIN_EVERY new closed cases after which the worker retrains the model (default 50)
 NUANQI_ROUTING_CHECK_SECONDS how often the worker checks for that (default 600)
 NUANQI_DUPLICATE_DAYS  duplicate warnings look at open cases and those received within these days (default 90)
@@ -329,8 +330,9 @@ NUANQI_SHEET_ROWS = int(os.environ.get("NUANQI_SHEET_ROWS", "1048576"))
 NUANQI_IMPORT_MAX_MB = int(os.environ.get("NUANQI_IMPORT_MAX_MB", "10"))
 NUANQI_IMPORT_MAX_ROWS = int(os.environ.get("NUANQI_IMPORT_MAX_ROWS", "100000"))
 
-# Routing suggestions (nuanqi.routing): the model is used once trained on this many closed cases (below it,
-# the admin's keyword rules); the worker retrains when this many more have closed, checking at most this often.
+# Routing suggestions (nuanqi.routing): the model is used once trained on this many closed cases (below
+# it, the admin's keyword rules); the worker retrains when this many more have closed, checking at most this
+# often.
 NUANQI_ROUTING_MIN_CASES = int(os.environ.get("NUANQI_ROUTING_MIN_CASES", "200"))
 NUANQI_ROUTING_RETRAIN_EVERY = int(os.environ.get("NUANQI_ROUTING_RETRAIN_EVERY", "50"))
 NUANQI_ROUTING_CHECK_SECONDS = int(os.environ.get("NUANQI_ROUTING_CHECK_SECONDS", "600"))

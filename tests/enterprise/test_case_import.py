@@ -63,7 +63,7 @@ def test_it_registers_every_ledger_on_the_one_registry(db):
     assert get_import("cases").label == "历史事项"
 
 
-def test_ten_thousand_rows_with_twenty_bad_ones_are_refused_with_all_twenty_reported_then_the_fixed_file_imports(
+def test_ten_thousand_rows_with_twenty_bad_ones_are_all_reported_and_nothing_written_then_fixed_imports(
     world, tmp_path
 ):
     rows = [good_row(i, world) for i in range(10_000)]

@@ -34,7 +34,11 @@ def test_the_combined_duplicate_score_beats_character_similarity_alone_on_the_fr
 
 def test_the_api_suggests_a_top_three_from_the_model_with_scores_and_reasons(district):
     train_now()
-    r = post(district.client(district.dispatcher), SUGGEST, {"title": "厂区频繁停电", "description": "变压器老化，想增容"})
+    r = post(
+        district.client(district.dispatcher),
+        SUGGEST,
+        {"title": "厂区频繁停电", "description": "变压器老化，想增容"},
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["basis"] == "model"
@@ -82,14 +86,20 @@ def _open_case(district, company, title, description=""):
 def earlier(district):
     train_now()
     company = district.companies["舟山良海粮油有限公司"]
-    case = _open_case(district, company, "新上设备需要增容", "新购两台800kW空压机，变压器要从1250kVA增容到2000kVA")
+    case = _open_case(
+        district, company, "新上设备需要增容", "新购两台800kW空压机，变压器要从1250kVA增容到2000kVA"
+    )
     return company, case
 
 
 def test_the_api_warns_of_a_follow_up_but_not_of_another_matter_of_the_same_company(district, earlier):
     company, case = earlier
     client = district.client(district.dispatcher)
-    body = {"title": "增容申请还没人联系", "description": "之前申请的1250kVA增到2000kVA，一直没人联系", "company": company.name}
+    body = {
+        "title": "增容申请还没人联系",
+        "description": "之前申请的1250kVA增到2000kVA，一直没人联系",
+        "company": company.name,
+    }
     items = post(client, DUPLICATES, body).json()["items"]
     assert [i["number"] for i in items] == [case.number] and items[0]["score"] >= 0.5
     other = {"title": "员工食堂油烟被投诉", "description": "要装什么净化器", "company": company.name}
@@ -106,7 +116,11 @@ def test_the_api_merges_in_one_click_from_the_warning(district, earlier):
     original = warned.json()["items"][0]["number"]
     assert original == case.number
     new = post(client, "/api/v1/cases", request).json()
-    r = post(client, f"/api/v1/cases/{new['number']}/actions", {"action": "merge", "version": new["version"], "original": original})
+    r = post(
+        client,
+        f"/api/v1/cases/{new['number']}/actions",
+        {"action": "merge", "version": new["version"], "original": original},
+    )
     assert r.status_code == 200, r.content
     assert Case.objects.get(number=new["number"]).status == "duplicate"
 
@@ -114,8 +128,15 @@ def test_the_api_merges_in_one_click_from_the_warning(district, earlier):
 def test_the_new_case_form_warns_before_saving_and_merges_from_the_warning(district, earlier):
     company, case = earlier
     client = district.client(district.dispatcher)
-    form = {"title": "增容的事情还没有进展", "description": "上次反映的2000kVA增容仍然没人联系", "company": company.pk,
-            "nature": "help", "channel": "company_request", "importance": "minor", "urgency": "normal"}
+    form = {
+        "title": "增容的事情还没有进展",
+        "description": "上次反映的2000kVA增容仍然没人联系",
+        "company": company.pk,
+        "nature": "help",
+        "channel": "company_request",
+        "importance": "minor",
+        "urgency": "normal",
+    }
     before = Case.objects.count()
     page = client.post("/cases/new/", form)
     assert page.status_code == 200 and Case.objects.count() == before  # nothing saved yet
@@ -137,13 +158,20 @@ def test_the_case_page_shows_the_dispatch_top_three_and_merges_a_duplicate_in_on
     html = client.get(f"/cases/{later.number}/").content.decode()
     assert 'id="routing-advice"' in html and "派单给国网舟山供电公司定海分公司" in html
     assert f'name="original" value="{case.number}"' in html
-    r = client.post(f"/cases/{later.number}/act/", {"action": "merge", "version": later.version, "original": case.number})
+    r = client.post(
+        f"/cases/{later.number}/act/", {"action": "merge", "version": later.version, "original": case.number}
+    )
     assert r.status_code == 302
     assert Case.objects.get(pk=later.pk).status == "duplicate"
-    assert 'id="routing-advice"' not in district.client(district.commissioner).get(f"/cases/{case.number}/").content.decode()
+    assert (
+        'id="routing-advice"'
+        not in district.client(district.commissioner).get(f"/cases/{case.number}/").content.decode()
+    )
 
 
-@override_settings(NUANQI_ROUTING_MIN_CASES=200, NUANQI_ROUTING_RETRAIN_EVERY=50, NUANQI_ROUTING_CHECK_SECONDS=0)
+@override_settings(
+    NUANQI_ROUTING_MIN_CASES=200, NUANQI_ROUTING_RETRAIN_EVERY=50, NUANQI_ROUTING_CHECK_SECONDS=0
+)
 def test_the_worker_retrains_when_enough_new_cases_have_closed(district):
     from nuanqi.routing import retrain, scorer
 
@@ -154,5 +182,3 @@ def test_the_worker_retrains_when_enough_new_cases_have_closed(district):
     model = scorer.load(retrain.model_path())
     assert retrain.due(int(model.meta["cases"]) + 50, model)
     assert not retrain.due(int(model.meta["cases"]) + 49, model)
-
-

@@ -62,7 +62,17 @@ def test_no_fold_trains_on_its_test_cases_or_on_anything_newer():
     from nuanqi.routing.data import Sample
 
     for i in range(60):
-        samples.append(Sample(datetime(2023, 1, 1) + timedelta(days=i), f"用电 增容 {i}" if i % 2 else f"招工 {i}", "", "", i % 2, 9, i % 2))
+        samples.append(
+            Sample(
+                datetime(2023, 1, 1) + timedelta(days=i),
+                f"用电 增容 {i}" if i % 2 else f"招工 {i}",
+                "",
+                "",
+                i % 2,
+                9,
+                i % 2,
+            )
+        )
     train.Fitted = Spy
     try:
         for tr, te in train.blocked_folds(len(samples)):
@@ -77,7 +87,9 @@ def test_no_fold_trains_on_its_test_cases_or_on_anything_newer():
 
 def test_generated_cases_never_train_or_evaluate(district):
     before = data.count()
-    Case.objects.filter(pk__in=list(data.learnable().values_list("pk", flat=True)[:30])).update(generated=True)
+    Case.objects.filter(pk__in=list(data.learnable().values_list("pk", flat=True)[:30])).update(
+        generated=True
+    )
     assert data.count() == before - 30
     assert len(data.samples()) == before - 30
 

@@ -54,5 +54,7 @@ def _register_imports() -> None:
             )
         )
     register_import(
-        ImportKind(case_import.KIND, case_import.LABEL, case_import.write_template, case_import.run_import, order=30)
+        ImportKind(
+            case_import.KIND, case_import.LABEL, case_import.write_template, case_import.run_import, order=30
+        )
     )

@@ -96,7 +96,9 @@ def write_template(target: Any) -> None:
     wb.save(target)
 
 
-_DT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?:[ T]+(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?秒?)?$")
+_DT = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?:[ T]+(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?秒?)?$"
+)
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -284,7 +286,8 @@ def check_rows(report: ImportReport, rows: list[tuple[int, dict[str, Any]]]) -> 
 
 
 def _status_label(status: str) -> str:
-    return {Status.RESOLVED: "已办结", Status.RATED: "已评价"}.get(status, status)
+    labels: dict[str, str] = {Status.RESOLVED: "已办结", Status.RATED: "已评价"}
+    return labels.get(status, status)
 
 
 def _category(

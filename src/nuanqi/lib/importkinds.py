@@ -23,7 +23,7 @@ Source = Any
 class ImportKind:
     key: str  # the command-line word and the page's value: companies, cases, points …
     label: str  # 企业、历史事项 … (the template's file name and the page's choice)
-    write_template: Callable[[Target], None]
+    write_template: Callable[[Target], object]
     run: Callable[..., ImportReport]  # run(source, *, actor) -> ImportReport
     order: int = 100  # the place in the page's list and in `--help`
     help: str = ""

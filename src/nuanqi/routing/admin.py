@@ -4,7 +4,7 @@ from .models import KeywordRule
 
 
 @admin.register(KeywordRule)
-class KeywordRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class KeywordRuleAdmin(admin.ModelAdmin):
     list_display = ("unit", "category", "words", "active")
     list_filter = ("active", "unit")
     search_fields = ("words", "unit__name")

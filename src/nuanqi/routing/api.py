@@ -116,7 +116,9 @@ def _near_points(lat: float, long: float) -> list[tuple[str, int]]:
     return [(SUBJECT, pk) for pk in ids]
 
 
-@router.post("/cases/duplicates", response=DuplicatesOut, summary="重复提醒：同一对象可能重复的在办或近期事项")
+@router.post(
+    "/cases/duplicates", response=DuplicatesOut, summary="重复提醒：同一对象可能重复的在办或近期事项"
+)
 def find_duplicates(request: HttpRequest, payload: DuplicatesIn) -> dict[str, Any]:
     user = _staff(request)
     subject = _company(user, payload.company)

@@ -30,7 +30,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     except ValueError as exc:
         print(f"训练失败：{exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"已训练：{meta['cases']} 件已办结事项，{meta['features']} 个特征，用时 {meta['seconds']} 秒 → {model_path()}")
+    what = f"{meta['cases']} 件已办结事项，{meta['features']} 个特征，用时 {meta['seconds']} 秒"
+    print(f"已训练：{what} → {model_path()}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -52,6 +53,8 @@ def register(sub: Any, home: argparse.ArgumentParser) -> None:
     psub = p.add_subparsers(dest="routing_command", required=True)
     sp = psub.add_parser("train", help="用已办结事项训练派单建议模型", parents=[home])
     sp.set_defaults(func=cmd_train)
-    sp = psub.add_parser("evaluate", help="按时间顺序评估（留出 20% 与 5 折时间分块交叉验证），输出 JSON", parents=[home])
+    sp = psub.add_parser(
+        "evaluate", help="按时间顺序评估（留出 20% 与 5 折时间分块交叉验证），输出 JSON", parents=[home]
+    )
     sp.add_argument("--folds", type=int, default=5)
     sp.set_defaults(func=cmd_evaluate)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from nuanqi.cases import kinds
 from nuanqi.cases.models import Case
 
@@ -27,7 +29,7 @@ class Sample:
         return features.terms(self.text, self.industry, self.town)
 
 
-def learnable():  # type: ignore[no-untyped-def]
+def learnable() -> QuerySet[Case]:
     """Closed (办结) requests with a 小项 and a lead unit — never the demo's generated ones."""
     return Case.objects.filter(
         kind=KIND,
@@ -69,6 +71,7 @@ def samples() -> list[Sample]:
     }
     out = []
     for received, title, description, stype, sid, cat, parent, unit in rows:
-        industry, town = companies.get(sid, ("", "")) if stype == "company" else ("", "")
-        out.append(Sample(received, f"{title}\n{description}", industry, town, cat, parent, unit))
+        industry, town = companies.get(sid or 0, ("", "")) if stype == "company" else ("", "")
+        # The queryset keeps only cases with a 小项 under a 大类 and a lead unit: none of these is None.
+        out.append(Sample(received, f"{title}\n{description}", industry, town, cat, parent or 0, unit))
     return out

@@ -16,9 +16,61 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[0-9A-Za-z]+")
 # Words that say nothing about the matter (every request asks for help with something).
 STOP = frozenset(
-    "的 了 是 在 我们 我司 公司 企业 请 请问 能 能否 能不能 可以 可不可以 一下 一个 这个 那个 什么 怎么 怎么办 "
-    "还 也 就 都 和 与 及 或 有 没有 要 需要 希望 帮忙 协调 问题 情况 事情 现在 已经 一直 到 从 把 被 给 让 "
-    "吗 呢 吧 啊 ， 。 ？ ！".split()
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "我们",
+        "我司",
+        "公司",
+        "企业",
+        "请",
+        "请问",
+        "能",
+        "能否",
+        "能不能",
+        "可以",
+        "可不可以",
+        "一下",
+        "一个",
+        "这个",
+        "那个",
+        "什么",
+        "怎么",
+        "怎么办",
+        "还",
+        "也",
+        "就",
+        "都",
+        "和",
+        "与",
+        "及",
+        "或",
+        "有",
+        "没有",
+        "要",
+        "需要",
+        "希望",
+        "帮忙",
+        "协调",
+        "问题",
+        "情况",
+        "事情",
+        "现在",
+        "已经",
+        "一直",
+        "到",
+        "从",
+        "把",
+        "被",
+        "给",
+        "让",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+    ]
 )
 
 
@@ -42,7 +94,7 @@ def words(text: str) -> list[str]:
         w = w.strip()
         if not w or w in STOP:
             continue
-        if _CJK.fullmatch(w) and len(w) >= 2 or _WORD.fullmatch(w):
+        if (_CJK.fullmatch(w) and len(w) >= 2) or _WORD.fullmatch(w):
             out.append(w)
     return out
 

@@ -9,7 +9,9 @@ from typing import Any
 
 from .duplicates import WARN, signals, similarity
 
-Pair = tuple[str, int | None, str, int | None, float, bool]  # new, its predicted 小项, old, its 小项, gap, dup
+Pair = tuple[
+    str, int | None, str, int | None, float, bool
+]  # new, its predicted 小项, old, its 小项, gap, dup
 
 
 def measure(pairs: Sequence[Pair], days: int = 90) -> dict[str, Any]:
@@ -19,15 +21,32 @@ def measure(pairs: Sequence[Pair], days: int = 90) -> dict[str, Any]:
     def rates(flag: Callable[[Pair], bool]) -> dict[str, float]:
         recall = sum(flag(p) for p in dups) / max(len(dups), 1)
         flagged = sum(flag(p) for p in nears) / max(len(nears), 1)
-        return {"recall": round(recall, 3), "near_miss_flagged": round(flagged, 3), "j": round(recall - flagged, 3)}
+        return {
+            "recall": round(recall, 3),
+            "near_miss_flagged": round(flagged, 3),
+            "j": round(recall - flagged, 3),
+        }
 
-    combined = rates(lambda p: signals(p[0], p[1], p[2], p[3], p[4]).score(days) >= WARN)
+    def warned(p: Pair) -> bool:
+        return signals(p[0], p[1], p[2], p[3], p[4]).score(days) >= WARN
+
+    combined = rates(warned)
     best: dict[str, float] = {"j": -1.0}
     for t in sorted({round(similarity(p[0], p[2]), 3) for p in pairs}):
-        r = rates(lambda p, t=t: similarity(p[0], p[2]) >= t)
+
+        def above(p: Pair, t: float = t) -> bool:
+            return similarity(p[0], p[2]) >= t
+
+        r = rates(above)
         if r["j"] > best["j"]:
             best = {**r, "threshold": t}
-    return {"pairs": len(pairs), "duplicates": len(dups), "near_misses": len(nears), "combined": combined, "char_similarity_alone": best}
+    return {
+        "pairs": len(pairs),
+        "duplicates": len(dups),
+        "near_misses": len(nears),
+        "combined": combined,
+        "char_similarity_alone": best,
+    }
 
 
 def demo_pairs() -> list[Pair]:
@@ -46,7 +65,8 @@ def demo_pairs() -> list[Pair]:
     from datetime import datetime
 
     samples = [
-        Sample(datetime(2023, 1, 1), f"{t}\n{c}", "", "", code(leaf), 0, code(unit)) for leaf, unit, t, c in TEXTS
+        Sample(datetime(2023, 1, 1), f"{t}\n{c}", "", "", code(leaf), 0, code(unit))
+        for leaf, unit, t, c in TEXTS
     ]
     fitted = train.Fitted(samples)
     by_title = {t: (f"{t}\n{c}", code(leaf)) for leaf, _u, t, c in TEXTS}

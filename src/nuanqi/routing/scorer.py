@@ -4,7 +4,8 @@ The file (`$NUANQI_HOME/routing/model.json`, written by `train.export`) holds th
 term, and per target (小项, lead unit) the classes, intercepts and a float32 weight matrix (terms × classes).
 A request's vector is scikit-learn's TF-IDF rebuilt here (sublinear tf × idf, l2-normalised), its scores the
 softmax of the linear model's margins (the same margins `decision_function` gives), without importing
-scikit-learn or SciPy (about 100 MB per worker). The file is re-read when a retrain replaces it (its mtime changes).
+scikit-learn or SciPy (about 100 MB per worker). The file is re-read when a retrain replaces it (its mtime
+changes).
 """
 
 from __future__ import annotations
@@ -71,9 +72,7 @@ class Model:
         n = len(t.classes)
         out = []
         for c in order:
-            weighed = sorted(
-                ((t.weights[i * n + c] * v, i) for i, v in vector.items()), key=lambda x: -x[0]
-            )
+            weighed = sorted(((t.weights[i * n + c] * v, i) for i, v in vector.items()), key=lambda x: -x[0])
             out_reasons = _reasons([self.terms[i] for w, i in weighed if w > 0][:40])
             out.append((t.classes[c], exp[c] / total, out_reasons))
         return out

@@ -2,8 +2,8 @@
 
 The model: TF-IDF over the request's terms (`features.terms`: character 1–3-grams, jieba words, the
 company's industry and town; sublinear tf, l2) and a linear SVM per target (小项; lead unit), its margins
-turned into scores by a softmax. The 大类's scores are the sums of its 小项's. Exported for the plain-Python scorer as vocabulary, idf
-and float32 coefficients.
+turned into scores by a softmax. The 大类's scores are the sums of its 小项's. Exported for the
+plain-Python scorer as vocabulary, idf and float32 coefficients.
 
 `evaluate` measures it on time-ordered data, never letting a test case into training: a holdout (train on the
 older 80 %, test on the newest 20 %) and time-blocked 5-fold cross-validation (the cases in ten blocks of
@@ -115,7 +115,6 @@ class _Constant:
         self.classes_ = np.array([value])
         self.coef_ = np.zeros((1, 0))
         self.intercept_ = np.zeros(1)
-
 
 
 # ---------------------------------------------------------------- export
@@ -259,7 +258,9 @@ def _confusion(
                 "unit": names.get(unit, str(unit)),
                 "cases": len(predicted),
                 "top1_correct": len(predicted) - sum(wrong.values()),
-                "confused_with": [{"unit": names.get(u, str(u)), "cases": n} for u, n in wrong.most_common(3)],
+                "confused_with": [
+                    {"unit": names.get(u, str(u)), "cases": n} for u, n in wrong.most_common(3)
+                ],
             }
         )
     return out
@@ -287,7 +288,7 @@ def evaluate(samples: Sequence[Sample], unit_names: dict[int, str], k: int = 5) 
             per_fold[name].append(_scores(method(train_set, test_set), test_set))
     cv: dict[str, Any] = {
         "folds": k,
-        "scheme": "time-blocked: 2k blocks oldest first; fold i trains on blocks 0..k-1+i, tests on block k+i",
+        "scheme": "time-blocked: 2k blocks, oldest first; fold i trains on blocks 0..k-1+i, tests block k+i",
         "fold_sizes": [{"train": len(tr), "test": len(te)} for tr, te in folds],
     }
     for name in METHODS:

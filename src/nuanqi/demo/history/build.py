@@ -110,7 +110,9 @@ def build(target: Path = LEDGER) -> int:
     from nuanqi.lib.excel import Column, write_ledger
 
     kinds = {"受理时间": "datetime", "办结时间": "datetime"}
-    columns = [Column(h, 30 if h in ("标题", "内容", "办理结果") else 14, kinds.get(h, "text")) for h in HEADERS]
+    columns = [
+        Column(h, 30 if h in ("标题", "内容", "办理结果") else 14, kinds.get(h, "text")) for h in HEADERS
+    ]
     return write_ledger(target, columns, rows(), title="历史事项")
 
 

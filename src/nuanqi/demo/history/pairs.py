@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (one request a line: the texts are data, kept as written)
 """A labelled set of duplicate and near-miss pairs for the duplicate warning, frozen with the ledger.
 
 Each pair: an earlier request of the ledger (by its title), a later request of the same company, the days

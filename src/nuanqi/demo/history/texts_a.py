@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (one request a line: the texts are data, kept as written)
 """要素保障: land, power, water and gas, labour, finance, logistics, sea areas (as companies wrote them)."""
 
 # fmt: off

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (one request a line: the texts are data, kept as written)
 """政府审批 and 安全环保 (as companies wrote them)."""
 
 # fmt: off

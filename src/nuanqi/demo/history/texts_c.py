@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (one request a line: the texts are data, kept as written)
 """政策兑现 and 经营发展 (as companies wrote them)."""
 
 # fmt: off
