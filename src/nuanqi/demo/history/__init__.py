@@ -12,6 +12,7 @@ from __future__ import annotations
 from .texts_a import TEXTS as _A
 from .texts_b import TEXTS as _B
 from .texts_c import TEXTS as _C
+from .texts_d import TEXTS as _D
 
 # (小项, final lead unit's short name, title, content)
-TEXTS: list[tuple[str, str, str, str]] = [*_A, *_B, *_C]
+TEXTS: list[tuple[str, str, str, str]] = [*_A, *_B, *_C, *_D]
