@@ -162,9 +162,12 @@ def main() -> None:
         os.environ["NUANQI_HOME"] = home
         os.environ.pop("NUANQI_DATABASE_URL", None)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
+        import logging
+
         import django
 
         django.setup()
+        logging.disable(logging.INFO)  # the request log: one line per suggestion
         try:
             print(json.dumps(measure(n), ensure_ascii=False), flush=True)
         finally:

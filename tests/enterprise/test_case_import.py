@@ -134,3 +134,26 @@ def test_only_the_office_may_import(world, tmp_path):
 
     with pytest.raises(Forbidden):
         run_import(ledger(tmp_path / "d.xlsx", [good_row(1, world)]), actor=world.commissioner)
+
+
+def test_the_command_line_writes_the_template_and_imports_the_ledger(world, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from nuanqi.cli import main
+
+    template = tmp_path / "t.xlsx"
+    main(["import", "template", "cases", "-o", str(template)])
+    headers = [c.value for c in load_workbook(template).active[1]]
+    assert headers[:4] == ["原编号", "受理时间*", "企业*", "标题*"]
+    bad = ledger(tmp_path / "bad.xlsx", [good_row(1, world) | {"status": "大概办完了"}])
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", "cases", str(bad)])
+    assert exit_.value.code == 1
+    assert "第 2 行，“导入状态”列" in capsys.readouterr().out
+    main(["import", "cases", str(ledger(tmp_path / "good.xlsx", [good_row(1, world)]))])
+    assert "新增 1 条" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["import", "nothing", str(template)])
+    assert "cases（历史事项）" in capsys.readouterr().err
+    main(["audit", "verify"])
+    assert "审计通过" in capsys.readouterr().out

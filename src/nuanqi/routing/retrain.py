@@ -27,7 +27,14 @@ def train_now() -> dict[str, Any]:
     samples = data.samples()
     if len({s.subcategory for s in samples}) < 2 or len({s.lead_unit for s in samples}) < 2:
         raise ValueError("已办结事项不足（至少需要两个小项、两个主办单位的事项）")
-    meta = train.train(samples, model_path())
+    from nuanqi.accounts.models import Unit
+    from nuanqi.cases.models import Category
+
+    names = {
+        "subcategory": dict(Category.objects.values_list("pk", "name")),
+        "lead_unit": dict(Unit.objects.values_list("pk", "name")),
+    }
+    meta = train.train(samples, model_path(), names)
     log.info("routing model trained on %s cases in %ss", meta["cases"], meta["seconds"])
     return meta
 

@@ -59,9 +59,17 @@ def suggest(title: str, description: str = "", *, industry: str = "", town: str 
     cats = {c.pk: c for c in Category.objects.filter(pk__in=sub_ids, active=True).select_related("parent")}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids, active=True)}
     out = Suggestion(basis)
+    model = usable_model() if basis == "model" else None
+    trained = model.meta.get("names", {}) if model else {}
+
+    def same(target: str, pk: int, name: str) -> bool:
+        """The class still names what it named when the model was trained (a restored or other database)."""
+        known = trained.get(target, {}).get(str(pk))
+        return known is None or known == name
+
     for pk, score, reasons in ranked["subcategory"]:
         c = cats.get(pk)
-        if c is not None:
+        if c is not None and same("subcategory", pk, c.name):
             out.subcategory.append(
                 {
                     "id": c.pk,
@@ -73,7 +81,7 @@ def suggest(title: str, description: str = "", *, industry: str = "", town: str 
             )
     for pk, score, reasons in ranked["lead_unit"]:
         u = units.get(pk)
-        if u is not None:
+        if u is not None and same("lead_unit", pk, u.name):
             out.lead_unit.append({"id": u.pk, "name": u.name, "score": round(score, 3), "reasons": reasons})
     if basis == "rules":
         out.note = (

@@ -124,7 +124,9 @@ def _b64(values: Any) -> str:
     return base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode()
 
 
-def export(fitted: Fitted, path: Path, *, cases: int, seconds: float) -> dict[str, Any]:
+def export(
+    fitted: Fitted, path: Path, *, cases: int, seconds: float, names: dict[str, dict[int, str]] | None = None
+) -> dict[str, Any]:
     """Write the scorer's file atomically (a worker reading it sees the old file or the new one)."""
     vocab_map = fitted.vectorizer.vocabulary_
     vocab = [""] * len(vocab_map)
@@ -154,6 +156,8 @@ def export(fitted: Fitted, path: Path, *, cases: int, seconds: float) -> dict[st
         "features": n_features,
         "parents": {str(k): v for k, v in fitted.parents.items()},
         "sharpness": SHARPNESS,
+        # Each class's name when trained: a class whose id now names something else is not suggested.
+        "names": {t: {str(k): v for k, v in (names or {}).get(t, {}).items()} for t in TARGETS},
     }
     data = {
         "format": scorer.FORMAT,
@@ -170,10 +174,12 @@ def export(fitted: Fitted, path: Path, *, cases: int, seconds: float) -> dict[st
     return meta
 
 
-def train(samples: Sequence[Sample], path: Path) -> dict[str, Any]:
+def train(
+    samples: Sequence[Sample], path: Path, names: dict[str, dict[int, str]] | None = None
+) -> dict[str, Any]:
     start = time.perf_counter()
     fitted = Fitted(samples)
-    return export(fitted, path, cases=len(samples), seconds=time.perf_counter() - start)
+    return export(fitted, path, cases=len(samples), seconds=time.perf_counter() - start, names=names)
 
 
 # ---------------------------------------------------------------- evaluate
