@@ -53,7 +53,7 @@ def _vectorizer(min_df: int = 1) -> TfidfVectorizer:
 
 
 def _classifier() -> LinearSVC:
-    return LinearSVC(C=C)
+    return LinearSVC(C=C, random_state=0)  # liblinear shuffles: fixed, so a frozen history gives fixed figures
 
 
 def softmax(margins: Any) -> Any:
@@ -222,7 +222,7 @@ def _char_svc(train: Sequence[Sample], test: Sequence[Sample]) -> dict[str, list
         if len(classes) < 2:
             out[target] = [classes for _ in test]
             continue
-        svc = LinearSVC().fit(x_train, y)
+        svc = LinearSVC(random_state=0).fit(x_train, y)
         margins = svc.decision_function(x_test)
         if margins.ndim == 1:
             margins = np.vstack([-margins, margins]).T
