@@ -19,6 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from nuanqi.accounts.models import Role, Unit, User
+from nuanqi.cases import kinds
 from nuanqi.cases.access import SubjectRef
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.history import HistoricalCase, import_cases
@@ -222,6 +223,8 @@ def check_rows(report: ImportReport, rows: list[tuple[int, dict[str, Any]]]) -> 
         "status": _status,
         "satisfaction": _choice(Satisfaction, "满意度"),
     }
+    # The request kind's resolved statuses (已办结, 已评价): they need a lead unit, a resolved time, a result.
+    resolved = kinds.get_kind("request").status_codes(resolved=True)
     seen_numbers: dict[str, int] = {}
     items: list[HistoricalCase] = []
     now = timezone.now()
@@ -234,7 +237,7 @@ def check_rows(report: ImportReport, rows: list[tuple[int, dict[str, Any]]]) -> 
         status = r["status"]
         if status == "open":
             status = Status.IN_PROGRESS if r["lead_unit"] else Status.ACCEPTED
-        closed = status in (Status.RESOLVED, Status.RATED)
+        closed = status in resolved
         if r["received"] > now:
             report.add(number, HEADER["received"], "受理时间晚于现在")
         if closed:
