@@ -53,7 +53,8 @@ def _vectorizer(min_df: int = 1) -> TfidfVectorizer:
 
 
 def _classifier() -> LinearSVC:
-    return LinearSVC(C=C, random_state=0)  # liblinear shuffles: fixed, so a frozen history gives fixed figures
+    # liblinear shuffles: a fixed seed, so a frozen history gives fixed figures
+    return LinearSVC(C=C, random_state=0)
 
 
 def softmax(margins: Any) -> Any:
