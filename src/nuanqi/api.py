@@ -221,6 +221,10 @@ def _register() -> None:
     from nuanqi.enterprise.api import router as enterprise_router
 
     api.add_router("/", accounts_router)
+    # Before the cases router: its /cases/{number} would otherwise take /cases/duplicates.
+    from nuanqi.routing.api import router as routing_router
+
+    api.add_router("/", routing_router)
     api.add_router("/cases", cases_router)
     api.add_router("/attachments", attachments_router)
     api.add_router("/public", public_router)

@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "nuanqi.tips.commands",
     "nuanqi.ops.commands",
     "nuanqi.patrol.commands",
+    "nuanqi.routing.commands",
 ]
 
 

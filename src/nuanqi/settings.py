@@ -33,6 +33,11 @@ NUANQI_SHEET_ROWS      rows per worksheet of an exported ledger, header included
                        a longer ledger continues on further sheets
 NUANQI_IMPORT_MAX_MB   largest import file in MB (default 10; its parts may unzip to 20 times that)
 NUANQI_IMPORT_MAX_ROWS most data rows of one import file (default 100000)
+NUANQI_ROUTING_MIN_CASES closed cases the routing model needs before it replaces the keyword rules
+                       (default 200)
+NUANQI_ROUTING_RETRAIN_EVERY new closed cases after which the worker retrains the model (default 50)
+NUANQI_ROUTING_CHECK_SECONDS how often the worker checks for that (default 600)
+NUANQI_DUPLICATE_DAYS  duplicate warnings look at open cases and those received within these days (default 90)
 NUANQI_LOGIN_FAILURES, NUANQI_LOGIN_COOLOFF_MINUTES   lockout after this many wrong passwords per account or
                        address (default 10), for this long (default 15 minutes)
 NUANQI_TOKEN_IDLE_DAYS an API token unused this many days stops working (default 90; 0 never)
@@ -122,6 +127,7 @@ INSTALLED_APPS = [
     "nuanqi.patrol",
     "nuanqi.consult",
     "nuanqi.projects",
+    "nuanqi.routing",
     "nuanqi.demo",
     "nuanqi.notify",
     "nuanqi.dashboard",
@@ -326,6 +332,15 @@ NUANQI_SITE_URL = os.environ.get("NUANQI_SITE_URL", "").rstrip("/")
 NUANQI_SHEET_ROWS = int(os.environ.get("NUANQI_SHEET_ROWS", "1048576"))
 NUANQI_IMPORT_MAX_MB = int(os.environ.get("NUANQI_IMPORT_MAX_MB", "10"))
 NUANQI_IMPORT_MAX_ROWS = int(os.environ.get("NUANQI_IMPORT_MAX_ROWS", "100000"))
+
+# Routing suggestions (nuanqi.routing): the model is used once trained on this many closed cases (below
+# it, the admin's keyword rules); the worker retrains when this many more have closed, checking at most this
+# often.
+NUANQI_ROUTING_MIN_CASES = int(os.environ.get("NUANQI_ROUTING_MIN_CASES", "200"))
+NUANQI_ROUTING_RETRAIN_EVERY = int(os.environ.get("NUANQI_ROUTING_RETRAIN_EVERY", "50"))
+NUANQI_ROUTING_CHECK_SECONDS = int(os.environ.get("NUANQI_ROUTING_CHECK_SECONDS", "600"))
+# Duplicate warnings: open cases, and those received within this many days, of the same subject.
+NUANQI_DUPLICATE_DAYS = int(os.environ.get("NUANQI_DUPLICATE_DAYS", "90"))
 # Outgoing e-mail (Django's SMTP backend, with a CA file for intranet servers); without a host, mail is
 # written to the console. The password comes from the environment or a secrets file, never the database.
 EMAIL_HOST = os.environ.get("NUANQI_EMAIL_HOST", "")

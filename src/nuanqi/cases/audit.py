@@ -61,8 +61,8 @@ def implied_state(kind: str, events: list[Event]) -> tuple[dict[str, Any], list[
     """The state a case's events imply, and the events the kind's registry does not allow (seq, why).
 
     Status: each event's to-status; it must be a status of the kind, and an event of a registered
-    transition must leave from one of its sources. Title: the filing's. Result, lead unit and owner: the
-    last event that recorded them (`result`, `lead_unit_id`, `owner_id` in its changes)."""
+    transition must leave from one of its sources. Title: the filing's (or the import's). Result, lead unit
+    and owner: the last event that recorded them (`result`, `lead_unit_id`, `owner_id` in its changes)."""
     spec = kinds.get_kind(kind)
     known = {s.code for s in spec.statuses}
     sources = {t.action: t.sources for t in spec.transitions}
@@ -76,7 +76,8 @@ def implied_state(kind: str, events: list[Event]) -> tuple[dict[str, Any], list[
             if ev.action in sources and ev.from_status not in sources[ev.action]:
                 wrong.append((ev.seq, f"“{ev.action}”不能从“{ev.from_status}”执行"))
             state["status"] = ev.to_status
-        if ev.action == "create" and isinstance(changes.get("title"), str):
+        # A case is filed by `create`, or brought in from a ledger by `imported` (cases.history).
+        if ev.action in ("create", "imported") and isinstance(changes.get("title"), str):
             state["title"] = changes["title"]
         for key in ("result", "lead_unit_id", "owner_id"):
             if key in changes:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nuanqi.accounts.models import Role, Unit, User
 from nuanqi.attachments.services import max_bytes
 
-from . import kinds, search, services
+from . import advisors, kinds, search, services
 from .access import errand_page, resolve_subject, subject_choices, subject_page, subject_word
 from .errors import CaseError
 from .forms import CaseForm, SpawnForm, TaskForm
@@ -227,6 +228,7 @@ def _detail_context(user: User, case: Case) -> dict[str, Any]:
         "can_attach": bool(rel) and not kinds.is_sealed(case.kind),
         "max_mb": int(max_bytes() / (1024 * 1024)),
         "spawn_kinds": spawnable_kinds(user, case),
+        "advisor_panels": advisors.detail_panels(user, case),
     }
 
 
@@ -363,34 +365,57 @@ def new_case(request: HttpRequest) -> HttpResponse:
         fixed_company = form.fit_to_external(companies)
     elif user.has_role(Role.ENTERPRISE) and len(companies) == 1:
         form.fields["channel"].initial = "company_request"
+    warnings: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        merge_into = request.POST.get("merge_into", "").strip()
         try:
             subject = resolve_subject("company", user, d["company"]) if d["company"] else None
-            case = services.create_case(
-                services.NewCase(
-                    kind=d["kind"],
-                    title=d["title"],
-                    description=d["description"],
-                    category=d["category"] or None,
-                    nature=d["nature"],
-                    channel=d.get("channel") or services.Channel.COMPANY_REQUEST,
-                    importance=d.get("importance") or services.Importance.MINOR,
-                    urgency=d.get("urgency") or services.Urgency.NORMAL,
-                    lead_unit=d.get("lead_unit") or None,
-                    subject=subject,
-                ),
-                actor=user,
-            )
+            if not request.POST.get("confirm_new") and not merge_into and not user.is_external:
+                # Before saving: the likely duplicates of the same subject, each with a one-click merge.
+                warnings = advisors.duplicates(
+                    user, title=d["title"], description=d["description"], kind=d["kind"], subject=subject
+                )
+            if not warnings:
+                with transaction.atomic():
+                    case = services.create_case(
+                        services.NewCase(
+                            kind=d["kind"],
+                            title=d["title"],
+                            description=d["description"],
+                            category=d["category"] or None,
+                            nature=d["nature"],
+                            channel=d.get("channel") or services.Channel.COMPANY_REQUEST,
+                            importance=d.get("importance") or services.Importance.MINOR,
+                            urgency=d.get("urgency") or services.Urgency.NORMAL,
+                            lead_unit=d.get("lead_unit") or None,
+                            subject=subject,
+                        ),
+                        actor=user,
+                    )
+                    if merge_into:
+                        # Filed and merged into the earlier case at once (the engine's merge: 重复件).
+                        services.perform(case, "merge", actor=user, version=case.version, original=merge_into)
         except CaseError as exc:
             if exc.field and exc.field in form.fields:
                 form.add_error(exc.field, exc.message)
             else:
                 form.add_error(None, exc.message)
         else:
-            messages.success(request, f"已登记 {case.number}")
-            return redirect("case_detail", number=case.number)
-    return render(request, "cases/new_case.html", {"form": form, "fixed_company": fixed_company})
+            if not warnings:
+                if merge_into:
+                    messages.success(request, f"已登记 {case.number} 并合并到 {merge_into}")
+                    return redirect("case_detail", number=merge_into)
+                messages.success(request, f"已登记 {case.number}")
+                return redirect("case_detail", number=case.number)
+    context = {
+        "form": form,
+        "fixed_company": fixed_company,
+        "duplicate_warnings": warnings,
+        "can_merge": user.has_role(Role.ADMIN, Role.DISPATCHER),
+        "advisor_assets": [] if user.is_external else advisors.form_assets(),
+    }
+    return render(request, "cases/new_case.html", context)
 
 
 @login_required

@@ -166,7 +166,20 @@ def build_world() -> dict[str, int | str]:
         from nuanqi.patrol.open311.service import issue_key
 
         _client, open311_key = issue_key("演示客户端")
-    summary = {**_summary(), "其中演示生成的历史事项": history, OPEN311_KEY: open311_key}
+        from .history.load import import_history
+
+        imported = import_history()
+    # The routing model learns from the imported history (never from the cases the demo generates).
+    from .history.load import train_model
+
+    trained = train_model()
+    summary = {
+        **_summary(),
+        "历史事项（台账导入）": imported,
+        "其中演示生成的历史事项": history,
+        "派单建议模型训练事项": trained["cases"],
+        OPEN311_KEY: open311_key,
+    }
     if receipt:
         summary["演示举报回执码（/public/tips/status/）"] = receipt
     return summary

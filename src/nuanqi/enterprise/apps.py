@@ -38,3 +38,30 @@ class EnterpriseConfig(AppConfig):
         from nuanqi.columns import guard
 
         pre_save.connect(guard, dispatch_uid="nuanqi.columns.guard")
+
+        _register_imports()
+
+
+def _register_imports() -> None:
+    """The programme's ledgers and the historical case ledger, on the one import registry."""
+    from functools import partial
+
+    from nuanqi.lib.importkinds import ImportKind, register_import
+
+    from . import case_import, imports
+
+    for order, kind in enumerate(imports.KINDS):
+        register_import(
+            ImportKind(
+                kind,
+                imports.KIND_LABELS[kind],
+                partial(imports.write_template, kind),
+                partial(imports.run_import, kind),
+                order=10 + order,
+            )
+        )
+    register_import(
+        ImportKind(
+            case_import.KIND, case_import.LABEL, case_import.write_template, case_import.run_import, order=30
+        )
+    )

@@ -281,14 +281,15 @@ def task_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest, kind: str) -> FileResponse:
     """The template the office fills in: one sheet, Chinese headers, a note on each."""
-    from .imports import KIND_LABELS, SPECS, write_template
+    from nuanqi.lib.importkinds import get_import
 
-    if kind not in SPECS or not _user(request).has_role(Role.ADMIN, Role.DISPATCHER):
+    found = get_import(kind)
+    if found is None or not _user(request).has_role(Role.ADMIN, Role.DISPATCHER):
         raise Http404
     buffer = io.BytesIO()
-    write_template(kind, buffer)
+    found.write_template(buffer)
     buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=f"{KIND_LABELS[kind]}导入模板.xlsx")
+    return FileResponse(buffer, as_attachment=True, filename=f"{found.label}导入模板.xlsx")
 
 
 @login_required
@@ -296,28 +297,28 @@ def import_template(request: HttpRequest, kind: str) -> FileResponse:
 def import_page(request: HttpRequest) -> HttpResponse:
     """Upload a filled template: every row is checked; all rows are applied or none, with the report."""
     from nuanqi.lib.excel_import import TemplateError
-
-    from .imports import KIND_LABELS, run_import
+    from nuanqi.lib.importkinds import get_import, import_kinds
 
     user = _user(request)
     if not user.has_role(Role.ADMIN, Role.DISPATCHER):
         raise Http404
     report = None
     if request.method == "POST":
-        kind = request.POST.get("kind", "")
+        kind = get_import(request.POST.get("kind", ""))
         upload = request.FILES.get("file")
-        if kind not in KIND_LABELS or upload is None:
+        if kind is None or upload is None:
             messages.error(request, "请选择台账类型和 Excel 文件")
         else:
             try:
-                report = run_import(kind, upload, actor=user)
+                report = kind.run(upload, actor=user)
             except TemplateError as exc:
                 messages.error(request, str(exc))
             except CaseError as exc:
                 messages.error(request, exc.message)
             else:
                 (messages.success if report.ok else messages.error)(request, report.summary())
-    return render(request, "enterprise/imports.html", {"kinds": KIND_LABELS.items(), "report": report})
+    kinds = [(k.key, k.label) for k in import_kinds()]
+    return render(request, "enterprise/imports.html", {"kinds": kinds, "report": report})
 
 
 @login_required

@@ -41,3 +41,9 @@ class ProjectsConfig(AppConfig):
         from . import panel
 
         register_panel(Panel("projects", "projects/_panel.html", panel.context))
+
+        from nuanqi.lib.importkinds import ImportKind, register_import
+
+        from . import imports
+
+        register_import(ImportKind("projects", "项目", imports.write_template, imports.run_import, order=60))

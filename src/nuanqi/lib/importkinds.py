@@ -1,0 +1,59 @@
+"""The one registry of Excel import kinds: `nuanqi import template KIND`, `nuanqi import KIND FILE` and the
+/imports/ page list what is registered here, whichever module brings it.
+
+A module registers its kinds from its `AppConfig.ready()`; this floor knows nothing of them (nor of cases or
+accounts): a kind is its key, its Chinese label, and two callables — one writing the template, one running
+the import (validate every row; apply all or nothing; return an `ImportReport`). The runner checks who may
+import (`actor` is None on the command line, where whoever runs it operates the server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .excel_import import ImportReport
+
+Target = Any  # a path or a binary file object
+Source = Any
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    key: str  # the command-line word and the page's value: companies, cases, points …
+    label: str  # 企业、历史事项 … (the template's file name and the page's choice)
+    write_template: Callable[[Target], object]
+    run: Callable[..., ImportReport]  # run(source, *, actor) -> ImportReport
+    order: int = 100  # the place in the page's list and in `--help`
+    help: str = ""
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register_import(kind: ImportKind) -> ImportKind:
+    """Add a kind; registering the same key twice is a programming error unless it is the same kind (a
+    module's `ready()` may run twice in tests)."""
+    existing = _KINDS.get(kind.key)
+    if existing is not None and existing.label != kind.label:
+        raise ValueError(f"import kind {kind.key!r} is already registered")
+    _KINDS[kind.key] = kind
+    return kind
+
+
+def import_kinds() -> list[ImportKind]:
+    return sorted(_KINDS.values(), key=lambda k: (k.order, k.key))
+
+
+def get_import(key: str) -> ImportKind | None:
+    return _KINDS.get(key)
+
+
+def template_bytes(kind: ImportKind) -> IO[bytes]:
+    import io
+
+    buffer = io.BytesIO()
+    kind.write_template(buffer)
+    buffer.seek(0)
+    return buffer
