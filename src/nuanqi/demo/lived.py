@@ -133,6 +133,10 @@ def _one(
     by_company = rng.random() < 0.6
     filer = w.contacts[key] if by_company else w.serving[key]
     title = rng.choice(_TITLES).format(rng.choice(_TOPICS))
+    importance = rng.choice(("一般", "一般", "重要"))
+    urgency = rng.choice(("不紧急", "不紧急", "紧急"))
+    # A company files without a priority; the office sets it (分级定级) when it accepts the request.
+    triage = by_company and (importance, urgency) != ("一般", "不紧急")
     with travel(received):
         case = create_case(
             NewCase(
@@ -141,8 +145,8 @@ def _one(
                 category=rng.choice(categories) if categories else None,
                 nature=rng.choice(("求助", "求助", "咨询", "投诉")),
                 channel="企业求助" if by_company else "主动请缨",
-                importance=rng.choice(("一般", "一般", "重要")),
-                urgency=rng.choice(("不紧急", "不紧急", "紧急")),
+                importance="一般" if by_company else importance,
+                urgency="不紧急" if by_company else urgency,
                 subject=resolve_subject("company", filer, company.pk),
                 requester_name=company.contact_name,
                 requester_phone=company.contact_phone,
@@ -154,6 +158,8 @@ def _one(
     handler = w.handlers[unit]
     lead = w.unit(unit)
     t = clock.after(received, rng.uniform(0.2, 3))
+    if triage and not _step(case, "triage", dispatcher, t, now, importance=importance, urgency=urgency):
+        return case
     if not _step(case, "accept", dispatcher, t, now):
         return case
     t = clock.after(t, rng.uniform(0.1, 2))
