@@ -37,17 +37,17 @@ class CaseForm(forms.Form):
         if len(kinds) <= 1:
             self.fields["kind"].widget = forms.HiddenInput()
         self._default_kind = kinds[0][0] if kinds else ""
-        choices_of(self.fields["company"]).choices = [("", "——请选择——"), *companies]
+        choices_of(self.fields["company"]).choices = [("", _("——请选择——")), *companies]
         groups: dict[str, list[tuple[str, str]]] = {}
         for c in Category.objects.filter(kind=Kind.REQUEST, active=True).select_related("parent"):
             if c.parent_id and c.parent:
                 groups.setdefault(c.parent.name, []).append((str(c.pk), c.name))
             else:
-                groups.setdefault(c.name, []).insert(0, (str(c.pk), f"{c.name}（大类）"))
-        choices_of(self.fields["category"]).choices = [("", "——请选择——"), *groups.items()]
+                groups.setdefault(c.name, []).insert(0, (str(c.pk), _("%(name)s（大类）") % {"name": c.name}))
+        choices_of(self.fields["category"]).choices = [("", _("——请选择——")), *groups.items()]
         # Units that may lead a case: not the office (it dispatches), not an inspection group, not a company.
         choices_of(self.fields["lead_unit"]).choices = [
-            ("", "——由受理员派单——"),
+            ("", _("——由受理员派单——")),
             *(
                 (str(u.pk), u.name)
                 for u in Unit.objects.filter(active=True).exclude(
@@ -88,7 +88,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices_of(self.fields["unit"]).choices = [
-            (str(u.pk), u.name + ("" if u.in_district else "（区外）"))
+            (str(u.pk), u.name + ("" if u.in_district else str(_("（区外）"))))
             for u in Unit.objects.filter(active=True).exclude(kind__in=("enterprise", "inspection_group"))
         ]
 
@@ -112,10 +112,10 @@ class SpawnForm(forms.Form):
         field = choices_of(self.fields["subject"])
         field.label = subject_word
         field.required = required
-        field.choices = [("", "——请选择——"), *((str(pk), label) for pk, label in subjects)]
+        field.choices = [("", _("——请选择——")), *((str(pk), label) for pk, label in subjects)]
         if not subjects:
             del self.fields["subject"]
         choices_of(self.fields["lead_unit"]).choices = [
-            ("", "——由受理员派单——"),
+            ("", _("——由受理员派单——")),
             *((str(u.pk), u.name) for u in Unit.objects.filter(active=True).exclude(kind="enterprise")),
         ]

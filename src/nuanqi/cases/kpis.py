@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from nuanqi.calendars.services import current_calendar
 
@@ -98,13 +99,18 @@ def _top_category(case: Any, memo: dict[str, Any]) -> Any:
 
 register_dimension(
     Dimension(
-        "unit", "主办单位", lambda: F("lead_unit_id"), _unit_names, "unit", lambda c, _m: c.lead_unit_id
+        "unit",
+        gettext_noop("主办单位"),
+        lambda: F("lead_unit_id"),
+        _unit_names,
+        "unit",
+        lambda c, _m: c.lead_unit_id,
     )
 )
 register_dimension(
     Dimension(
         "category",
-        "大类",
+        gettext_noop("大类"),
         lambda: Coalesce("category__parent_id", "category_id"),
         _category_names,
         "category",
@@ -112,12 +118,19 @@ register_dimension(
     )
 )
 register_dimension(
-    Dimension("channel", "渠道", lambda: F("channel"), _channel_names, "channel", lambda c, _m: c.channel)
+    Dimension(
+        "channel",
+        gettext_noop("渠道"),
+        lambda: F("channel"),
+        _channel_names,
+        "channel",
+        lambda c, _m: c.channel,
+    )
 )
 register_dimension(
     Dimension(
         "kind",
-        "类别",
+        gettext_noop("类别"),
         lambda: F("kind"),
         lambda v: {k: kinds.kind_label(k) for k in v if k},
         "kind",
@@ -127,7 +140,7 @@ register_dimension(
 register_dimension(
     Dimension(
         "month",
-        "月份",
+        gettext_noop("月份"),
         lambda: TruncMonth("received_at", tzinfo=TZ),
         _month_names,
         "",
@@ -177,24 +190,24 @@ class Kpi:
 
 # name → (label, numerator, denominator): the single table of rate definitions (docs/kpis.md).
 RATES: dict[str, tuple[str, str, str]] = {
-    "sign_on_time": ("及时签收率", "signed_on_time", "signed"),
-    "resolve_on_time": ("按时办结率", "resolved_on_time", "resolved"),
-    "resolve": ("办结率", "resolved", "received"),
-    "satisfaction": ("满意率", "satisfied", "rated_counted"),
-    "rating": ("参评率", "rated", "completed"),
-    "return": ("退单率", "returned", "dispatched"),
-    "extension": ("延期率", "extended", "received"),
-    "reopen": ("重办率", "reopened", "completed"),
+    "sign_on_time": (gettext_noop("及时签收率"), "signed_on_time", "signed"),
+    "resolve_on_time": (gettext_noop("按时办结率"), "resolved_on_time", "resolved"),
+    "resolve": (gettext_noop("办结率"), "resolved", "received"),
+    "satisfaction": (gettext_noop("满意率"), "satisfied", "rated_counted"),
+    "rating": (gettext_noop("参评率"), "rated", "completed"),
+    "return": (gettext_noop("退单率"), "returned", "dispatched"),
+    "extension": (gettext_noop("延期率"), "extended", "received"),
+    "reopen": (gettext_noop("重办率"), "reopened", "completed"),
 }
 
 COUNT_LABELS = {
-    "received": "受理量",
-    "resolved": "办结量",
-    "open": "在办",
-    "overdue": "超期",
-    "avg_days": "平均办理时长(工作日)",
-    "appealed": "申诉",
-    "appeal_upheld": "申诉成立",
+    "received": gettext_noop("受理量"),
+    "resolved": gettext_noop("办结量"),
+    "open": gettext_noop("在办"),
+    "overdue": gettext_noop("超期"),
+    "avg_days": gettext_noop("平均办理时长(工作日)"),
+    "appealed": gettext_noop("申诉"),
+    "appeal_upheld": gettext_noop("申诉成立"),
 }
 
 
@@ -324,7 +337,7 @@ def compute(
     names = dim.names(list(rows)) if dim else {}
     out = []
     for key, r in rows.items():
-        k = Kpi(key=key, name=names.get(key, "（未指定）") if dim else "合计")
+        k = Kpi(key=key, name=names.get(key, gettext("（未指定）")) if dim else gettext("合计"))
         figures: dict[str, Any] = dict(r)
         for f in _aggregates(now):
             setattr(k, f, figures[f])

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -39,7 +41,10 @@ class Briefing:
 
     @property
     def title(self) -> str:
-        return f"暖企工程工作简报（{self.start:%Y年%m月%d日}—{self.end:%m月%d日}）"
+        return _("暖企工程工作简报（%(start)s—%(end)s）") % {
+            "start": date_format(self.start, "DATE_FORMAT"),
+            "end": date_format(self.end, "MONTH_DAY_FORMAT"),
+        }
 
 
 def _pct(v: float | None) -> str:
@@ -49,18 +54,27 @@ def _pct(v: float | None) -> str:
 def _highlights(b: Briefing) -> list[str]:
     t, p = b.total, b.previous
     out = [
-        f"本期受理 {t.received} 件（上期 {p.received} 件），办结 {t.resolved} 件，"
-        f"按时办结率 {_pct(t.rates['resolve_on_time'])}，满意率 {_pct(t.rates['satisfaction'])}。"
+        _(
+            "本期受理 %(received)s 件（上期 %(previous)s 件），办结 %(resolved)s 件，"
+            "按时办结率 %(on_time)s，满意率 %(satisfied)s。"
+        )
+        % {
+            "received": t.received,
+            "previous": p.received,
+            "resolved": t.resolved,
+            "on_time": _pct(t.rates["resolve_on_time"]),
+            "satisfied": _pct(t.rates["satisfaction"]),
+        }
     ]
     if b.by_category:
         top = b.by_category[0]
-        out.append(f"诉求最集中的大类是“{top.name}”，共 {top.received} 件。")
+        out.append(_("诉求最集中的大类是“%(name)s”，共 %(n)s 件。") % {"name": top.name, "n": top.received})
     if b.ranking.red:
-        out.append("红榜单位：" + "、".join(k.name for k in b.ranking.red) + "。")
+        out.append(_("红榜单位：%(units)s。") % {"units": _("、").join(k.name for k in b.ranking.red)})
     if b.overdue_total:
-        out.append(f"目前仍有 {b.overdue_total} 件事项超期未办结，请相关单位抓紧办理。")
+        out.append(_("目前仍有 %(n)s 件事项超期未办结，请相关单位抓紧办理。") % {"n": b.overdue_total})
     else:
-        out.append("目前没有超期未办结的事项。")
+        out.append(_("目前没有超期未办结的事项。"))
     return out
 
 

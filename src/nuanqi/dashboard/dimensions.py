@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Case as When_
 from django.db.models import IntegerField, OuterRef, Subquery, When
+from django.utils.translation import gettext_noop
 
 
 def _commissioner_expr() -> Any:
@@ -76,7 +77,7 @@ def register() -> None:
     register_dimension(
         Dimension(
             "commissioner",
-            "暖企专员",
+            gettext_noop("暖企专员"),
             _commissioner_expr,
             _people,
             "commissioner",
@@ -84,7 +85,9 @@ def register() -> None:
         )
     )
     register_dimension(
-        Dimension("town", "镇街", _town_expr, _units, "town", lambda c, m: _company_facts(c, m)[0])
+        Dimension(
+            "town", gettext_noop("镇街"), _town_expr, _units, "town", lambda c, m: _company_facts(c, m)[0]
+        )
     )
 
 

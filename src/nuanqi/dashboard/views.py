@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from nuanqi.accounts.models import Role, Unit, User
@@ -344,7 +345,7 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
         rows, total = [], kpis.total(Case.objects.none(), start, end)
     dim = kpis.dimensions().get(by)
     if request.GET.get("format") == "xlsx" and not error:
-        return _kpi_xlsx(rows, total, start, end, dim.label if dim else by, kind)
+        return _kpi_xlsx(rows, total, start, end, gettext(dim.label) if dim else by, kind)
     param = dim.filter_param if dim else ""
     table = []
     for k in rows:
@@ -365,8 +366,8 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": [(k.code, k.label) for k in kinds.listed_kinds()],
             "by": by,
-            "dims": [(d.name, d.label) for d in kpis.dimensions().values()],
-            "rate_cols": [(name, label) for name, (label, _n, _d) in kpis.RATES.items()],
+            "dims": [(d.name, gettext(d.label)) for d in kpis.dimensions().values()],
+            "rate_cols": [(name, gettext(label)) for name, (label, _n, _d) in kpis.RATES.items()],
             "start": start,
             "end": end,
             "error": error,
@@ -380,7 +381,7 @@ def kpi_table(request: HttpRequest) -> HttpResponse:
 def _kpi_xlsx(rows: list[kpis.Kpi], total: kpis.Kpi, start: date, end: date, by_label: Any, kind: str) -> Any:
     """The KPI table as a ledger: the same rows and columns as the page (rates as percentages), the period
     and grouping on its 说明 sheet."""
-    rate_cols = [(name, label) for name, (label, _n, _d) in kpis.RATES.items()]
+    rate_cols = [(name, gettext(label)) for name, (label, _n, _d) in kpis.RATES.items()]
     columns = [
         Column(str(by_label), 28),
         Column("受理量", 10, "int"),
@@ -455,7 +456,7 @@ def briefing(request: HttpRequest) -> HttpResponse:
         "dashboard/briefing.html",
         {
             "b": b,
-            "rate_cols": [(n, label) for n, (label, _a, _b) in kpis.RATES.items()],
+            "rate_cols": [(n, gettext(label)) for n, (label, _a, _b) in kpis.RATES.items()],
             "week_start": week_start,
             "prev_week": week_start - timedelta(days=7),
             "next_week": following if following <= this_monday else None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -42,7 +43,7 @@ from .imports import _company_lookup
 from .models import Company
 
 KIND = "cases"
-LABEL = "历史事项"
+LABEL = gettext_noop("历史事项")
 
 # What a row's 导入状态 may say, and the status the case is filed in. An open case with a lead unit is being
 # handled (办理中); without one it waits for the office to dispatch it (已受理).

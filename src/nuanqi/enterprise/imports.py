@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
 from nuanqi.cases.errors import Forbidden
@@ -69,12 +70,13 @@ from .models import (
 from .outcomes import period_bounds
 
 KINDS = ("companies", "commissioners", "assignments", "policies", "indicators")
+# Chinese on the workbooks (their headers are Chinese too); marked for the catalogue so pages translate them.
 KIND_LABELS = {
-    "companies": "企业",
-    "commissioners": "暖企专员",
-    "assignments": "派驻关系",
-    "policies": "惠企政策",
-    "indicators": "企业指标",
+    "companies": gettext_noop("企业"),
+    "commissioners": gettext_noop("暖企专员"),
+    "assignments": gettext_noop("派驻关系"),
+    "policies": gettext_noop("惠企政策"),
+    "indicators": gettext_noop("企业指标"),
 }
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -317,7 +318,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 (messages.success if report.ok else messages.error)(request, report.summary())
-    kinds = [(k.key, k.label) for k in import_kinds()]
+    kinds = [(k.key, gettext(k.label)) for k in import_kinds()]
     return render(request, "enterprise/imports.html", {"kinds": kinds, "report": report})
 
 

@@ -33,8 +33,14 @@ class PatrolConfig(AppConfig):
         register_owner(ZombieCar, lambda user, car: visible_zombie_cars(user).filter(pk=car.pk).exists())
         register_sweep("zombie_notice", remind)
 
+        from django.utils.translation import gettext_noop
+
         from nuanqi.lib.importkinds import ImportKind, register_import
 
         from . import ledger
 
-        register_import(ImportKind("points", "巡查点位", ledger.write_points, ledger.import_points, order=50))
+        register_import(
+            ImportKind(
+                "points", gettext_noop("巡查点位"), ledger.write_points, ledger.import_points, order=50
+            )
+        )

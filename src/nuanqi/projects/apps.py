@@ -42,8 +42,12 @@ class ProjectsConfig(AppConfig):
 
         register_panel(Panel("projects", "projects/_panel.html", panel.context))
 
+        from django.utils.translation import gettext_noop
+
         from nuanqi.lib.importkinds import ImportKind, register_import
 
         from . import imports
 
-        register_import(ImportKind("projects", "项目", imports.write_template, imports.run_import, order=60))
+        register_import(
+            ImportKind("projects", gettext_noop("项目"), imports.write_template, imports.run_import, order=60)
+        )
