@@ -162,7 +162,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return
-    skip = pytest.mark.skip(reason="只在 SQLite 上运行 / runs on SQLite only (single_database)")
-    for item in items:
-        if "single_database" in item.keywords:
-            item.add_marker(skip)
+    # Deselected, not skipped: on this pass they are not part of the run at all.
+    kept = [item for item in items if "single_database" not in item.keywords]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if "single_database" in item.keywords])
+        items[:] = kept
