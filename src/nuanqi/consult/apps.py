@@ -32,3 +32,19 @@ class ConsultConfig(AppConfig):
         from . import panel
 
         register_panel(Panel("consult", "consult/_panel.html", panel.context))
+
+        from django.utils.translation import gettext_noop
+
+        from nuanqi.lib.importkinds import ImportKind, register_import
+
+        from . import ledger
+
+        register_import(
+            ImportKind(
+                "consult_sessions",
+                gettext_noop("协商活动"),
+                ledger.write_sessions_template,
+                ledger.run_sessions_import,
+                order=70,
+            )
+        )

@@ -9,14 +9,32 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 
-from nuanqi.accounts.models import Unit
-from nuanqi.cases.errors import CaseError
+from nuanqi.accounts.models import Role, Unit
+from nuanqi.cases.errors import CaseError, Forbidden
 from nuanqi.lib.excel import Column, write_ledger
-from nuanqi.lib.excel_import import Field, ImportReport, Limits, TemplateError, check_row, read_sheet
+from nuanqi.lib.excel_import import (
+    Field,
+    ImportReport,
+    Limits,
+    TemplateError,
+    check_row,
+    parse_bool,
+    parse_date,
+    read_sheet,
+)
 from nuanqi.lib.excel_template import import_template
 
+from .access import is_consult_office
 from .models import Participant, Session
-from .services import decision_label, facts, raise_item, session_items
+from .services import (
+    NewSession,
+    create_session,
+    decision_label,
+    facts,
+    raise_item,
+    session_items,
+    update_session,
+)
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
@@ -140,3 +158,140 @@ def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
             report.created = 0
             transaction.set_rollback(True)
     return report
+
+
+# ---------------------------------------------------------------- the sessions list
+
+SESSION_FIELDS = (
+    Field("held_on", "协商日期", required=True, example="2023-03-29"),
+    Field(
+        "topic",
+        "协商主题",
+        required=True,
+        max_length=200,
+        is_name=True,
+        example="深化“运动定海”建设 持续提升港城活力",
+    ),
+    Field("organiser", "组织单位", required=True, max_length=100, help="系统中单位的全称或简称"),
+    Field("venue", "地点", max_length=200),
+    Field("public", "公开协商成果", help="填“是”或“否”，留空为否"),
+    Field("report_summary", "调研报告摘要", max_length=4000),
+    Field("minutes", "会议纪要", max_length=20000),
+)
+
+SESSION_COLUMNS = (
+    Column("协商日期", 12),
+    Column("协商主题", 40),
+    Column("组织单位", 24),
+    Column("地点", 20),
+    Column("公开协商成果", 12),
+    Column("调研报告摘要", 50),
+    Column("会议纪要", 50),
+)
+
+_SESSION_PARSERS: dict[str, Any] = {"held_on": parse_date, "public": parse_bool}
+# The writer's field names → the template's headers, for a refusal the writer gives on one cell.
+_SESSION_HEADERS = {f.key: f.header for f in SESSION_FIELDS}
+
+
+def session_rows(sessions: Any) -> Iterator[list[Any]]:
+    for s in sessions.select_related("organiser"):
+        yield [
+            s.held_on,
+            s.topic,
+            s.organiser.name,
+            s.venue,
+            "是" if s.public else "否",
+            s.report_summary,
+            s.minutes,
+        ]
+
+
+def write_sessions(target: IO[bytes], sessions: Any) -> int:
+    """The sessions list as the viewer sees it (the list has no filters: every session this person may
+    read)."""
+    return write_ledger(
+        target,
+        SESSION_COLUMNS,
+        session_rows(sessions),
+        title="协商活动台账",
+        notes=[("范围", "您可查看的全部协商活动")],
+    )
+
+
+def write_sessions_template(target: IO[bytes]) -> None:
+    units = list(Unit.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+    wb = import_template(
+        "协商活动",
+        SESSION_FIELDS,
+        choices={"organiser": units, "public": ["是", "否"]},
+        examples={"organiser": "区政协", "venue": "区政协会议室", "public": "是"},
+    )
+    wb.save(target)
+
+
+def run_sessions_import(source: Any, *, actor: User | None) -> ImportReport:
+    """New sessions created, and known ones (the same date and topic) updated, through the module's writers;
+    every row checked, all applied in one transaction or none."""
+    # None is the command line: whoever runs `nuanqi import consult_sessions` operates the server.
+    if actor is not None and not is_consult_office(actor):
+        raise Forbidden("只有政协工作人员和管理员可以导入协商活动台账")
+    report = ImportReport("consult_sessions")
+    limits = Limits(
+        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
+        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
+        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
+    )
+    rows = list(read_sheet(source, SESSION_FIELDS, limits, notes=report.notes))
+    if not rows:
+        raise TemplateError("文件只有表头，没有数据行")
+    report.rows = len(rows)
+    parsed: list[tuple[int, dict[str, Any], Unit]] = []
+    for number, raw in rows:
+        row = check_row(report, number, raw, SESSION_FIELDS, _SESSION_PARSERS)
+        if row is None:
+            continue
+        unit = _unit(row["organiser"])
+        if unit is None:
+            report.add(number, "组织单位", f"找不到单位“{row['organiser']}”")
+            continue
+        parsed.append((number, row, unit))
+    if not report.ok:
+        return report
+    writer = actor if actor is not None else _operator()
+    with transaction.atomic():
+        for number, row, unit in parsed:
+            texts = {k: row.get(k) or "" for k in ("venue", "report_summary", "minutes")}
+            known = Session.objects.filter(held_on=row["held_on"], topic=row["topic"]).first()
+            try:
+                if known is None:
+                    create_session(
+                        NewSession(
+                            topic=row["topic"],
+                            held_on=row["held_on"],
+                            organiser=unit,
+                            public=bool(row.get("public")),
+                            **texts,
+                        ),
+                        actor=writer,
+                    )
+                    report.created += 1
+                else:
+                    update_session(known, actor=writer, public=bool(row.get("public")), **texts)
+                    report.updated += 1
+            except CaseError as exc:
+                report.add(number, _SESSION_HEADERS.get(exc.field or "", "协商主题"), exc.message)
+        if not report.ok:
+            report.created = report.updated = 0
+            transaction.set_rollback(True)
+    return report
+
+
+def _operator() -> User:
+    """The command line's writer: the first active administrator (the writers record who acted)."""
+    from nuanqi.accounts.models import User as UserModel
+
+    user = UserModel.objects.filter(is_active=True, role_grants__role=Role.ADMIN).order_by("pk").first()
+    if user is None:
+        raise Forbidden("系统中没有可用的管理员账号")
+    return user

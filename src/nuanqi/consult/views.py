@@ -46,13 +46,30 @@ def _session_or_404(user: User, session_id: int) -> Session:
 
 
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: HttpRequest) -> HttpResponse | FileResponse:
     user = _user(request)
-    sessions = list(visible_sessions(user).select_related("organiser"))
     if user.is_external:
         raise Http404
+    if request.GET.get("format") == "xlsx":
+        import io
+
+        from .ledger import write_sessions
+
+        buf = io.BytesIO()
+        write_sessions(buf, visible_sessions(user))
+        buf.seek(0)
+        return FileResponse(buf, as_attachment=True, filename="协商活动台账.xlsx")
+    sessions = list(visible_sessions(user).select_related("organiser"))
     return render(
-        request, "consult/session_list.html", {"sessions": sessions, "can_create": is_consult_office(user)}
+        request,
+        "consult/session_list.html",
+        {
+            "sessions": sessions,
+            "can_create": is_consult_office(user),
+            # The import page is the office's (admins and dispatchers); the consult kind wants the consult
+            # office too: administrators are both.
+            "can_import": user.has_role("admin"),
+        },
     )
 
 
