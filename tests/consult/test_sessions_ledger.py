@@ -70,7 +70,7 @@ def test_an_exported_ledger_imports_back_and_new_rows_are_created(world, consult
     r = world.client(consult.staff).get(reverse("consult_sessions"), {"format": "xlsx"})
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
     ws = wb.worksheets[0]
-    ws.cell(row=2, column=7, value="会议纪要 三项建议当场答复")
+    ws.cell(row=2, column=7, value="会议纪要：三项建议当场答复。\n其余会后书面答复。")
     ws.append([date(2023, 9, 12), "夜间经济与街区管理", "区政协", "", "否", "", ""])
     buf = io.BytesIO()
     wb.save(buf)
@@ -78,7 +78,10 @@ def test_an_exported_ledger_imports_back_and_new_rows_are_created(world, consult
     report = run_sessions_import(buf, actor=consult.staff)
     assert report.ok and (report.created, report.updated) == (1, 1), report.errors
     consult.session.refresh_from_db()
-    assert consult.session.minutes == "会议纪要 三项建议当场答复" and consult.session.public
+    assert (
+        consult.session.minutes == "会议纪要：三项建议当场答复。\n其余会后书面答复。"
+        and consult.session.public
+    )
     night = Session.objects.get(topic="夜间经济与街区管理")
     assert night.held_on == date(2023, 9, 12) and not night.public and night.created_by == consult.staff
 

@@ -20,6 +20,7 @@ from nuanqi.lib.excel_import import (
     check_row,
     parse_bool,
     parse_date,
+    parse_prose,
     read_sheet,
 )
 from nuanqi.lib.excel_template import import_template
@@ -189,7 +190,12 @@ SESSION_COLUMNS = (
     Column("会议纪要", 50),
 )
 
-_SESSION_PARSERS: dict[str, Any] = {"held_on": parse_date, "public": parse_bool}
+_SESSION_PARSERS: dict[str, Any] = {
+    "held_on": parse_date,
+    "public": parse_bool,
+    "report_summary": parse_prose,
+    "minutes": parse_prose,
+}
 # The writer's field names → the template's headers, for a refusal the writer gives on one cell.
 _SESSION_HEADERS = {f.key: f.header for f in SESSION_FIELDS}
 

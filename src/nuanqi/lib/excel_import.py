@@ -243,6 +243,12 @@ def parse_name(value: Any) -> str:
     return " ".join(text.split())
 
 
+def parse_prose(value: Any) -> str:
+    """Free text (minutes, findings) as typed, in NFC: Chinese full-width punctuation and line breaks kept,
+    so a ledger exported and imported back reads the same."""
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
 def parse_list(value: Any) -> list[str]:
     """Items separated by 、，, ; ； or newlines."""
     text = normalize_text(value)

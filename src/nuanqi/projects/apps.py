@@ -46,8 +46,13 @@ class ProjectsConfig(AppConfig):
 
         from nuanqi.lib.importkinds import ImportKind, register_import
 
-        from . import imports
+        from . import imports, visit_ledger
 
         register_import(
             ImportKind("projects", gettext_noop("项目"), imports.write_template, imports.run_import, order=60)
+        )
+        register_import(
+            ImportKind(
+                "visits", gettext_noop("调研"), visit_ledger.write_template, visit_ledger.run_import, order=65
+            )
         )

@@ -211,11 +211,18 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
+def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse | FileResponse:
     user = _user(request)
     programme = visible_programmes(user).filter(pk=programme_id).first()
     if programme is None:
         raise Http404
+    if request.GET.get("format") == "xlsx":
+        from .visit_ledger import write_export
+
+        buf = io.BytesIO()
+        write_export(buf, visible_visits(user).filter(programme=programme), programme)
+        buf.seek(0)
+        return FileResponse(buf, as_attachment=True, filename=f"调研台账-{programme.name}.xlsx")
     root = programme_tree(programme)
     mine = set(visible_projects(user).filter(programme=programme).values_list("pk", flat=True))
     visits = list(visible_visits(user).filter(programme=programme))
@@ -230,6 +237,7 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
             "labels": LIGHT_LABELS,
             "visits": visits,
             "can_edit": can_edit(user),
+            "can_import": user.has_role("admin", "dispatcher"),
             "changes": (
                 change_rows(programme.changes.select_related("actor", "project")[:30])
                 if can_edit(user)

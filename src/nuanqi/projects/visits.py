@@ -3,6 +3,7 @@ concerns, assigned to a unit (the project's owner by default) and followed to an
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.cases.models import Case, Channel, Nature
 
 from .access import visible_programmes, visible_projects
-from .models import Project, ResearchVisit, Suggestion
+from .models import Programme, Project, ResearchVisit, Suggestion
 from .workflow import PROJECT_ISSUE
 
 if TYPE_CHECKING:
@@ -76,3 +77,33 @@ def add_suggestion(
         )
         Suggestion.objects.create(visit=visit, case=case)
     return case
+
+
+def save_visit(
+    *,
+    programme: Programme | None,
+    title: str,
+    visited_on: date,
+    organiser: Unit,
+    visitors: str = "",
+    findings: str = "",
+    actor: User | None,
+) -> tuple[ResearchVisit, bool]:
+    """Record a research visit, or update the one of the same programme, date and title; (visit, created).
+    `actor` None is the command line (whoever runs it operates the server)."""
+    if actor is not None and not actor.has_role(Role.ADMIN, Role.DISPATCHER):
+        raise Forbidden("只有营商办可以登记调研")
+    words = str(title or "").strip()
+    if not words:
+        raise Invalid("请填写调研主题", "missing_field", field="title")
+    checks = (("title", words, 200, "调研主题"), ("visitors", visitors, 500, "参加人员"))
+    for field, text, limit, label in (*checks, ("findings", findings, 8000, "调研情况")):
+        if len(text or "") > limit:
+            raise Invalid(f"{label}不能超过 {limit} 字", "too_long", field=field)
+    visit, created = ResearchVisit.objects.update_or_create(
+        programme=programme,
+        visited_on=visited_on,
+        title=words,
+        defaults={"organiser": organiser, "visitors": visitors or "", "findings": findings or ""},
+    )
+    return visit, created
