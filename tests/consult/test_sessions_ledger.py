@@ -121,3 +121,11 @@ def test_only_the_consult_office_imports_and_the_template_lists_the_columns(worl
     r = world.client(world.admin).get(reverse("import_template", args=["consult_sessions"]))
     ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0]
     assert [str(c.value).rstrip("*") for c in ws[1]] == HEADER
+
+
+def test_the_command_line_imports_as_the_first_administrator(world, consult):
+    report = run_sessions_import(
+        _upload([["2023-09-12", "夜间经济与街区管理", "区政协", "", "", "", ""]]), actor=None
+    )
+    assert report.ok and report.created == 1, report.errors
+    assert Session.objects.get(topic="夜间经济与街区管理").created_by == world.admin
