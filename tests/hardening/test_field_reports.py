@@ -117,7 +117,7 @@ def test_an_account_and_a_company_code_in_number_cells_are_refused_in_the_other_
 
 
 @pytest.mark.parametrize("kind", ["companies", "commissioners", "assignments", "indicators"])
-def test_templates_make_identifier_columns_text(kind: str, tmp_path) -> None:
+def test_templates_make_identifier_columns_text(kind: str, tmp_path, db) -> None:
     write_template(kind, tmp_path / "t.xlsx")
     ws = load_workbook(tmp_path / "t.xlsx").active
     assert ws is not None

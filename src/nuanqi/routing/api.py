@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from nuanqi.accounts.models import Role, User
 from nuanqi.cases.access import SubjectRef, resolve_subject
 from nuanqi.cases.errors import Invalid
+from nuanqi.columns import Id, RowRef
 
 from . import duplicates
 from .suggest import suggest
@@ -38,7 +39,7 @@ def _company(user: User, value: Any) -> SubjectRef | None:
 class RoutingSuggestIn(Schema):
     title: Title
     description: Text = ""
-    company: str | int | None = None
+    company: RowRef | None = None
 
 
 class RoutingSubcategoryOut(Schema):
@@ -79,14 +80,14 @@ def suggest_route(request: HttpRequest, payload: RoutingSuggestIn) -> dict[str, 
 
 class DuplicateSubjectIn(Schema):
     type: Annotated[str, Field(max_length=20)]
-    id: int
+    id: Id
 
 
 class DuplicatesIn(Schema):
     kind: Annotated[str, Field(max_length=20)] = ""
     title: Title
     description: Text = ""
-    company: str | int | None = None
+    company: RowRef | None = None
     subject: DuplicateSubjectIn | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     long: float | None = Field(None, ge=-180, le=180)
