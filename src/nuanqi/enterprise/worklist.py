@@ -30,10 +30,18 @@ if TYPE_CHECKING:
 CHANNELS = (Channel.COMPANY_REQUEST, Channel.VOLUNTEERED)
 
 
+# Closed cases shown per 小项 on the company page; the rest are counted and linked (the page stays light
+# however long the company's history).
+CLOSED_SHOWN = 3
+
+
 @dataclass
 class Leaf:
     name: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0  # every case of the 小项, shown or not
+    hidden: int = 0  # closed cases beyond CLOSED_SHOWN
+    closed_shown: int = 0
 
 
 @dataclass
@@ -45,7 +53,7 @@ class Group:
 
     @property
     def total(self) -> int:
-        return sum(len(leaf.rows) for leaf in self.leaves)
+        return sum(leaf.count for leaf in self.leaves)
 
 
 @dataclass
@@ -81,7 +89,15 @@ def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> 
         if key not in leaves:
             leaves[key] = Leaf(leaf)
             g.leaves.append(leaves[key])
-        leaves[key].rows.append({"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)})
+        row = leaves[key]
+        row.count += 1
+        if c.phase == kinds.OPEN:
+            row.rows.append({"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)})
+        elif row.closed_shown < CLOSED_SHOWN:
+            row.closed_shown += 1
+            row.rows.append({"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)})
+        else:
+            row.hidden += 1
         label = str(Channel(c.channel).label)
         g.channels[label] = g.channels.get(label, 0) + 1
         channel_counts[label] = channel_counts.get(label, 0) + 1
