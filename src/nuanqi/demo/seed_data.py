@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from nuanqi import defaults
 from nuanqi.accounts.models import UnitKind
 
 D, T, OT, B = UnitKind.DEPARTMENT, UnitKind.TOWN, UnitKind.OTHER, UnitKind.BANK
@@ -75,26 +76,10 @@ INSPECTION_GROUPS: list[tuple[str, str, str]] = [
 ]
 INSPECTION_ADDRESS = "定海区昌国路61号区委巡察办（邮政编码：316000）"
 
-# The enterprise 大类 (the API looks them up by these exact names) and their 小项.
-CATEGORIES: dict[str, list[str]] = {
-    "要素保障": ["用地", "用电", "用水用气", "用工", "融资", "物流运输", "海域岸线"],
-    "政府审批": ["项目立项", "环评", "能评", "施工许可", "竣工验收", "合规证明", "资质许可"],
-    "安全环保": ["安全生产", "环保整改", "消防", "职业健康", "危化品管理"],
-    "政策兑现": ["资金补助", "税收优惠", "人才政策", "稳岗就业", "技改补贴"],
-    "经营发展": ["市场拓展", "招商引资", "转型升级", "产值统计", "企业文化", "知识产权"],
-}
-
-_BASIS = "舟山12345政务服务热线办理时限"
-# (nature, priority, sign hours, contact hours, resolve working days, basis)
-SLA_POLICIES: list[tuple[str, int | None, float, float, int, str]] = [
-    ("consult", None, 2, 4, 3, f"{_BASIS}：咨询类 3 个工作日办结"),
-    ("help", None, 2, 4, 5, f"{_BASIS}：求助类（一般事项）5 个工作日办结"),
-    ("complaint", None, 2, 4, 7, f"{_BASIS}：投诉类（复杂事项）7 个工作日办结"),
-    ("", 1, 1, 2, 3, "重要且紧急（P1）：1 个工作小时内签收、2 个工作小时内联系企业、3 个工作日办结"),
-    # A nature row outranks a priority-only row, so the common natures carry their own P1 row.
-    ("help", 1, 1, 2, 3, "求助类 P1（重要且紧急）：按主次缓急优先办理，3 个工作日办结"),
-    ("complaint", 1, 1, 2, 3, "投诉类 P1（重要且紧急）：按主次缓急优先办理，3 个工作日办结"),
-]
+# The enterprise 大类 (the API looks them up by these exact names) and their 小项, and the time limits: the
+# demo district starts from what every new district gets (nuanqi.defaults).
+CATEGORIES = defaults.CATEGORIES
+SLA_POLICIES = defaults.SLA_POLICIES
 
 BATCHES: list[tuple[int, str, date]] = [
     (1, "第一批", date(2022, 5, 16)),
