@@ -323,38 +323,17 @@ def case_detail(user: User, number: str) -> dict[str, Any]:
     c = with_list_columns(visible_cases(user)).get(number=number)
     tasks = list(visible_tasks(user, c))
     events = list(Event.objects.filter(case=c).order_by("seq"))
-    rel = relations(user, c)
     data = case_out(c, sum(1 for t in tasks if t.status == "done"), len(tasks))
-    data.update(
-        description=c.description,
-        requester_name=c.requester_name,
-        result=c.result,
-        satisfaction=c.satisfaction,
-        extension_days=c.extension_days,
-        extension_pending=c.extension_pending,
-        hold_review_on=c.hold_review_on.isoformat() if c.hold_review_on else None,
+    return _with_detail(
+        data,
+        user,
+        c,
+        relations(user, c),
         tasks=[task_out(t) for t in tasks],
-        events=[
-            EventOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor_name,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                changes=e.changes,
-                reason=e.reason,
-            )
-            for e in events
-        ],
-        actions=[
-            ActionOut(action=t.action, label=str(t.label), required=list(t.required))
-            for t in allowed_actions(user, c, rel)
-        ],
+        events=events,
         links=_links(user, c),
         attachments=[attachment_out(a) for a in services.case_attachments(c)],
     )
-    return data
 
 
 def filed_case_detail(user: User, c: Case) -> dict[str, Any]:
@@ -370,7 +349,21 @@ def filed_case_detail(user: User, c: Case) -> dict[str, Any]:
         value = getattr(c, f)
         if value is not None:
             setattr(c, f, value.astimezone(UTC))
-    data = case_out(c, 0, 0)
+    return _with_detail(case_out(c, 0, 0), user, c, rel, tasks=[], events=events, links=[], attachments=[])
+
+
+def _with_detail(
+    data: dict[str, Any],
+    user: User,
+    c: Case,
+    rel: Any,
+    *,
+    tasks: list[Any],
+    events: Any,
+    links: list[Any],
+    attachments: list[Any],
+) -> dict[str, Any]:
+    """The detail's fields beside a list row's (`case_out`): one shape for a read and for a filing."""
     data.update(
         description=c.description,
         requester_name=c.requester_name,
@@ -378,8 +371,8 @@ def filed_case_detail(user: User, c: Case) -> dict[str, Any]:
         satisfaction=c.satisfaction,
         extension_days=c.extension_days,
         extension_pending=c.extension_pending,
-        hold_review_on=None,
-        tasks=[],
+        hold_review_on=c.hold_review_on.isoformat() if c.hold_review_on else None,
+        tasks=tasks,
         events=[
             EventOut(
                 seq=e.seq,
@@ -397,8 +390,8 @@ def filed_case_detail(user: User, c: Case) -> dict[str, Any]:
             ActionOut(action=t.action, label=str(t.label), required=list(t.required))
             for t in allowed_actions(user, c, rel)
         ],
-        links=[],
-        attachments=[],
+        links=links,
+        attachments=attachments,
     )
     return data
 
