@@ -6,24 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import transaction
-
 from nuanqi.accounts.models import Role, Unit
 from nuanqi.cases.errors import CaseError, Forbidden
 from nuanqi.lib.excel import Column, write_ledger
 from nuanqi.lib.excel_import import (
     Field,
     ImportReport,
-    Limits,
-    TemplateError,
     check_row,
     parse_bool,
     parse_date,
     parse_prose,
-    read_sheet,
 )
 from nuanqi.lib.excel_template import import_template
+from nuanqi.lib.importkinds import all_or_nothing, read_rows
 
 from .access import is_consult_office
 from .models import Participant, Session
@@ -114,15 +109,7 @@ def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
     """Check every row; file all of them in one transaction only if none is bad (a row refused by the
     engine rolls back the rows filed before it)."""
     report = ImportReport("consult_items")
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, FIELDS, report)
     parsed: list[tuple[int, dict[str, Any], Unit | None]] = []
     for number, raw in rows:
         row = check_row(report, number, raw, FIELDS, {})
@@ -138,7 +125,7 @@ def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
     if not report.ok:
         return report
     people = {p.name: p for p in Participant.objects.filter(session=session)}
-    with transaction.atomic():
+    with all_or_nothing(report):
         for number, row, unit in parsed:
             name = row.get("raised_by") or ""
             try:
@@ -155,9 +142,6 @@ def run_import(session: Session, source: Any, *, actor: User) -> ImportReport:
                 report.add(number, "问题或建议", exc.message)
             else:
                 report.created += 1
-        if not report.ok:
-            report.created = 0
-            transaction.set_rollback(True)
     return report
 
 
@@ -243,15 +227,7 @@ def run_sessions_import(source: Any, *, actor: User | None) -> ImportReport:
     if actor is not None and not is_consult_office(actor):
         raise Forbidden("只有政协工作人员和管理员可以导入协商活动台账")
     report = ImportReport("consult_sessions")
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, SESSION_FIELDS, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, SESSION_FIELDS, report)
     parsed: list[tuple[int, dict[str, Any], Unit]] = []
     for number, raw in rows:
         row = check_row(report, number, raw, SESSION_FIELDS, _SESSION_PARSERS)
@@ -265,7 +241,7 @@ def run_sessions_import(source: Any, *, actor: User | None) -> ImportReport:
     if not report.ok:
         return report
     writer = actor if actor is not None else _operator()
-    with transaction.atomic():
+    with all_or_nothing(report):
         for number, row, unit in parsed:
             texts = {k: row.get(k) or "" for k in ("venue", "report_summary", "minutes")}
             known = Session.objects.filter(held_on=row["held_on"], topic=row["topic"]).first()
@@ -287,9 +263,6 @@ def run_sessions_import(source: Any, *, actor: User | None) -> ImportReport:
                     report.updated += 1
             except CaseError as exc:
                 report.add(number, _SESSION_HEADERS.get(exc.field or "", "协商主题"), exc.message)
-        if not report.ok:
-            report.created = report.updated = 0
-            transaction.set_rollback(True)
     return report
 
 

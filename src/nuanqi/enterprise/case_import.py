@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
@@ -30,14 +29,12 @@ from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
-    Limits,
-    TemplateError,
     check_row,
     normalize_text,
     parse_date,
     parse_list,
-    read_sheet,
 )
+from nuanqi.lib.importkinds import read_rows
 
 from .imports import _company_lookup
 from .models import Company
@@ -192,15 +189,7 @@ def run_import(source: Any, *, actor: User | None = None) -> ImportReport:
     """Validate every row; file all of them in one transaction only if none is bad."""
     _check_actor(actor)
     report = ImportReport(KIND)
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, FIELDS, limits))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, FIELDS, report)
     items = check_rows(report, rows)
     if report.ok:
         import_cases(items, actor=actor)

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +28,6 @@ from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
-    Limits,
     TemplateError,
     check_row,
     normalize_text,
@@ -37,9 +35,9 @@ from nuanqi.lib.excel_import import (
     parse_date,
     parse_list,
     parse_name,
-    read_sheet,
 )
 from nuanqi.lib.excel_template import YES_NO, import_template
+from nuanqi.lib.importkinds import read_rows
 from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
 from nuanqi.lib.phone import is_phone, mainland_mobile
 
@@ -308,15 +306,7 @@ def run_import(kind: str, source: Source, *, actor: User | None = None) -> Impor
         "policies": _policies,
         "indicators": _indicators,
     }[kind]
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, spec.fields, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, spec.fields, report)
     # The rows and the derived work (policy matching) commit together or not at all.
     with transaction.atomic():
         importer(report, rows, actor)

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import transaction
 
 from nuanqi.accounts.models import Role, Unit, UnitKind, User
@@ -21,15 +20,13 @@ from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
-    Limits,
-    TemplateError,
     check_row,
     normalize_text,
     parse_bool,
     parse_decimal,
-    read_sheet,
 )
 from nuanqi.lib.excel_template import YES_NO, import_template
+from nuanqi.lib.importkinds import read_rows
 
 from .geo import gcj02_to_wgs84
 from .models import Point, PointType
@@ -160,15 +157,7 @@ def import_points(source: str | Path | IO[bytes], *, actor: User | None = None) 
     """Check every row; write them all in one transaction only if none is bad."""
     _may(actor)
     report = ImportReport("points")
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, FIELDS, report)
     units = {u.name: u for u in Unit.objects.all()}
     parsers = {
         "point_type": _lookup({t.name: t for t in PointType.objects.all()}, "点位类型"),

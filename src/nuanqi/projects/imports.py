@@ -6,23 +6,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import transaction
-
 from nuanqi.accounts.models import Role, Unit, UnitKind
 from nuanqi.cases.errors import Forbidden
 from nuanqi.lib.excel_import import (
     CellError,
     Field,
     ImportReport,
-    Limits,
-    TemplateError,
     check_row,
     parse_date,
     parse_decimal,
-    read_sheet,
 )
 from nuanqi.lib.excel_template import import_template
+from nuanqi.lib.importkinds import all_or_nothing, read_rows
 
 from .models import Programme, Project, ProjectKind
 
@@ -106,16 +101,8 @@ def run_import(source: Any, *, actor: User | None) -> ImportReport:
     if actor is not None and not actor.has_role(Role.ADMIN, Role.DISPATCHER):
         raise Forbidden("只有管理员可以导入项目台账")
     report = ImportReport("projects")
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
-    with transaction.atomic():
+    rows = read_rows(source, FIELDS, report)
+    with all_or_nothing(report):
         made: dict[str, Project] = {}
         for number, raw in rows:
             row = check_row(report, number, raw, FIELDS, PARSERS)
@@ -161,7 +148,4 @@ def run_import(source: Any, *, actor: User | None) -> ImportReport:
                 project.save()
                 report.updated += 1
             made[project.name] = project
-        if not report.ok:
-            report.created = report.updated = 0
-            transaction.set_rollback(True)
     return report

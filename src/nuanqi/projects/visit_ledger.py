@@ -7,9 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import transaction
-
 from nuanqi.accounts.models import Role, Unit
 from nuanqi.cases.errors import CaseError, Forbidden
 from nuanqi.lib.excel import Column, write_ledger
@@ -17,15 +14,13 @@ from nuanqi.lib.excel_import import (
     Field,
     Formula,
     ImportReport,
-    Limits,
-    TemplateError,
     check_row,
     normalize_text,
     parse_date,
     parse_prose,
-    read_sheet,
 )
 from nuanqi.lib.excel_template import import_template
+from nuanqi.lib.importkinds import all_or_nothing, read_rows
 
 from .models import Programme
 from .visits import save_visit
@@ -109,15 +104,7 @@ def run_import(source: Any, *, actor: User | None) -> ImportReport:
     if actor is not None and not actor.has_role(Role.ADMIN, Role.DISPATCHER):
         raise Forbidden("只有营商办可以导入调研台账")
     report = ImportReport("visits")
-    limits = Limits(
-        max_bytes=settings.NUANQI_IMPORT_MAX_MB * 1024 * 1024,
-        max_unzipped=settings.NUANQI_IMPORT_MAX_MB * 20 * 1024 * 1024,
-        max_rows=settings.NUANQI_IMPORT_MAX_ROWS,
-    )
-    rows = list(read_sheet(source, FIELDS, limits, notes=report.notes))
-    if not rows:
-        raise TemplateError("文件只有表头，没有数据行")
-    report.rows = len(rows)
+    rows = read_rows(source, FIELDS, report)
     parsed: list[tuple[int, dict[str, Any], Programme | None, Unit]] = []
     for number, raw in rows:
         row = check_row(report, number, raw, FIELDS, _PARSERS)
@@ -133,7 +120,7 @@ def run_import(source: Any, *, actor: User | None) -> ImportReport:
             parsed.append((number, row, programme, unit))
     if not report.ok:
         return report
-    with transaction.atomic():
+    with all_or_nothing(report):
         for number, row, programme, unit in parsed:
             try:
                 _visit, created = save_visit(
@@ -152,7 +139,4 @@ def run_import(source: Any, *, actor: User | None) -> ImportReport:
                     report.created += 1
                 else:
                     report.updated += 1
-        if not report.ok:
-            report.created = report.updated = 0
-            transaction.set_rollback(True)
     return report
