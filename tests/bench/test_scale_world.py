@@ -147,3 +147,16 @@ def test_search_finds_exactly_what_a_like_scan_finds(scale_world: dict[str, Any]
     like = set(Case.objects.filter(like_q(word)).values_list("id", flat=True))
     assert like
     assert set(matching_ids(word)) == like
+
+
+def test_it_builds_on_a_new_home_that_already_holds_the_district_defaults(db: None) -> None:
+    """A new home's migrations give it the default categories and time limits (nuanqi.defaults); the
+    generator completes them instead of creating them a second time."""
+    from nuanqi import defaults
+    from nuanqi.cases.models import Category, SlaPolicy
+
+    defaults.ensure()
+    categories, policies = Category.objects.count(), SlaPolicy.objects.count()
+    world = build_scale(50, companies=40, commissioners=4, log=lambda _line: None)
+    assert world["cases"] == Case.objects.count() == 50
+    assert (Category.objects.count(), SlaPolicy.objects.count()) == (categories, policies)

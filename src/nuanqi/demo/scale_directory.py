@@ -7,8 +7,9 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from nuanqi import defaults
 from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
-from nuanqi.cases.models import Category, Kind, SlaPolicy
+from nuanqi.cases.models import Category, Kind
 from nuanqi.enterprise.models import Assignment, Batch, Commissioner, Company, CompanyContact
 from nuanqi.lib.uscc import with_check_digit
 
@@ -65,20 +66,12 @@ def build_directory(w: World) -> None:
     ]
     w.helpers = [u for u in units if u.kind != UnitKind.OFFICE]
 
-    for top_sort, (top_name, leaves) in enumerate(S.CATEGORIES.items(), start=1):
-        top = Category.objects.create(kind=Kind.REQUEST, name=top_name, sort=top_sort)
-        for sort, leaf in enumerate(leaves, start=1):
-            w.leaves.append(Category.objects.create(kind=Kind.REQUEST, name=leaf, parent=top, sort=sort))
-    for nature, priority, sign, contact, days, note in S.SLA_POLICIES:
-        SlaPolicy.objects.create(
-            kind=Kind.REQUEST,
-            nature=nature,
-            priority=priority,
-            sign_hours=sign,
-            contact_hours=contact,
-            resolve_days=days,
-            note=note,
-        )
+    # A new home's migrations already hold the district defaults (nuanqi.defaults): the categories and time
+    # limits the seed's world uses are those, so they are completed, never created twice.
+    defaults.ensure()
+    for top_name, leaves in S.CATEGORIES.items():
+        top = Category.objects.get(kind=Kind.REQUEST, name=top_name, parent=None)
+        w.leaves.extend(Category.objects.get(kind=Kind.REQUEST, name=leaf, parent=top) for leaf in leaves)
 
     password = make_password(PASSWORD)
     people: list[User] = []
