@@ -51,9 +51,12 @@ def _world(n: int, rng: random.Random) -> None:
             units[short] = u
     leaves: dict[str, Category] = {}
     for top_name, names in S.CATEGORIES.items():
-        top = Category.objects.create(kind=Kind.REQUEST, name=top_name)
+        # the district's default catalogue may already be there (the same names)
+        top, _ = Category.objects.get_or_create(kind=Kind.REQUEST, name=top_name)
         for leaf in names:
-            leaves[leaf] = Category.objects.create(kind=Kind.REQUEST, name=leaf, parent=top)
+            leaves[leaf], _ = Category.objects.get_or_create(
+                kind=Kind.REQUEST, name=leaf, defaults={"parent": top}
+            )
     companies = [
         Company.objects.create(
             name=c.name, uscc=with_check_digit("91330902" + c.body), industry=c.industry, town=units[c.town]

@@ -1,8 +1,10 @@
 """A request's terms, the same for training (scikit-learn's analyzer) and for scoring (plain Python).
 
 Character 1–3-grams of the Chinese runs catch what a word list misses (局名、证照名、错别字); jieba words
-catch the longer terms whole; the company's industry (GB/T 4754 大类) and town add what the text leaves out.
-Prefixes keep the three apart in one vocabulary. Pure Python: no Django, no scikit-learn.
+catch the longer terms whole; the company's industry (GB/T 4754 大类) and town add what the text leaves out;
+character 1–3-grams of the whole text (punctuation, digits and Latin letters included, as scikit-learn's
+`analyzer="char"` makes them) are a second view of it. Prefixes keep them apart in one list; the model's views
+pick terms by prefix. Pure Python: no Django, no scikit-learn.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import lru_cache
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[0-9A-Za-z]+")
+_SPACES = re.compile(r"\s\s+")
 # Words that say nothing about the matter (every request asks for help with something).
 STOP = frozenset(
     [
@@ -107,14 +110,23 @@ def char_grams(text: str, n_max: int = 3) -> list[str]:
     return out
 
 
+def text_grams(text: str, n_max: int = 3) -> list[str]:
+    """Character 1…n_max-grams of the whole normalised text, runs of white space made one space first —
+    the n-grams scikit-learn's `TfidfVectorizer(analyzer="char")` takes of the same text."""
+    t = _SPACES.sub(" ", normalize(text))
+    return [t[i : i + n] for n in range(1, n_max + 1) for i in range(len(t) - n + 1)]
+
+
 def terms(text: str, industry: str = "", town: str = "") -> list[str]:
-    """Every term of a request: `c:` character n-grams, `w:` words, `i:` industry, `t:` town."""
+    """Every term of a request: `c:` character n-grams of the Chinese runs, `w:` words, `i:` industry,
+    `t:` town, `x:` character n-grams of the whole text."""
     out = [f"c:{g}" for g in char_grams(text)]
     out.extend(f"w:{w}" for w in words(text))
     if industry:
         out.append(f"i:{industry[:3]}")
     if town:
         out.append(f"t:{town}")
+    out.extend(f"x:{g}" for g in text_grams(text))
     return out
 
 

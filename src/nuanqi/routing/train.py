@@ -1,14 +1,19 @@
 """Training and evaluation with scikit-learn — imported by the command line and the worker only.
 
-The model: TF-IDF over the request's terms (`features.terms`: character 1–3-grams, jieba words, the
-company's industry and town; sublinear tf, l2) and a linear SVM per target (小项; lead unit), its margins
-turned into scores by a softmax. The 大类's scores are the sums of its 小项's. Exported for the
-plain-Python scorer as vocabulary, idf and float32 coefficients.
+The model: TF-IDF (sublinear tf, l2) over views of the request's terms (`features.terms`, picked by prefix):
+`terms` — character 1–3-grams of the Chinese runs, jieba words, the company's industry and town; `cjk` —
+those character n-grams alone; `chars` — character 1–3-grams of the whole text. Each view is its own TF-IDF
+block (normalised apart); per target (小项; lead unit) a linear SVM over the blocks of one of CANDIDATES, its
+margins turned into scores by a softmax. Which candidate, each target's own, is chosen on the training cases
+only: time-blocked inner cross-validation over the newest SELECT_MAX of them (`choose`). The 大类's scores are
+the sums of its 小项's. Exported for the plain-Python scorer as each view's vocabulary and idf and float32
+coefficients.
 
-`evaluate` measures it on time-ordered data, never letting a test case into training: a holdout (train on the
-older 80 %, test on the newest 20 %) and time-blocked 5-fold cross-validation (the cases in ten blocks of
-time; fold i trains on blocks 0 … 4+i and tests on block 5+i), beside two baselines on the same folds — the
-most frequent class, and character TF-IDF with a linear SVM.
+`evaluate` measures it on time-ordered data, never letting a test case into training (nor into the choice of
+views, which is made inside each training part): a holdout (train on the older 80 %, test on the newest 20 %)
+and time-blocked 5-fold cross-validation (the cases in ten blocks of time; fold i trains on blocks 0 … 4+i and
+tests on block 5+i), beside two baselines on the same folds — the most frequent class, and character TF-IDF
+with a linear SVM.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
@@ -40,6 +46,13 @@ C = 1.0
 # Tried on the demo history and not kept (no better on the folds): logistic regression (as good, twenty
 # times slower), NB-SVM, a lead unit mixed with what the 小项 implies, title terms counted twice, 4-grams.
 SHARPNESS = 3.0
+# Views of the terms, by prefix (features.terms), and the sets of views a target may use. The first candidate
+# wins ties, and is used when there are too few cases to choose.
+VIEWS: dict[str, tuple[str, ...]] = {"terms": ("c:", "w:", "i:", "t:"), "cjk": ("c:",), "chars": ("x:",)}
+CANDIDATES: tuple[tuple[str, ...], ...] = (("terms",), ("chars",), ("terms", "chars"), ("cjk", "chars"))
+INNER_FOLDS = 4
+SELECT_MIN = 40  # fewer training cases: no choice, the first candidate
+SELECT_MAX = 3000  # the choice is made on the newest SELECT_MAX training cases (its cost stays bounded)
 
 
 def _identity(terms: list[str]) -> list[str]:
@@ -75,28 +88,78 @@ def _labels(samples: Sequence[Sample], target: str) -> list[int]:
     return [getattr(s, target) for s in samples]
 
 
+def _view_docs(docs: Sequence[list[str]], view: str) -> list[list[str]]:
+    prefixes = VIEWS[view]
+    return [[t for t in d if t.startswith(prefixes)] for d in docs]
+
+
+def _blocks(
+    train_docs: Sequence[list[str]], test_docs: Sequence[list[str]], views: Sequence[str], min_df: int = 1
+) -> tuple[Any, Any]:
+    """The training and test matrices over `views`: one TF-IDF block a view, fitted on the training docs."""
+    train_parts, test_parts = [], []
+    for view in views:
+        vec = _vectorizer(min_df)
+        train_parts.append(vec.fit_transform(_view_docs(train_docs, view)))
+        test_parts.append(vec.transform(_view_docs(test_docs, view)))
+    return sp.hstack(train_parts).tocsr(), sp.hstack(test_parts).tocsr()
+
+
+def choose(docs: Sequence[list[str]], labels: Sequence[int], k: int = INNER_FOLDS) -> tuple[str, ...]:
+    """The candidate views with the most top-1 hits over time-blocked inner folds of these (training) docs,
+    oldest first; the first candidate on a tie or with fewer than SELECT_MIN docs."""
+    docs, labels = list(docs)[-SELECT_MAX:], list(labels)[-SELECT_MAX:]
+    if len(docs) < SELECT_MIN or len(set(labels)) < 2:
+        return CANDIDATES[0]
+    hits = dict.fromkeys(CANDIDATES, 0)
+    for tr, te in blocked_folds(len(docs), k):
+        y = [labels[i] for i in tr]
+        if len(set(y)) < 2:
+            continue
+        truth = np.array([labels[i] for i in te])
+        for views in CANDIDATES:
+            x_train, x_test = _blocks([docs[i] for i in tr], [docs[i] for i in te], views)
+            hits[views] += int((_classifier().fit(x_train, y).predict(x_test) == truth).sum())
+    return max(CANDIDATES, key=lambda views: hits[views])  # max keeps the first of equals
+
+
 class Fitted:
-    """The vectorizer and one classifier per target, fitted on `samples`."""
+    """Per target, the chosen views' vectorizers and a classifier, fitted on `samples`."""
 
     def __init__(self, samples: Sequence[Sample], docs: Sequence[list[str]] | None = None) -> None:
         docs = docs if docs is not None else [s.terms() for s in samples]
-        self.vectorizer = _vectorizer(min_df=2 if len(samples) >= 2000 else 1)
-        x = self.vectorizer.fit_transform(docs)
+        min_df = 2 if len(samples) >= 2000 else 1
         self.parents = {s.subcategory: s.category for s in samples}
+        self.views: dict[str, tuple[str, ...]] = {}
+        self.vectorizers: dict[str, TfidfVectorizer] = {}
+        blocks: dict[str, Any] = {}
         self.models: dict[str, Any] = {}
         for target in TARGETS:
             y = _labels(samples, target)
+            self.views[target] = choose(docs, y)
+            for view in self.views[target]:
+                if view not in self.vectorizers:
+                    self.vectorizers[view] = _vectorizer(min_df)
+                    blocks[view] = self.vectorizers[view].fit_transform(_view_docs(docs, view))
             if len(set(y)) < 2:
                 self.models[target] = _Constant(y[0])
             else:
+                x = sp.hstack([blocks[v] for v in self.views[target]]).tocsr()
                 self.models[target] = _classifier().fit(x, y)
+
+    def _x(self, docs: Sequence[list[str]], target: str) -> Any:
+        views = self.views[target]
+        return sp.hstack([self.vectorizers[v].transform(_view_docs(docs, v)) for v in views]).tocsr()
+
+    def margins(self, docs: Sequence[list[str]], target: str) -> Any:
+        """Documents × classes: the linear scores the exported file reproduces."""
+        return _margins(self.models[target], self._x(docs, target))
 
     def rankings(self, docs: Sequence[list[str]]) -> dict[str, list[list[int]]]:
         """For each test document, every class of each reported target, best first."""
-        x = self.vectorizer.transform(docs)
         out: dict[str, list[list[int]]] = {}
         sub = self.models["subcategory"]
-        probs = softmax(_margins(sub, x))
+        probs = softmax(self.margins(docs, "subcategory"))
         out["subcategory"] = [[int(sub.classes_[i]) for i in np.argsort(-p)] for p in probs]
         cats: list[list[int]] = []
         for p in probs:
@@ -107,7 +170,7 @@ class Fitted:
         out["category"] = cats
         unit = self.models["lead_unit"]
         units = [int(u) for u in unit.classes_]
-        out["lead_unit"] = [[units[i] for i in np.argsort(-m)] for m in _margins(unit, x)]
+        out["lead_unit"] = [[units[i] for i in np.argsort(-m)] for m in self.margins(docs, "lead_unit")]
         return out
 
 
@@ -129,14 +192,17 @@ def export(
     fitted: Fitted, path: Path, *, cases: int, seconds: float, names: dict[str, dict[int, str]] | None = None
 ) -> dict[str, Any]:
     """Write the scorer's file atomically (a worker reading it sees the old file or the new one)."""
-    vocab_map = fitted.vectorizer.vocabulary_
-    vocab = [""] * len(vocab_map)
-    for term, idx in vocab_map.items():
-        vocab[idx] = term
-    n_features = len(vocab)
+    views: dict[str, Any] = {}
+    for view, vec in fitted.vectorizers.items():
+        vocab = [""] * len(vec.vocabulary_)
+        for term, idx in vec.vocabulary_.items():
+            vocab[idx] = term
+        views[view] = {"prefixes": list(VIEWS[view]), "vocab": vocab, "idf": _b64(vec.idf_)}
     targets: dict[str, Any] = {}
     for target in TARGETS:
         model = fitted.models[target]
+        used = fitted.views[target]
+        n_features = sum(len(views[v]["vocab"]) for v in used)
         classes = [int(c) for c in model.classes_]
         coef = np.asarray(model.coef_, dtype=np.float64)
         intercept = np.asarray(model.intercept_, dtype=np.float64)
@@ -145,16 +211,23 @@ def export(
             intercept = np.array([-intercept[0], intercept[0]])
         elif len(classes) == 1:
             coef = np.zeros((1, n_features))
+        weights, start = {}, 0
+        for v in used:  # the blocks in the order they were stacked
+            stop = start + len(views[v]["vocab"])
+            weights[v] = _b64(coef[:, start:stop].T)  # terms × classes
+            start = stop
         targets[target] = {
             "classes": classes,
             "intercept": [float(v) for v in intercept],
-            "weights": _b64(coef.T),  # terms × classes
+            "views": list(used),
+            "weights": weights,
         }
     meta = {
         "trained_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "cases": cases,
         "seconds": round(seconds, 2),
-        "features": n_features,
+        "features": sum(len(v["vocab"]) for v in views.values()),
+        "views": {t: list(fitted.views[t]) for t in TARGETS},
         "parents": {str(k): v for k, v in fitted.parents.items()},
         "sharpness": SHARPNESS,
         # Each class's name when trained: a class whose id now names something else is not suggested.
@@ -162,8 +235,7 @@ def export(
     }
     data = {
         "format": scorer.FORMAT,
-        "vocab": vocab,
-        "idf": _b64(fitted.vectorizer.idf_),
+        "views": views,
         "targets": targets,
         "meta": meta,
     }
