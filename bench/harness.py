@@ -64,14 +64,11 @@ class Bench:
         self.db = args.db
         self.cases = args.cases
         self.reps = args.reps
-        self.run_id = getattr(args, "run_id", None) or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        # BENCH_HOME: where the seeded world lives (default var/bench/<db>-<N>/ in the checkout). With
-        # several sizes it is the parent folder: each size lives in $BENCH_HOME/<db>-<N>/.
+        # BENCH_RUN_ID: given by the parent of a run over several sizes, so that they share it.
+        self.run_id = os.environ.get("BENCH_RUN_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # BENCH_HOME: where the seeded world lives (default var/bench/<db>-<N>/ in the checkout).
         home = os.environ.get("BENCH_HOME")
-        if home and getattr(args, "per_size_home", False):
-            self.home = Path(home) / f"{self.db}-{self.cases}"
-        else:
-            self.home = Path(home) if home else ROOT / "var" / "bench" / f"{self.db}-{self.cases}"
+        self.home = Path(home) if home else ROOT / "var" / "bench" / f"{self.db}-{self.cases}"
         self.env = {
             **os.environ,
             "NUANQI_HOME": str(self.home),
@@ -146,6 +143,8 @@ class Bench:
             for suffix in ("", "-wal", "-shm"):
                 (self.home / f"nuanqi.sqlite3{suffix}").unlink(missing_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
+        if self.db == "postgres":
+            self._pg_stamp(None)
         log(f"seeding {self.cases:,} cases on {self.db}")
         t0 = time.perf_counter()
         out = subprocess.run(
@@ -171,16 +170,17 @@ class Bench:
     def _pg_name(self) -> str:
         return self.pg_db or f"nuanqi_bench_{self.cases}"
 
-    def _pg_stamp(self, world: str) -> None:
+    def _pg_stamp(self, world: str | None) -> None:
         """Name the seeded world in the database's comment, so a home's marker is trusted only while its
-        database still holds that world (one BENCH_PG_DB serves every size in turn)."""
+        database still holds that world (one BENCH_PG_DB serves every size in turn); None before seeding,
+        so that a seed stopped halfway leaves no world named."""
         import psycopg
         from psycopg import sql
 
         with psycopg.connect(self._pg_url(), autocommit=True) as conn:
             conn.execute(
                 sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                    sql.Identifier(self._pg_name()), sql.Literal(f"nuanqi-bench {world}")
+                    sql.Identifier(self._pg_name()), sql.Literal(f"nuanqi-bench {world}" if world else None)
                 )
             )
 
@@ -437,24 +437,46 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reseed", action="store_true", default=os.environ.get("BENCH_RESEED") == "1")
     p.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated workloads")
     args = p.parse_args(argv)
+    if args.sizes:
+        run_sizes(args)
+        return
     sys.path.insert(0, str(BENCH))
     from workloads import run_all
 
-    sizes = parse_sizes(args.sizes) if args.sizes else [args.cases]
-    args.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    args.per_size_home = bool(args.sizes)
-    only = [w for w in args.only.split(",") if w]
-    for size in sizes:
-        args.cases = size
-        b = Bench(args)
-        b.seed(args.reseed)
-        try:
-            run_all(b, only)
-        finally:
-            b.stop()
-        log(f"{size:,} cases: figures appended to {b.out} (run {b.run_id})")
-    if len(sizes) > 1:
-        log(f"the curve: .venv/bin/python bench/summarize.py --curve {b.out} --run {args.run_id}")
+    b = Bench(args)
+    b.seed(args.reseed)
+    try:
+        run_all(b, [w for w in args.only.split(",") if w])
+    finally:
+        b.stop()
+    log(f"figures appended to {b.out} (run {b.run_id})")
+
+
+def run_sizes(args: argparse.Namespace) -> None:
+    """The whole bench once per size, smallest first, each in its own process (Django's settings, and so
+    its database, are fixed once a process has set them up) under one run id. With BENCH_HOME, each size
+    lives in $BENCH_HOME/<db>-<N>/."""
+    run_id = os.environ.get("BENCH_RUN_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parent = os.environ.get("BENCH_HOME")
+    for size in parse_sizes(args.sizes):
+        env = {**os.environ, "BENCH_RUN_ID": run_id, "BENCH_SIZES": ""}
+        if parent:
+            env["BENCH_HOME"] = str(Path(parent) / f"{args.db}-{size}")
+        cmd = [
+            PY,
+            str(Path(__file__).resolve()),
+            "--db",
+            args.db,
+            "--cases",
+            str(size),
+            "--reps",
+            str(args.reps),
+        ]
+        cmd += ["--only", args.only] + (["--reseed"] if args.reseed else [])
+        log(f"=== {size:,} cases ({args.db}, run {run_id})")
+        subprocess.run(cmd, env=env, check=True)
+    out = RESULTS / f"{args.db}.jsonl"
+    log(f"the curve: .venv/bin/python bench/summarize.py --curve {out} --run {run_id}")
 
 
 if __name__ == "__main__":
