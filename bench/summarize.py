@@ -289,22 +289,27 @@ PEER_INTAKE, PEER_INSERT, PEER_LIST, PEER_SEARCH = "a_create_api", "d_insert_8c"
 
 def peer_table(ours_by_db: dict[str, list[Row]], peer: list[Row], peer_run: str | None = None) -> str:
     """Markdown: for each database both sides measured, intake (req/s, and each side's ratio to its own
-    insert reference), list p95 and search p95, ours ÷ peer. Ours: the latest run at the peer's size."""
+    insert reference), list p95 and search p95, ours ÷ peer. The peer: its latest run on each database (or
+    `peer_run`); a measurement that completed no request is left out. Ours: the latest run at the peer's
+    size."""
     measured = [r for r in peer if r.get("workload") not in ("seed", "querycount")]
+    if peer_run:
+        measured = [r for r in measured if r["run_id"] == peer_run]
     if not measured:
         raise SystemExit("no measurements in the peer's file")
-    run = peer_run or str(measured[-1]["run_id"])
-    measured = [r for r in measured if r["run_id"] == run]
+    latest = {str(r.get("db")): str(r["run_id"]) for r in measured}  # file order: the last run per database
+    measured = [r for r in measured if latest[str(r.get("db"))] == r["run_id"]]
     n = int(measured[0].get("seeded_n") or 0)
+    runs = ", ".join(f"{DB_LABELS.get(db, db)} `{run}`" for db, run in latest.items())
     out = [
-        f"Peer run `{run}` ({measured[0].get('product', 'peer')}, {n:,} tickets). Ours: the latest run at "
+        f"Peer: {measured[0].get('product', 'peer')}, {n:,} tickets, runs {runs}. Ours: the latest run at "
         f"{n:,} cases. Throughput: ours ÷ peer > 1 is ours faster; latency: ours ÷ peer < 1 is ours faster.",
         "",
         "| db | measure | ours | peer | ours ÷ peer |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for db in ("sqlite", "postgres"):
-        theirs = [r for r in measured if r.get("db") == db]
+        theirs = [r for r in measured if r.get("db") == db and (r.get("requests") or r.get("rps"))]
         mine = [r for r in ours_by_db.get(db, []) if r.get("cases") == n]
         if not theirs or not mine:
             continue
@@ -330,9 +335,9 @@ def peer_table(ours_by_db: dict[str, list[Row]], peer: list[Row], peer_run: str 
              peer_fig(PEER_SEARCH, "p95_ms"), "{:,.0f}"),
         ]  # fmt: skip
         for label, mine_cell, theirs_value, fmt in lines:
-            if mine_cell is None or theirs_value is None:
+            if mine_cell is None or not theirs_value:
                 continue
-            ratio = mine_cell.value / theirs_value if theirs_value else float("nan")
+            ratio = mine_cell.value / theirs_value
             out.append(
                 f"| {DB_LABELS[db]} | {label} | {fmt.format(mine_cell.value)} (`{mine_cell.run_id}`) | "
                 f"{fmt.format(theirs_value)} | **{ratio:.3g}** |"

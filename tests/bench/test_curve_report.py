@@ -179,3 +179,29 @@ def test_sizes_are_read_smallest_first_with_k_and_m() -> None:
         harness.parse_sizes("100k,lots")
     with pytest.raises(SystemExit):
         harness.parse_sizes("0")
+
+
+def test_the_peer_is_read_per_database_and_an_empty_measurement_left_out(results: Path) -> None:
+    def line(run: str, db: str, workload: str, requests: int, rps: float, p95: float) -> dict[str, Any]:
+        return {"run_id": run, "db": db, "seeded_n": 2000, "rep": 1, "workload": workload} | {
+            "requests": requests,
+            "rps": rps,
+            "p95_ms": p95,
+        }
+
+    peer = [
+        line("P-sqlite", "sqlite", "a_create_api", 100, 50.0, 90.0),
+        line("P-sqlite", "sqlite", "d_insert_8c", 1000, 500.0, 9.0),
+        # A later run on PostgreSQL alone, whose list completed nothing in its short window.
+        line("P-pg", "postgres", "a_create_api", 60, 30.0, 150.0),
+        line("P-pg", "postgres", "d_insert_8c", 800, 400.0, 10.0),
+        line("P-pg", "postgres", "b_list_due", 0, 0.0, 0.0),
+    ]
+    rows = summarize.read_rows(results)
+    ours = {db: [r for r in rows if r["db"] == db] for db in ("sqlite", "postgres")}
+    table = summarize.peer_table(ours, peer)
+    assert "runs SQLite `P-sqlite`, PostgreSQL `P-pg`" in table
+    lines = table.splitlines()
+    assert any(x.startswith("| SQLite | intake req/s") and x.endswith("**2.3** |") for x in lines)  # 115 ÷ 50
+    assert any(x.startswith("| PostgreSQL | intake req/s") for x in lines)
+    assert not any("list p95" in x for x in lines)
