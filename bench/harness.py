@@ -1,9 +1,16 @@
 """The province-scale benchmark: seed, serve the way a user does, load it from another process, write figures.
 
-    python bench/harness.py [--db sqlite|postgres] [--cases 1000000] [--reps 2] [--reseed]
+    python bench/harness.py [--db sqlite|postgres] [--cases 1000000 | --sizes 100000,300000,1000000]
+                            [--reps 2] [--reseed] [--only w1,w2]
+
+With `--sizes` (or BENCH_SIZES) the whole run below is repeated for each size, smallest first, each on its
+own seeded world, under one run id: the cost curve (`bench/summarize.py --curve`).
 
 1. Seeds a database with `nuanqi bench seed --cases N` (kept in var/bench/<db>-<N>/ and reused when it
-   already holds N seeded cases; PostgreSQL uses the database nuanqi_bench_<N> on $BENCH_PG_URL).
+   already holds N seeded cases; PostgreSQL uses the database nuanqi_bench_<N> on $BENCH_PG_URL, or the one
+   database $BENCH_PG_DB, reseeded whenever it holds another size's world). Then the fixtures of the
+   modules' workloads (bench/modules.py: patrol points and an Open311 key, an open round of inspections, a
+   programme of projects, routing keyword rules), made once per world through the app's services.
 2. Starts `nuanqi serve` (gunicorn) as a subprocess with NUANQI_BENCH=1, so the reference endpoints exist.
 3. Drives each workload with bench/loadgen.py, a separate process on the loopback interface, bounded in
    time and in request count; every workload runs `--reps` times.
@@ -29,7 +36,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
+# BENCH_RESULTS: another folder for the JSON lines (a trial run that should not join bench/results/).
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or BENCH / "results")
 PY = sys.executable
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -45,16 +53,30 @@ def log(msg: str) -> None:
     print(f"[bench {datetime.now(UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
+def seconds_scale() -> float:
+    """BENCH_SECONDS_SCALE: every load's duration times this (default 1; below 1 only for a quick check of
+    the tooling — the figures are then noisier and are tagged with `seconds_scale`)."""
+    return float(os.environ.get("BENCH_SECONDS_SCALE", "1") or 1)
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.db = args.db
         self.cases = args.cases
         self.reps = args.reps
-        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # BENCH_RUN_ID: given by the parent of a run over several sizes, so that they share it.
+        self.run_id = os.environ.get("BENCH_RUN_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         # BENCH_HOME: where the seeded world lives (default var/bench/<db>-<N>/ in the checkout).
         home = os.environ.get("BENCH_HOME")
         self.home = Path(home) if home else ROOT / "var" / "bench" / f"{self.db}-{self.cases}"
-        self.env = {**os.environ, "NUANQI_HOME": str(self.home), "NUANQI_BENCH": "1"}
+        self.env = {
+            **os.environ,
+            "NUANQI_HOME": str(self.home),
+            "NUANQI_BENCH": "1",
+            # The public tip intake's load comes from many clients, told apart by X-Forwarded-For (the
+            # load generator's --xff-pool); the server believes the header from the loopback only.
+            "NUANQI_TRUSTED_PROXIES": "127.0.0.1",
+        }
         self.env.pop("NUANQI_DATABASE_URL", None)
         # BENCH_PG_DB: an existing database to use (emptied by dropping its public schema on a reseed)
         # instead of creating and dropping nuanqi_bench_<N>.
@@ -74,6 +96,8 @@ class Bench:
         row = {"workload": workload, "db": self.db, "cases": self.cases, "run_id": self.run_id, **fig}
         if self.seed_s is not None:
             row["seed_s"] = self.seed_s
+        if seconds_scale() != 1:
+            row["seconds_scale"] = seconds_scale()
         row["ts"] = datetime.now(UTC).isoformat(timespec="seconds")
         RESULTS.mkdir(parents=True, exist_ok=True)
         with self.out.open("a") as fh:
@@ -96,6 +120,7 @@ class Bench:
                 "ratio",
                 "pss_max_mb",
                 "uss_max_mb",
+                "basis",
             )
         }
         log(f"{workload}: {shown}")
@@ -105,16 +130,23 @@ class Bench:
     def seed(self, reseed: bool) -> None:
         marker = self.home / "seeded.json"
         if self.db == "postgres":
+            if marker.exists() and not reseed and not self._pg_holds(marker):
+                log(f"{self.pg_db} holds another world than {self.home}: reseeding")
+                marker.unlink()
             self._pg_database(drop=reseed or not marker.exists())
         if marker.exists() and not reseed:
             info = json.loads(marker.read_text())
-            self.seed_s = info.get("seconds")
+            # The wall time of the seeding, as a fresh seed records it (the seeder's own "seconds" leave out
+            # the migrations and the start-up).
+            self.seed_s = info.get("wall_s", info.get("seconds"))
             log(f"reusing the seeded database in {self.home} ({info.get('cases')} cases)")
             return
         if self.db == "sqlite":
             for suffix in ("", "-wal", "-shm"):
                 (self.home / f"nuanqi.sqlite3{suffix}").unlink(missing_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
+        if self.db == "postgres":
+            self._pg_stamp(None)
         log(f"seeding {self.cases:,} cases on {self.db}")
         t0 = time.perf_counter()
         out = subprocess.run(
@@ -128,8 +160,47 @@ class Bench:
         report = json.loads(out.stdout.decode().strip().splitlines()[-1])
         self.seed_s = round(time.perf_counter() - t0, 1)
         report["wall_s"] = self.seed_s
+        report["world"] = f"{self.db}-{self.cases}-{self.run_id}"
+        if self.db == "postgres":
+            self._pg_stamp(report["world"])
         marker.write_text(json.dumps(report, ensure_ascii=False))
         log(f"seeded in {self.seed_s} s: {report}")
+
+    def _pg_url(self) -> str:
+        return str(self.env["NUANQI_DATABASE_URL"]).replace("postgres://", "postgresql://")
+
+    def _pg_name(self) -> str:
+        return self.pg_db or f"nuanqi_bench_{self.cases}"
+
+    def _pg_stamp(self, world: str | None) -> None:
+        """Name the seeded world in the database's comment, so a home's marker is trusted only while its
+        database still holds that world (one BENCH_PG_DB serves every size in turn); None before seeding,
+        so that a seed stopped halfway leaves no world named."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self._pg_url(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(self._pg_name()), sql.Literal(f"nuanqi-bench {world}" if world else None)
+                )
+            )
+
+    def _pg_holds(self, marker: Path) -> bool:
+        import psycopg
+
+        world = json.loads(marker.read_text()).get("world")
+        if world is None:  # a marker written before worlds were stamped: trust it, as before
+            return True
+        try:
+            with psycopg.connect(self._pg_url(), autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                    [self._pg_name()],
+                ).fetchone()
+        except psycopg.OperationalError:
+            return False
+        return bool(row) and row[0] == f"nuanqi-bench {world}"
 
     def _pg_database(self, drop: bool) -> None:
         import psycopg
@@ -280,9 +351,11 @@ class Bench:
         timeout: float = 30,
         form: bool = False,
         background: bool = False,
+        xff_pool: int = 0,
     ) -> Any:
         """Run the load generator and return its figures; `background=True` starts it (no warm-up) and
-        returns the process, whose stdout holds the figures when it ends."""
+        returns the process, whose stdout holds the figures when it ends. `xff_pool=N`: each request says
+        it comes from one of N client addresses (X-Forwarded-For), for the per-client limits."""
         tag = "bg-" if background else ""
         cmd = [
             PY,
@@ -311,6 +384,9 @@ class Bench:
             cmd += ["--bodies", str(bf)]
             if form:
                 cmd += ["--form"]
+        if xff_pool:
+            cmd += ["--xff-pool", str(xff_pool)]
+        seconds = round(seconds * seconds_scale(), 2)
         if background:
             return subprocess.Popen([*cmd, "--seconds", str(seconds)], stdout=subprocess.PIPE)
         if warmup:
@@ -332,14 +408,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def parse_sizes(text: str) -> list[int]:
+    """ "100000,300000,1000000" (also "100k,300k,1M") → [100000, 300000, 1000000], smallest first."""
+    out = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        mult = {"k": 1_000, "m": 1_000_000}.get(part[-1].lower(), 1)
+        number = part[:-1] if mult != 1 else part
+        try:
+            value = int(float(number.replace("_", "")) * mult)
+        except ValueError:
+            raise SystemExit(f"BENCH_SIZES: not a size: {part!r}") from None
+        if value <= 0:
+            raise SystemExit(f"BENCH_SIZES: not a size: {part!r}")
+        out.add(value)
+    return sorted(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="nuanqi province-scale benchmark")
     p.add_argument("--db", choices=("sqlite", "postgres"), default=os.environ.get("BENCH_DB", "sqlite"))
     p.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", "1000000")))
+    p.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", ""),
+        help="comma-separated sizes (e.g. 100000,300000,1000000): the same workloads on a world of each size",
+    )
     p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "2")))
     p.add_argument("--reseed", action="store_true", default=os.environ.get("BENCH_RESEED") == "1")
     p.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated workloads")
     args = p.parse_args(argv)
+    if args.sizes:
+        run_sizes(args)
+        return
     sys.path.insert(0, str(BENCH))
     from workloads import run_all
 
@@ -349,7 +451,34 @@ def main(argv: list[str] | None = None) -> None:
         run_all(b, [w for w in args.only.split(",") if w])
     finally:
         b.stop()
-    log(f"figures appended to {b.out.relative_to(ROOT)} (run {b.run_id})")
+    log(f"figures appended to {b.out} (run {b.run_id})")
+
+
+def run_sizes(args: argparse.Namespace) -> None:
+    """The whole bench once per size, smallest first, each in its own process (Django's settings, and so
+    its database, are fixed once a process has set them up) under one run id. With BENCH_HOME, each size
+    lives in $BENCH_HOME/<db>-<N>/."""
+    run_id = os.environ.get("BENCH_RUN_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parent = os.environ.get("BENCH_HOME")
+    for size in parse_sizes(args.sizes):
+        env = {**os.environ, "BENCH_RUN_ID": run_id, "BENCH_SIZES": ""}
+        if parent:
+            env["BENCH_HOME"] = str(Path(parent) / f"{args.db}-{size}")
+        cmd = [
+            PY,
+            str(Path(__file__).resolve()),
+            "--db",
+            args.db,
+            "--cases",
+            str(size),
+            "--reps",
+            str(args.reps),
+        ]
+        cmd += ["--only", args.only] + (["--reseed"] if args.reseed else [])
+        log(f"=== {size:,} cases ({args.db}, run {run_id})")
+        subprocess.run(cmd, env=env, check=True)
+    out = RESULTS / f"{args.db}.jsonl"
+    log(f"the curve: .venv/bin/python bench/summarize.py --curve {out} --run {run_id}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
         --path /api/v1/cases --header "Authorization: Bearer …" --bodies bodies.json --expect 201
 
 `--path` may be given several times (or `--paths-file` with a JSON list); each client cycles through them.
+`--xff-pool N`: request k says it comes from client address k mod N (`X-Forwarded-For: 198.18.x.y`, the
+benchmarking range of RFC 2544; only a header — every request still goes to the loopback), so per-client
+limits see N clients, not one.
 Prints one JSON object: count, errors, rps, p50_ms, p95_ms, p99_ms, max_ms, statuses.
 """
 
@@ -62,10 +65,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         while time.perf_counter() < deadline and next(issued) < args.max_requests:
             path = paths[k % len(paths)]
             body = bodies[k % len(bodies)]
+            sent = headers
+            if args.xff_pool:
+                n = k % args.xff_pool
+                sent = {**headers, "X-Forwarded-For": f"198.18.{n // 250}.{n % 250 + 1}"}
             k += args.conns
             t0 = time.perf_counter()
             try:
-                conn.request(args.method, path, body=body, headers=headers)
+                conn.request(args.method, path, body=body, headers=sent)
                 resp = conn.getresponse()
                 resp.read()
                 status = resp.status
@@ -123,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-requests", type=int, default=500_000)
     p.add_argument("--expect", type=int, default=200)
     p.add_argument("--timeout", type=float, default=30, help="seconds before a request counts as an error")
+    p.add_argument(
+        "--xff-pool", type=int, default=0, help="spread requests over N client addresses (≤ 64,000)"
+    )
     args = p.parse_args(argv)
     json.dump(run(args), sys.stdout)
     print()

@@ -39,6 +39,48 @@ STREETS = ["环南街道", "盐仓街道", "双桥街道", "临城街道", "千�
 ZHOUSHAN = (30.0160, 122.1060)  # WGS-84
 
 
+def patrol_world(n_points: int, rng: random.Random) -> tuple[list[Any], Any, str]:
+    """What Open311 intake needs, made once in a database (the towns by name, taken when they exist): a point
+    type with its checklist, a point leader, `n_points` points on the eight streets, and a new client key.
+    Returns (the points, the client, its key). The province bench calls it on its seeded world too."""
+    from decimal import Decimal
+
+    from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
+    from nuanqi.patrol.models import CheckItem, Point, PointType, Topic
+    from nuanqi.patrol.open311.service import issue_key
+
+    towns = [Unit.objects.get_or_create(name=s, defaults={"kind": UnitKind.TOWN})[0] for s in STREETS]
+    estate, made = PointType.objects.get_or_create(name="居民小区")
+    if made:
+        for k, topic in enumerate(Topic):
+            CheckItem.objects.create(point_type=estate, topic=topic.value, text=f"{topic.label}检查", sort=k)
+    leader = User.objects.filter(username="pointleader").first()
+    if leader is None:
+        leader = User.objects.create_user(
+            username="pointleader", password="bench-only", display_name="点位长"
+        )
+        RoleGrant.objects.create(user=leader, role=Role.POINT_LEADER)
+    points = list(Point.objects.filter(name__startswith="基准点位").order_by("pk"))
+    for i in range(len(points), n_points):
+        points.append(
+            Point.objects.create(
+                name=f"基准点位{i:03d}",
+                point_type=estate,
+                town=towns[i % len(towns)],
+                latitude=Decimal(f"{ZHOUSHAN[0] + rng.uniform(-0.05, 0.05):.6f}"),
+                longitude=Decimal(f"{ZHOUSHAN[1] + rng.uniform(-0.05, 0.05):.6f}"),
+                leader=leader,
+                responsible_unit=towns[i % len(towns)],
+            )
+        )
+    from nuanqi.patrol.models import Open311Key
+
+    # Only a key's hash is kept, so a world used again gets a new client (名称 unique) and key each time.
+    taken = Open311Key.objects.filter(name__startswith="基准客户端").count()
+    client, key = issue_key("基准客户端" + (f"{taken + 1}" if taken else ""))
+    return points, client, key
+
+
 def seed(n: int) -> dict[str, Any]:
     """The world and N problems, in bulk. Runs in this process against the bench database."""
     import django
@@ -51,10 +93,8 @@ def seed(n: int) -> dict[str, Any]:
     from django.utils import timezone
 
     call_command("migrate", interactive=False, verbosity=0)
-    from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
     from nuanqi.cases.models import Case, CaseClock, Channel, NumberCounter
-    from nuanqi.patrol.models import CheckItem, Open311Report, Point, PointType, Topic
-    from nuanqi.patrol.open311.service import issue_key
+    from nuanqi.patrol.models import Open311Report, Topic
     from nuanqi.patrol.services import ensure_category
     from nuanqi.patrol.workflow import (
         CLOSED_OK,
@@ -68,26 +108,8 @@ def seed(n: int) -> dict[str, Any]:
 
     rng = random.Random(311)
     t0 = time.perf_counter()
-    towns = [Unit.objects.create(name=s, kind=UnitKind.TOWN) for s in STREETS]
-    estate = PointType.objects.create(name="居民小区")
-    for k, topic in enumerate(Topic):
-        CheckItem.objects.create(point_type=estate, topic=topic.value, text=f"{topic.label}检查", sort=k)
-    leader = User.objects.create_user(username="pointleader", password="bench-only", display_name="点位长")
-    RoleGrant.objects.create(user=leader, role=Role.POINT_LEADER)
-    points = [
-        Point.objects.create(
-            name=f"基准点位{i:03d}",
-            point_type=estate,
-            town=towns[i % len(towns)],
-            latitude=Decimal(f"{ZHOUSHAN[0] + rng.uniform(-0.05, 0.05):.6f}"),
-            longitude=Decimal(f"{ZHOUSHAN[1] + rng.uniform(-0.05, 0.05):.6f}"),
-            leader=leader,
-            responsible_unit=towns[i % len(towns)],
-        )
-        for i in range(200)
-    ]
+    points, client, key = patrol_world(200, rng)
     categories = {t.value: ensure_category(t.value) for t in Topic}
-    client, key = issue_key("基准客户端")
     statuses = [FOUND] * 5 + [FILED] * 5 + [FIXING] * 25 + [REVIEW] * 10 + [ON_HOLD] * 2 + [CLOSED_OK] * 48
     statuses += [DISMISSED] * 5
     now = timezone.now()

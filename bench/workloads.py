@@ -1,5 +1,7 @@
 """The workloads of bench/harness.py. Each repetition starts a fresh server, so `dashboard_cold` is the
-first request a new worker process serves; the rest are closed-loop runs of bench/loadgen.py."""
+first request a new worker process serves; the rest are closed-loop runs of bench/loadgen.py. The modules'
+workloads (`open311_intake`, `tip_intake`, `programme`, `routing_suggest`) use the fixtures of
+bench/modules.py; the two intakes are ratios to the `reference_insert` of the same repetition."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ class Personas:
         self.cookies: dict[str, str] = {}
         # Intake posts as a second commissioner, so the measured commissioner's 我的清单 does not grow with
         # every run of the intake workload on a reused database.
-        for name in ("commissioner", "commissioner_001", "handler", "leader"):
+        for name in ("commissioner", "commissioner_001", "handler", "leader", "dispatcher"):
             user = User.objects.get(username=name)
             self.tokens[name] = ApiToken.issue(user, name="bench")[1]
             s = SessionStore()
@@ -114,11 +116,51 @@ def _figures(r: dict[str, Any]) -> dict[str, Any]:
     return {k: r[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "count")}
 
 
+MODULE_WORKLOADS = ("open311_intake", "tip_intake", "programme", "routing_suggest")
+
+
+def _routing_model(b: Bench) -> float | None:
+    """With BENCH_ROUTING_TRAIN=1, `nuanqi routing train` on the seeded world's closed cases once (the model
+    file stays in the home); its seconds, or None when nothing was trained now."""
+    from nuanqi.routing.scorer import model_path
+
+    if os.environ.get("BENCH_ROUTING_TRAIN") != "1" or model_path(b.home).exists():
+        return None
+    log("training the routing model on the seeded world (BENCH_ROUTING_TRAIN=1)")
+    t0 = time.perf_counter()
+    subprocess.run([PY, "-m", "nuanqi.cli", "routing", "train"], env=b.env, check=True, timeout=6 * 3600)
+    return round(time.perf_counter() - t0, 1)
+
+
+def _post_json(b: Bench, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", b.port, timeout=300)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=json.dumps(body, ensure_ascii=False).encode(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        resp = conn.getresponse()
+        data = resp.read()
+        try:
+            return resp.status, json.loads(data)
+        except ValueError:
+            return resp.status, None
+    finally:
+        conn.close()
+
+
 def run_all(b: Bench, only: list[str]) -> None:
     people = Personas(b)
 
     def want(name: str) -> bool:
         return not only or name in only
+
+    import modules
+
+    mods = modules.prepare({w for w in MODULE_WORKLOADS if want(w)})
+    train_s = _routing_model(b) if want("routing_suggest") else None
 
     recall = _recall() if want("search") else None
     kpis = f"/api/v1/kpis?date_from={people.period[0]}&date_to={people.period[1]}&by=unit"
@@ -142,7 +184,7 @@ def run_all(b: Bench, only: list[str]) -> None:
             if want("reference_const"):
                 r = b.load(conns=8, seconds=15, paths=["/bench/const/"])
                 b.record("reference_const", rep=rep, conns=8, **_figures(r))
-            if want("reference_insert") or want("intake"):
+            if any(want(w) for w in ("reference_insert", "intake", "open311_intake", "tip_intake")):
                 r = b.load(conns=8, seconds=15, paths=["/bench/insert/"], method="POST", expect=201)
                 insert_rps = r["rps"]
                 b.record("reference_insert", rep=rep, conns=8, **_figures(r))
@@ -158,6 +200,34 @@ def run_all(b: Bench, only: list[str]) -> None:
                 )
                 ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
                 b.record("intake", rep=rep, conns=8, ratio=ratio, **_figures(r))
+            if want("open311_intake"):
+                import open311_bench
+
+                r = b.load(
+                    conns=8,
+                    seconds=15,
+                    paths=["/open311/v2/requests.json"],
+                    method="POST",
+                    expect=201,
+                    bodies=open311_bench.bodies(mods.open311_key, mods.point_ids),
+                    form=True,
+                )
+                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
+                b.record("open311_intake", rep=rep, conns=8, ratio=ratio, **_figures(r))
+            if want("tip_intake"):
+                # A thousand reporters, each well under the public per-client limit (20 a minute).
+                r = b.load(
+                    conns=8,
+                    seconds=15,
+                    paths=["/api/v1/public/tips"],
+                    method="POST",
+                    expect=201,
+                    bodies=modules.tip_bodies(mods.tip_units),
+                    xff_pool=1000,
+                    timeout=120,
+                )
+                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
+                b.record("tip_intake", rep=rep, conns=8, ratio=ratio, clients=1000, **_figures(r))
             for who in ("commissioner", "handler"):
                 if want("worklist_api"):
                     r = b.load(
@@ -182,6 +252,29 @@ def run_all(b: Bench, only: list[str]) -> None:
                     recall=recall["recall"],
                     recall_by_term=recall["by_term"],
                     like_scan_ms=recall["like_ms"],
+                    **_figures(r),
+                )
+            if want("routing_suggest"):
+                bodies = modules.routing_bodies()
+                status, answer = _post_json(
+                    b, "/api/v1/routing/suggest", bodies[0], people.bearer("dispatcher")
+                )
+                basis = answer.get("basis") if status == 200 and isinstance(answer, dict) else None
+                r = b.load(
+                    conns=4,
+                    seconds=10,
+                    paths=["/api/v1/routing/suggest"],
+                    method="POST",
+                    headers=people.bearer("dispatcher"),
+                    bodies=bodies,
+                )
+                b.record(
+                    "routing_suggest",
+                    rep=rep,
+                    who=basis or "",
+                    basis=basis,
+                    conns=4,
+                    train_s=train_s,
                     **_figures(r),
                 )
             if want("dashboard_warm"):
@@ -238,20 +331,41 @@ def run_all(b: Bench, only: list[str]) -> None:
                     workers=int(os.environ.get("BENCH_WORKERS", "4")),
                     **b.worker_memory_mb(),
                 )
+            if want("programme"):
+                # Last: the leader's pages. A programme of projects (/programmes/<id>/, the projects
+                # module), then the 暖企 programme (/programme/: every batch, commissioner and served
+                # company), one request at a time with a long client timeout: it can outlast the worker
+                # timeout, and a killed worker would spoil the other figures.
+                path = f"/programmes/{mods.programme_id}/"
+                r = b.load(conns=4, seconds=10, paths=[path], headers={"Cookie": people.cookies["leader"]})
+                b.record("programme", rep=rep, who="projects", conns=4, path=path, **_figures(r))
+                r = b.load(
+                    conns=1,
+                    seconds=10,
+                    paths=["/programme/"],
+                    headers={"Cookie": people.cookies["leader"]},
+                    warmup=0,
+                    max_requests=3,
+                    timeout=120,
+                )
+                b.record("programme", rep=rep, who="enterprise", conns=1, path="/programme/", **_figures(r))
         finally:
             b.stop()
     if want("calendar"):
         for rep in range(1, b.reps + 1):
+            # calendar_bench exits 1 when a result is not exact: its figures are still recorded (with
+            # `exact: false`), and the other workloads of the run are not lost.
             out = subprocess.run(
                 [PY, str(BENCH / "calendar_bench.py"), "--json", "--n", "100000", "--repeat", "1"],
-                check=True,
                 stdout=subprocess.PIPE,
                 timeout=900,
             )
+            if out.returncode:
+                log(f"calendar_bench exited {out.returncode}: see the `exact` fields")
             for line in out.stdout.decode().splitlines():
                 fig = json.loads(line)
                 fig.pop("workload", None)
-                b.record("calendar", rep=rep, **fig)
+                b.record("calendar", rep=rep, exit_code=out.returncode, **fig)
 
 
 def _recall() -> dict[str, Any]:
