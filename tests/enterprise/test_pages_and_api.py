@@ -176,3 +176,73 @@ def test_the_programme_page_and_api(programme):
     assert r.json()["batches"][0]["commissioners"][0]["companies"]
     assert programme.client(programme.handler).get("/api/v1/enterprise/programme").json()["outcomes"] == []
     assert programme.client(programme.outsider).get("/api/v1/enterprise/programme").status_code == 404
+
+
+def _serve_many(world, n: int) -> list[Company]:
+    """n more companies for 专员丙, each with a yearly output before and after his dispatch."""
+    from nuanqi.enterprise.models import Assignment, Commissioner, Indicator
+    from nuanqi.lib.uscc import with_check_digit
+
+    c1 = Commissioner.objects.get(user=world.commissioner)
+    made = []
+    for i in range(n):
+        company = Company.objects.create(
+            name=f"舟山测试{i:02d}有限公司", uscc=with_check_digit(f"91330902MA2A{i:05d}")
+        )
+        Assignment.objects.create(commissioner=c1, company=company, started_on=date(2023, 1, 29))
+        for year, value in ((2022, 100 + i), (2023, 200 + i)):
+            Indicator.objects.create(
+                company=company,
+                metric="output",
+                period_kind="year",
+                period_start=date(year, 1, 1),
+                period_end=date(year, 12, 31),
+                value=value,
+            )
+        made.append(company)
+    return made
+
+
+def test_the_programme_page_costs_the_same_queries_for_a_province_sized_batch(
+    programme, django_assert_max_num_queries
+):
+    """A commissioner of a province serves dozens of companies: the outcomes are summed in two queries (not
+    two a company), the page names the first few companies and links to his whole list."""
+    from nuanqi.enterprise.models import Commissioner
+    from nuanqi.enterprise.outcomes import compare_company, compare_programme
+    from nuanqi.enterprise.pages import PROGRAMME_SHOWN
+
+    many = _serve_many(programme, 30)
+    client = programme.client(programme.leader)
+    with django_assert_max_num_queries(25):
+        r = client.get("/programme/")
+    body = r.content.decode()
+    c1 = Commissioner.objects.get(user=programme.commissioner)
+    assert f"/companies/?commissioner={c1.pk}" in body and "现服务 31 家企业" in body
+    assert sum(c.name in body for c in many) == PROGRAMME_SHOWN - 1  # 华康 is named first
+    # The programme's sums equal the companies' own comparisons, added up.
+    want = sum(
+        (c.after - c.before)
+        for company in [*many, programme.huakang]
+        for c in compare_company(company)
+        if c.metric == "output" and c.before is not None and c.after is not None
+    )
+    got = {o["metric"]: o for o in compare_programme()}["output"]
+    assert got["after"] - got["before"] == want and got["companies"] == 30
+
+
+def test_a_commissioners_company_list_holds_the_companies_he_serves_now(programme):
+    from nuanqi.enterprise.models import Commissioner
+
+    many = _serve_many(programme, 3)
+    c1 = Commissioner.objects.get(user=programme.commissioner)
+    body = programme.client(programme.leader).get(f"/companies/?commissioner={c1.pk}").content.decode()
+    assert "专员丙 现服务的企业" in body
+    assert all(c.name in body for c in [*many, programme.huakang]) and programme.changhong.name not in body
+    # Another commissioner sees only the companies visible to him; a contact is not told whose list it is.
+    body = programme.client(programme.commissioner2).get(f"/companies/?commissioner={c1.pk}").content.decode()
+    assert not any(c.name in body for c in [*many, programme.huakang])
+    body = programme.client(programme.company).get(f"/companies/?commissioner={c1.pk}").content.decode()
+    assert "专员丙" not in body
+    for junk in ("x", "99999999999999999999999", "-1"):
+        assert programme.client(programme.leader).get(f"/companies/?commissioner={junk}").status_code == 200

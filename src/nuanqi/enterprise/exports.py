@@ -90,6 +90,18 @@ def filter_companies(qs: QuerySet[Company], f: dict[str, str]) -> QuerySet[Compa
         qs = qs.filter(key_company=True)
     if f.get("q"):
         qs = qs.filter(name__contains=f["q"])
+    if f.get("commissioner"):
+        # The companies a commissioner serves now (the programme page links here from each commissioner).
+        text = f["commissioner"]
+        qs = (
+            qs.filter(
+                pk__in=Assignment.objects.filter(commissioner_id=int(text), ended_on__isnull=True).values(
+                    "company_id"
+                )
+            )
+            if text.isdigit() and len(text) < 19
+            else qs.none()
+        )
     if f.get("company"):
         text = f["company"]
         qs = (

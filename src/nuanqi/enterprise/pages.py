@@ -49,6 +49,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+PROGRAMME_SHOWN = 8  # companies named per commissioner on the programme page
+
+
 @login_required
 def programme(request: HttpRequest) -> HttpResponse:
     """The programme page: every batch, its commissioners and the companies they serve (and served) — the
@@ -66,7 +69,19 @@ def programme(request: HttpRequest) -> HttpResponse:
     for b in Batch.objects.order_by("number"):
         people = []
         for c in Commissioner.objects.filter(batch=b).select_related("user").order_by("dispatched_on", "pk"):
-            people.append({"c": c, "assignments": by_commissioner.get(c.pk, []), "visible": visible})
+            served = by_commissioner.get(c.pk, [])
+            # A commissioner of the seed serves one to three companies; one of a province's batches serves
+            # dozens: the page names the first few (those he serves now first) and links to the whole list.
+            served.sort(key=lambda a: a.ended_on is not None)
+            current = sum(1 for a in served if a.ended_on is None)
+            people.append(
+                {
+                    "c": c,
+                    "assignments": served[:PROGRAMME_SHOWN],
+                    "more": len(served) - PROGRAMME_SHOWN if len(served) > PROGRAMME_SHOWN else 0,
+                    "current": current,
+                }
+            )
         batches.append({"batch": b, "people": people})
     return render(
         request,

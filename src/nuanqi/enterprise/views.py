@@ -25,6 +25,7 @@ from .exports import export, filter_companies
 from .forms import LogForm
 from .models import (
     Assignment,
+    Commissioner,
     Company,
     ConfidentialNote,
     Inspection,
@@ -54,7 +55,7 @@ def _company(user: User, company_id: int) -> Company:
         raise Http404("未找到该企业") from None
 
 
-COMPANY_FILTERS = ("town", "industry", "scale", "key", "q")
+COMPANY_FILTERS = ("town", "industry", "scale", "key", "q", "commissioner")
 
 
 @login_required
@@ -69,6 +70,11 @@ def company_list(request: HttpRequest) -> HttpResponse | FileResponse:
     companies = list(qs.annotate(policy_count=Count("policy_matches", distinct=True))[:500])
     from nuanqi.accounts.models import Unit, UnitKind
 
+    # The list of one commissioner's companies (linked from the programme page) names him to staff.
+    wanted = f["commissioner"]
+    commissioner = None
+    if wanted.isdigit() and len(wanted) < 19 and not user.is_external:
+        commissioner = Commissioner.objects.select_related("user").filter(pk=int(wanted)).first()
     return render(
         request,
         "enterprise/company_list.html",
@@ -78,6 +84,7 @@ def company_list(request: HttpRequest) -> HttpResponse | FileResponse:
             "towns": Unit.objects.filter(kind=UnitKind.TOWN, active=True).order_by("sort", "name"),
             "scales": Scale.choices,
             "can_import": records.is_office(user),
+            "commissioner": commissioner,
         },
     )
 
