@@ -65,19 +65,23 @@ def build_directory(w: World) -> None:
     ]
     w.helpers = [u for u in units if u.kind != UnitKind.OFFICE]
 
+    # A migrated database already holds the district defaults (nuanqi.defaults): the world's rows join them.
     for top_sort, (top_name, leaves) in enumerate(S.CATEGORIES.items(), start=1):
-        top = Category.objects.create(kind=Kind.REQUEST, name=top_name, sort=top_sort)
+        top, _ = Category.objects.get_or_create(
+            kind=Kind.REQUEST, name=top_name, parent=None, defaults={"sort": top_sort}
+        )
         for sort, leaf in enumerate(leaves, start=1):
-            w.leaves.append(Category.objects.create(kind=Kind.REQUEST, name=leaf, parent=top, sort=sort))
+            w.leaves.append(
+                Category.objects.get_or_create(
+                    kind=Kind.REQUEST, name=leaf, parent=top, defaults={"sort": sort}
+                )[0]
+            )
     for nature, priority, sign, contact, days, note in S.SLA_POLICIES:
-        SlaPolicy.objects.create(
+        SlaPolicy.objects.update_or_create(
             kind=Kind.REQUEST,
             nature=nature,
             priority=priority,
-            sign_hours=sign,
-            contact_hours=contact,
-            resolve_days=days,
-            note=note,
+            defaults={"sign_hours": sign, "contact_hours": contact, "resolve_days": days, "note": note},
         )
 
     password = make_password(PASSWORD)
