@@ -46,6 +46,11 @@ _BUDGET = 5000
 # follow the density seen.
 _FIRST_SPAN_PER_MATCH = 40
 _FIRST_SPAN_MAX = 50_000
+# Later windows hold this many times the ids the density seen predicts for the matches still wanted.
+_SPAN_MARGIN = 2
+# A match read through the GIN bitmap costs about this many rows of the ordered scan (300,000 cases, the 20
+# words of the bench: 6–20 µs a match, with the recheck and the sort, against 1–4 µs a scanned row).
+_INDEX_ROW_COST = 4
 
 
 def _text(title: str, description: str, subject: str) -> str:
@@ -115,10 +120,10 @@ class _PgMatches:
     """Matching case ids of one tsquery on PostgreSQL, newest first, read in pieces below a moving cursor.
 
     `plan="auto"` scans id windows in order while matches are dense and switches to the GIN index when the
-    rows read so far predict that the index reads fewer rows than the scan would for the rest (about
-    `need / density` rows scanned against `density × ids below` matches fetched from the index); "scan" and
-    "index" force one plan (tests, measurements). `steps` records what ran: ("scan", lo, hi, found) or
-    ("index", hi, found).
+    rows read so far predict that the index costs less than the scan would for the rest (about
+    `need / density` rows scanned against `density × ids below` matches fetched from the index, each worth
+    `_INDEX_ROW_COST` rows); "scan" and "index" force one plan (tests, measurements). `steps` records what
+    ran: ("scan", lo, hi, found) or ("index", hi, found).
     """
 
     def __init__(self, tsquery: str, plan: Plan = "auto") -> None:
@@ -158,7 +163,7 @@ class _PgMatches:
                 if density is None:
                     span = min(need * _FIRST_SPAN_PER_MATCH, _FIRST_SPAN_MAX)
                 else:
-                    span = math.ceil(1.5 * need / density)
+                    span = math.ceil(_SPAN_MARGIN * need / density)
                 lo = max(hi - span, self.floor)
                 cur.execute(_PG_SCAN, [lo, hi, self.tsquery, need])
                 ids = [r[0] for r in cur.fetchall()]
@@ -175,7 +180,8 @@ class _PgMatches:
                     density = self._density()
                     assert density is not None
                     # Rows the scan would still read against matches the index would fetch (ids ≈ rows).
-                    self.use_index = (want - len(out)) / density > density * (hi - self.floor)
+                    scan_rows = (want - len(out)) / density
+                    self.use_index = scan_rows > _INDEX_ROW_COST * density * (hi - self.floor)
         return out
 
 
