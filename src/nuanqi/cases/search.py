@@ -106,6 +106,11 @@ _PG_SCAN = (
     f"SELECT case_id FROM {TABLE} WHERE case_id >= %s AND case_id < %s AND ts_match_vq(terms, %s::tsquery) "
     "ORDER BY case_id DESC LIMIT %s"
 )
+# The same over the newest ids (the first window of a search without a cursor).
+_PG_SCAN_NEWEST = (
+    f"SELECT case_id FROM {TABLE} WHERE case_id > (SELECT max(case_id) FROM {TABLE}) - %s "
+    "AND ts_match_vq(terms, %s::tsquery) ORDER BY case_id DESC LIMIT %s"
+)
 # The index read: every match from the GIN bitmap (the CTE keeps the planner from walking the id index
 # instead), then the newest below the cursor.
 _PG_INDEX = (
@@ -133,49 +138,62 @@ class _PgMatches:
         self.ids_read = 0  # ids covered by the scanned windows
         self.matched = 0  # matches found in them
         self.steps: list[tuple[Any, ...]] = []
-        self.floor: int | None = None  # the lowest indexed id
-        self.top = 0  # above the highest
+        self.floor: int | None = None  # the lowest indexed id, once read
+        self.top = 0  # then: above the highest
 
     def _density(self) -> float | None:
         if not self.ids_read:
             return None
         return max(self.matched, 0.5) / self.ids_read
 
+    def _bounds(self, cur: Any) -> None:
+        cur.execute(f"SELECT min(case_id), max(case_id) FROM {TABLE}")
+        low, top = cur.fetchone()
+        self.floor, self.top = (low, top + 1) if low is not None else (0, 0)
+
     def below(self, hi: int | None, want: int) -> list[int]:
-        """Up to `want` matching ids below `hi` (None: all), newest first (fewer only when no more exist)."""
+        """Up to `want` matching ids below `hi` (None: all), newest first (fewer only when no more exist).
+
+        A word found `want` times in the first window costs one query; the bounds of the table are read
+        only when a window falls short.
+        """
         out: list[int] = []
         with connection.cursor() as cur:
-            if self.floor is None:
-                cur.execute(f"SELECT min(case_id), max(case_id) FROM {TABLE}")
-                low, top = cur.fetchone()
-                if low is None:
-                    return out
-                self.floor, self.top = low, top + 1
-            hi = self.top if hi is None else min(hi, self.top)
-            while len(out) < want and hi > self.floor:
+            while len(out) < want:
                 need = want - len(out)
                 if self.use_index:
-                    cur.execute(_PG_INDEX, [self.tsquery, hi, need])
+                    top = hi if hi is not None else 2**62
+                    cur.execute(_PG_INDEX, [self.tsquery, top, need])
                     ids = [r[0] for r in cur.fetchall()]
-                    self.steps.append(("index", hi, len(ids)))
+                    self.steps.append(("index", top, len(ids)))
                     return out + ids
                 density = self._density()
                 if density is None:
                     span = min(need * _FIRST_SPAN_PER_MATCH, _FIRST_SPAN_MAX)
                 else:
                     span = math.ceil(_SPAN_MARGIN * need / density)
-                lo = max(hi - span, self.floor)
-                cur.execute(_PG_SCAN, [lo, hi, self.tsquery, need])
+                if hi is None:
+                    cur.execute(_PG_SCAN_NEWEST, [span, self.tsquery, need])
+                else:
+                    cur.execute(_PG_SCAN, [hi - span, hi, self.tsquery, need])
                 ids = [r[0] for r in cur.fetchall()]
-                self.steps.append(("scan", lo, hi, len(ids)))
                 out += ids
                 if len(ids) == need:  # stopped inside the window, at the last id returned
-                    self.ids_read += hi - ids[-1]
+                    self.steps.append(("scan", None if hi is None else hi - span, hi, len(ids)))
+                    self.ids_read += (hi if hi is not None else ids[0] + 1) - ids[-1]
                     self.matched += len(ids)
                     break
-                self.ids_read += hi - lo
+                if self.floor is None:
+                    self._bounds(cur)
+                    assert self.floor is not None
+                top = hi if hi is not None else self.top
+                lo = max(top - span, self.floor)
+                self.steps.append(("scan", lo, top, len(ids)))
+                self.ids_read += top - lo
                 self.matched += len(ids)
                 hi = lo
+                if hi <= self.floor:
+                    break
                 if self.plan == "auto":
                     density = self._density()
                     assert density is not None
