@@ -529,10 +529,13 @@ def programme(request: HttpRequest) -> dict[str, Any]:
         raise Http404
     visible = set(visible_companies(user).values_list("pk", flat=True))
     assignments: dict[int, list[dict[str, Any]]] = {}
-    for a in Assignment.objects.select_related("company").order_by("started_on"):
+    rows = Assignment.objects.order_by("started_on").values_list(
+        "commissioner_id", "company_id", "company__name", "started_on", "ended_on", named=True
+    )
+    for a in rows:
         if a.company_id in visible or user.sees_everything:
             assignments.setdefault(a.commissioner_id, []).append(
-                {"company": a.company.name, "started_on": a.started_on, "ended_on": a.ended_on}
+                {"company": a.company__name, "started_on": a.started_on, "ended_on": a.ended_on}
             )
     return {
         "batches": [

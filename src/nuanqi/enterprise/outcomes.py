@@ -153,8 +153,9 @@ def compare_company(company: Company, kind: str = PeriodKind.YEAR) -> list[Compa
     return _compare(dispatch_day(company), rows, kind)
 
 
-def _compare(day: date | None, rows: list[Indicator], kind: str) -> list[Comparison]:
-    """Before/after per metric from one company's figures of one period kind, oldest first."""
+def _compare(day: date | None, rows: list[Any], kind: str) -> list[Comparison]:
+    """Before/after per metric from one company's figures of one period kind, oldest first (`Indicator`s, or
+    rows with their `metric`, `period_start`, `period_end` and `value`)."""
     out = []
     for m in Metric:
         mine = [r for r in rows if r.metric == m.value]
@@ -190,8 +191,10 @@ def compare_programme(companies: Any = None, kind: str = PeriodKind.YEAR) -> lis
         .annotate(d=Min("started_on"))
         .values_list("company_id", "d")
     )
-    figures = Indicator.objects.filter(period_kind=kind, company_id__in=list(days)).order_by(
-        "company_id", "period_start"
+    figures = (
+        Indicator.objects.filter(period_kind=kind, company_id__in=list(days))
+        .order_by("company_id", "period_start")
+        .values_list("company_id", "metric", "period_start", "period_end", "value", named=True)
     )
     totals: dict[str, dict[str, Any]] = {}
     for company_id, rows in groupby(figures.iterator(chunk_size=5000), key=lambda r: r.company_id):

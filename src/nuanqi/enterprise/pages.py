@@ -60,8 +60,11 @@ def programme(request: HttpRequest) -> HttpResponse:
     if user.is_external:  # an internal page: outsiders get 404
         raise Http404
     visible = set(visible_companies(user).values_list("pk", flat=True))
-    assignments = Assignment.objects.select_related("company").order_by("started_on")
-    by_commissioner: dict[int, list[Assignment]] = {}
+    # Plain rows: a province's batches serve tens of thousands of companies.
+    assignments = Assignment.objects.order_by("started_on").values_list(
+        "commissioner_id", "company_id", "company__name", "started_on", "ended_on", named=True
+    )
+    by_commissioner: dict[int, list[Any]] = {}
     for a in assignments:
         if a.company_id in visible or user.sees_everything:
             by_commissioner.setdefault(a.commissioner_id, []).append(a)
