@@ -449,3 +449,6 @@ class KpiRollupMark(models.Model):
 
     folded_to = models.BigIntegerField(default=0)
     calendar = models.JSONField(null=True, blank=True)
+    # A new random value in every transaction that changes the months or the counted daily rows (a fold, a
+    # rebuild): readers may keep the sums of that part for as long as it is unchanged (cases.rollup.read).
+    token = models.CharField(max_length=32, blank=True, default="")
