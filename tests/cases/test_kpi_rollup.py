@@ -13,7 +13,7 @@ from django.utils import timezone
 from nuanqi.calendars.models import CalendarDay
 from nuanqi.calendars.services import current_calendar
 from nuanqi.cases import kinds, kpis, rollup
-from nuanqi.cases.models import Case, KpiRollup
+from nuanqi.cases.models import Case, KpiRollup, KpiRollupMark
 from nuanqi.cli import main
 
 from .helpers import act, dispatched_to, file_case
@@ -125,3 +125,130 @@ def test_the_rollup_declines_a_dimension_it_does_not_keep(world):
         assert kpis.compute_all(today, today, "priority")[0].received == 1
     finally:
         kpis._DIMENSIONS.pop("priority")
+
+
+# ---------------------------------------------------------------- the monthly level
+
+RANGES_BY = (None, "unit", "month", "category")
+
+
+def _months_agree() -> int:
+    """Each month row is the sum of its month's counted (`monthed`) daily rows; returns the month rows."""
+    from nuanqi.cases.models import KpiRollupMonth
+
+    want: dict[tuple[Any, ...], dict[str, int]] = {}
+    for r in KpiRollup.objects.filter(monthed=True).values():
+        key = (r["dim"], r["ikey"], r["skey"], r["kind"], r["day"].replace(day=1), r["imported"])
+        tally = want.setdefault(key, dict.fromkeys(rollup.COUNTERS, 0))
+        for c in rollup.COUNTERS:
+            tally[c] += r[c]
+    want = {k: v for k, v in want.items() if any(v.values())}
+    got = {
+        (r["dim"], r["ikey"], r["skey"], r["kind"], r["month"], r["imported"]): {
+            c: r[c] for c in rollup.COUNTERS
+        }
+        for r in KpiRollupMonth.objects.values()
+    }
+    assert got == want
+    return len(got)
+
+
+def _shanghai(d: Any, hour: int = 10) -> Any:
+    from datetime import datetime, time
+
+    return datetime.combine(d, time(hour), tzinfo=kpis.TZ)
+
+
+def test_the_months_the_edge_days_and_the_fresh_rows_add_up_to_the_per_case_figures(world):
+    today = timezone.localdate()
+    m0 = (today.replace(day=1) - timedelta(days=40)).replace(day=1)  # the month before last
+    m1 = (m0 + timedelta(days=32)).replace(day=1)
+    m2 = (m1 + timedelta(days=32)).replace(day=1)
+    days = [m0, m0 + timedelta(days=9), m0 + timedelta(days=20), m1 - timedelta(days=1), m1]
+    days += [m1 + timedelta(days=14), m2 - timedelta(days=1), m2, min(m2 + timedelta(days=9), today), today]
+    cases = [
+        dispatched_to(
+            file_case(world.commissioner, world.huakang, f"诉求{i}", received_at=_shanghai(d)), world
+        )
+        for i, d in enumerate(days)
+    ]
+    ranges = [
+        (m0, today),  # whole months and the current one
+        (m0 + timedelta(days=9), m1 + timedelta(days=19)),  # mid-month to mid-month
+        (m0 + timedelta(days=1), m2 - timedelta(days=2)),  # edges read as a month less a day
+        (m0 + timedelta(days=20), m2 + timedelta(days=9)),
+        (m1, m2 - timedelta(days=1)),  # one whole month
+        (m1 + timedelta(days=14), m1 + timedelta(days=14)),  # one day
+        (m1 - timedelta(days=1), m2),  # the last day of one month to the first of the next
+    ]
+    whole, _days, outside = rollup.plan(m0 + timedelta(days=1), m2 - timedelta(days=2), today)
+    assert whole and outside  # the subtraction is exercised
+
+    def check() -> None:
+        for start, end in ranges:
+            for by in RANGES_BY:
+                _same(start, end, by)
+
+    check()  # nothing folded: every figure from the writer's delta rows
+    assert rollup.fold() > 0
+    assert _months_agree() > 0
+    check()  # from the months, the edge days and nothing fresh
+    # Changes to cases of folded days, and a new case on a folded day: fresh deltas (some negative) beside
+    # the months, on days that are read, subtracted and inside whole months.
+    act(cases[3], "resolve", world.handler, result="已办理")
+    act(cases[3], "rate", world.company, satisfaction="unsatisfied")
+    act(cases[1], "resolve", world.handler, result="已办理")
+    act(cases[6], "resolve", world.handler, result="已办理")
+    file_case(world.commissioner, world.changhong, "新诉求", received_at=_shanghai(m0 + timedelta(days=1)))
+    assert KpiRollup.objects.filter(monthed=False).exists()
+    check()
+    assert rollup.fold() > 0
+    _months_agree()
+    assert not KpiRollup.objects.filter(monthed=False).exists()
+    check()
+    # Read again under the same token, the counted part is the one kept from the last read: the statement
+    # reads the fresh rows and the token only.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    file_case(world.commissioner, world.changhong, "又一件", received_at=_shanghai(m1 + timedelta(days=3)))
+    with CaptureQueriesContext(connection) as ctx:
+        _same(m0 + timedelta(days=1), m2 - timedelta(days=2), "unit")
+    roll = [q["sql"] for q in ctx.captured_queries if "kpirollup" in q["sql"]]
+    assert roll and not any("kpirollupmonth" in q for q in roll)
+
+
+def test_rebuilds_recount_the_months_they_touch(world):
+    today = timezone.localdate()
+    received = _shanghai(today.replace(day=1) - timedelta(days=20))
+    case = dispatched_to(file_case(world.commissioner, world.huakang, received_at=received), world)
+    act(case, "resolve", world.handler, result="已办理")
+    file_case(world.commissioner, world.changhong)
+    rollup.fold()
+    start = timezone.localdate(received)
+    # A typhoon day after the receipt: the working days of the earlier month's case change.
+    day = start + timedelta(days=1)
+    while not current_calendar(force=True).is_workday(day):
+        day += timedelta(days=1)
+    CalendarDay.objects.create(date=day, workday=False, name="台风停工")
+    assert rollup.follow_calendar() == day
+    _months_agree()
+    _same(start.replace(day=1), today)
+    _same(start + timedelta(days=1), today, "month")
+    # A full rebuild, and the monthly level recounted from the daily rows (as after a bulk load).
+    rollup.rebuild()
+    _months_agree()
+    from nuanqi.cases.models import KpiRollupMonth
+
+    KpiRollupMonth.objects.update(received=99)
+    assert rollup.rebuild_months(start) > 0
+    _months_agree()
+    _same(start.replace(day=1), today, "unit")
+    KpiRollupMonth.objects.all().delete()
+    KpiRollup.objects.update(monthed=False)  # daily rows written around the writer
+    # Surgery on the counted part writes a new token, as every path of the house that changes it does.
+    KpiRollupMark.objects.update(token="surgery")
+    _same(start.replace(day=1), today, "unit")
+    assert rollup.fold() > 0
+    _months_agree()
+    _same(start.replace(day=1), today, "unit")

@@ -409,12 +409,21 @@ class Ranking:
 
 
 def ranking(
-    qs: QuerySet[Case], start: date, end: date, *, size: int = 3, now: datetime | None = None
+    qs: QuerySet[Case],
+    start: date,
+    end: date,
+    *,
+    size: int = 3,
+    now: datetime | None = None,
+    by_unit: list[Kpi] | None = None,
 ) -> Ranking:
     """红黑榜 of lead units: the best `size` scores without overdue cases on the red list; on the black
     list, units with overdue
-    cases (most first) and then units scoring below the average, worst first."""
-    rows = [k for k in compute(qs, start, end, "unit", now=now) if k.key is not None]
+    cases (most first) and then units scoring below the average, worst first. `by_unit`: the KPIs of `qs`
+    by unit when the caller has them (the office's, from the roll-up), instead of counting them per case."""
+    if by_unit is None:
+        by_unit = compute(qs, start, end, "unit", now=now)
+    rows = [k for k in by_unit if k.key is not None]
     for k in rows:
         k.score = score(k)
     ranked = sorted((k for k in rows if k.score is not None), key=lambda k: (-(k.score or 0), str(k.name)))

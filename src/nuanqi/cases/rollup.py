@@ -16,12 +16,25 @@ duplicate) contribute nothing.
 from __future__ import annotations
 
 import json
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
@@ -197,7 +210,7 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
     counted (readers count per case meanwhile; a writer that changes such a case adds its whole new
     contribution), then counts the cases in batches, each batch under the cases' row locks — the lock every
     writer takes first — so no change is counted twice or lost."""
-    from .models import KpiRollupMark
+    from .models import KpiRollupMark, KpiRollupMonth
 
     cal = current_calendar(force=True)
     calendar = _calendar_print()
@@ -205,9 +218,16 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
     sealed = set(kinds.sealed_kinds())
     if since is None:
         with transaction.atomic():
-            KpiRollup.objects.all().delete()
+            # The mark first: a fold in progress finishes before the rows it merges are dropped.
+            mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
+            # The cases first: this waits for the writers holding a case's lock and keeps later ones
+            # waiting, so the rows deleted next include every delta a finished writer committed.
             Case.objects.exclude(kpi_keys__isnull=True).update(kpi_keys=None)
-            KpiRollupMark.objects.update_or_create(pk=1, defaults={"folded_to": 0})
+            KpiRollup.objects.all().delete()
+            KpiRollupMonth.objects.all().delete()
+            mark.folded_to = 0
+            mark.token = uuid.uuid4().hex
+            mark.save(update_fields=["folded_to", "token"])
         ids = list(Case.objects.filter(kpi_keys__isnull=True).order_by("id").values_list("id", flat=True))
     else:
         ids = list(_affected(since).order_by("id").values_list("id", flat=True))
@@ -266,45 +286,155 @@ def _write_snapshots(updates: list[tuple[str, int]]) -> None:
         cur.executemany(f"UPDATE {table} SET kpi_keys = %s{cast} WHERE id = %s", updates)
 
 
+def _first(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _month_end(first: date) -> date:
+    return date(first.year + (first.month == 12), first.month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _claim() -> list[tuple[str, date]]:
+    """Mark every daily row not yet in its month as `monthed`; the (dimension, day) of each. One statement,
+    so exactly the rows it marks are the ones returned (a writer's row committed meanwhile stays fresh)."""
+    table = KpiRollup._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET monthed = %s WHERE monthed = %s RETURNING dim, day", [True, False])
+        got = cur.fetchall()
+    return [(dim, d if isinstance(d, date) else date.fromisoformat(d)) for dim, d in got]
+
+
+def _recount_months(months: Iterable[tuple[str, date]]) -> int:
+    """Recount the given (dimension, month) rows of `KpiRollupMonth` from the `monthed` daily rows."""
+    from .models import KpiRollupMonth
+
+    written = 0
+    for dim, first in sorted(set(months)):
+        KpiRollupMonth.objects.filter(dim=dim, month=first).delete()
+        sums = (
+            KpiRollup.objects.filter(dim=dim, monthed=True, day__gte=first, day__lte=_month_end(first))
+            .order_by()
+            .values("ikey", "skey", "kind", "imported")
+            .annotate(**{f"s_{c}": Sum(c) for c in COUNTERS})
+        )
+        rows = [
+            KpiRollupMonth(
+                dim=dim,
+                month=first,
+                ikey=r["ikey"],
+                skey=r["skey"],
+                kind=r["kind"],
+                imported=r["imported"],
+                **{c: r[f"s_{c}"] or 0 for c in COUNTERS},
+            )
+            for r in cast(Iterable[dict[str, Any]], sums)
+        ]
+        rows = [r for r in rows if any(getattr(r, c) for c in COUNTERS)]
+        KpiRollupMonth.objects.bulk_create(rows, batch_size=_BATCH)
+        written += len(rows)
+    return written
+
+
+def _compact(days: dict[str, set[date]]) -> int:
+    """Merge the `monthed` rows of each (dimension, value, kind, day, imported) of the given days into one:
+    the table stays small; no figure changes (a month counts the same sum either way)."""
+    key = ("ikey", "skey", "kind", "day", "imported")
+    merged = 0
+    for dim, ds in days.items():
+        scope = KpiRollup.objects.filter(dim=dim, monthed=True).order_by()
+        # Few days (a worker's round): the days themselves; many (a rebuild, a bulk load): their span.
+        scope = (
+            scope.filter(day__in=sorted(ds))
+            if len(ds) <= 200
+            else scope.filter(day__gte=min(ds), day__lte=max(ds))
+        )
+        dupes = list(scope.values(*key).annotate(n=Count("id")).filter(n__gt=1).values_list(*key))
+        for i in range(0, len(dupes), 200):
+            chunk = dupes[i : i + 200]
+            q = Q()
+            for ikey, skey, kind, day, imported in chunk:
+                q |= Q(ikey=ikey, skey=skey, kind=kind, day=day, imported=imported)
+            groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+            for r in scope.filter(q).values("id", *key, *COUNTERS):
+                groups.setdefault(tuple(r[k] for k in key), []).append(r)
+            gone: list[int] = []
+            sums: list[KpiRollup] = []
+            for (ikey, skey, kind, day, imported), rs in groups.items():
+                if len(rs) < 2:
+                    continue
+                total = {c: sum(r[c] for r in rs) for c in COUNTERS}
+                gone.extend(r["id"] for r in rs)
+                merged += len(rs)
+                if any(total.values()):
+                    sums.append(
+                        KpiRollup(
+                            dim=dim,
+                            ikey=ikey,
+                            skey=skey,
+                            kind=kind,
+                            day=day,
+                            imported=imported,
+                            monthed=True,
+                            **total,
+                        )
+                    )
+            for j in range(0, len(gone), 900):
+                KpiRollup.objects.filter(pk__in=gone[j : j + 900]).delete()
+            KpiRollup.objects.bulk_create(sums, batch_size=_BATCH)
+    return merged
+
+
 def fold() -> int:
-    """Fold the delta rows appended since the last fold into one row per (dimension, value, kind, day,
-    imported). Readers sum, so this only keeps the table small; it changes no figure."""
-    from .models import KpiRollupMark
+    """The worker's round (and what a bulk load calls after writing daily rows): count the daily rows
+    appended since the last fold into their months — each touched month of `KpiRollupMonth` is recounted
+    from its daily rows, in the transaction that marks them `monthed` — and merge each day's rows of one
+    (dimension, value, kind, imported) into one. Returns how many daily rows were counted into months.
+
+    Readers sum the months, the daily rows of the edge days and the rows not yet counted, in one
+    statement, so no figure changes at any moment of a fold (docs/kpis.md)."""
+    from .models import KpiRollupMark, KpiRollupMonth
 
     with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
-        top = KpiRollup.objects.aggregate(m=Max("id"))["m"] or 0
-        if top <= mark.folded_to:
+        fresh = _claim()
+        if not fresh:
             return 0
-        touched = set(
-            KpiRollup.objects.filter(id__gt=mark.folded_to, id__lte=top).values_list("dim", "day").distinct()
-        )
-        folded = 0
-        by_dim: dict[str, set[date]] = {}
-        for dim, day in touched:
-            by_dim.setdefault(dim, set()).add(day)
-        for dim, days in by_dim.items():
-            groups: dict[tuple[Any, ...], list[KpiRollup]] = {}
-            for r in KpiRollup.objects.filter(dim=dim, day__in=sorted(days), id__lte=top):
-                groups.setdefault((r.dim, r.ikey, r.skey, r.kind, r.day, r.imported), []).append(r)
-            gone: list[int] = []
-            sums: list[KpiRollup] = []
-            for (d, ikey, skey, kind, day, imported), rs in groups.items():
-                if len(rs) == 1:
-                    continue
-                total = {c: sum(getattr(r, c) for r in rs) for c in COUNTERS}
-                gone.extend(r.pk for r in rs)
-                folded += len(rs)
-                if any(total.values()):
-                    sums.append(
-                        KpiRollup(dim=d, ikey=ikey, skey=skey, kind=kind, day=day, imported=imported, **total)
-                    )
-            for i in range(0, len(gone), 900):
-                KpiRollup.objects.filter(pk__in=gone[i : i + 900]).delete()
-            KpiRollup.objects.bulk_create(sums, batch_size=_BATCH)
+        _recount_months((dim, _first(day)) for dim, day in fresh)
+        days: dict[str, set[date]] = {}
+        for dim, day in fresh:
+            days.setdefault(dim, set()).add(day)
+        _compact(days)
         mark.folded_to = KpiRollup.objects.aggregate(m=Max("id"))["m"] or 0
-        mark.save(update_fields=["folded_to"])
-    return folded
+        mark.token = uuid.uuid4().hex  # the counted part changed: readers' kept sums are stale
+        mark.save(update_fields=["folded_to", "token"])
+        if len(fresh) > _BATCH:
+            # After a bulk load or a rebuild: statistics taken while every row was fresh would send the
+            # readers' "fresh rows" part through the whole table instead of its partial index.
+            with connection.cursor() as cur:
+                for model in (KpiRollup, KpiRollupMonth):
+                    cur.execute(f"ANALYZE {model._meta.db_table}")
+    return len(fresh)
+
+
+def rebuild_months(since: date | None = None) -> int:
+    """Recount the monthly level from the daily rows: every month, or those from the month of `since` on
+    (after rows were written around `fold`). Returns the month rows written."""
+    from .models import KpiRollupMark, KpiRollupMonth
+
+    with transaction.atomic():
+        mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
+        mark.token = uuid.uuid4().hex
+        mark.save(update_fields=["token"])
+        fresh = _claim()
+        rows = KpiRollup.objects.filter(monthed=True)
+        months = KpiRollupMonth.objects.all()
+        if since is not None:
+            rows = rows.filter(day__gte=_first(since))
+            months = months.filter(month__gte=_first(since))
+        pairs = {(dim, _first(day)) for dim, day in rows.order_by().values_list("dim", "day").distinct()}
+        pairs |= set(months.values_list("dim", "month").distinct())
+        pairs |= {(dim, _first(day)) for dim, day in fresh}  # a fresh row's month is in the months too
+        return _recount_months(pairs)
 
 
 # ---------------------------------------------------------------- the working calendar
@@ -362,8 +492,6 @@ def read(
     """Every case's KPIs (all but sealed kinds) from the roll-up: the same rows `kpis.compute` gives over
     all cases, from a few thousand roll-up rows and the open cases. None when the roll-up cannot answer
     (some case not rolled up yet, or a dimension that is not rolled up): the caller computes per case."""
-    from django.db.models import Count, IntegerField, Sum, Value
-
     dims = kpis.dimensions()
     dim = dims.get(by) if by else None
     if by and dim is None:
@@ -374,49 +502,21 @@ def read(
     if pending():
         return None
     now = now or timezone.now()
-    source = by if dim is not None and dim.value_of is not None else "kind"
-    rows = KpiRollup.objects.filter(dim=source, day__gte=start, day__lte=end)
-    if kind:
-        rows = rows.filter(kind=kind)
-    if imported is not None:
-        rows = rows.filter(imported=imported)
+    source = by if by and dim is not None and dim.value_of is not None else "kind"
     by_day = dim is not None and dim.value_of is None
-    group = ["ikey", "skey", "day"] if by_day else ["ikey", "skey"]
     acc: dict[Any, dict[str, int]] = {}
-    for r in rows.order_by().values(*group).annotate(**{f"s_{c}": Sum(c) for c in COUNTERS}):
+    for r in _sums(source, start, end, by_day, kind, imported, today=local_day(now)):
         if dim is None:
             key = None
         elif by_day and dim.from_day is not None:
-            key = dim.from_day(r["day"])
+            key = dim.from_day(r["_d"])
         else:
             key = r["ikey"] if r["ikey"] is not None else (r["skey"] or None)
         tally = acc.setdefault(key, dict.fromkeys(COUNTERS, 0))
+        sign = -1 if r["_part"] == _OUTSIDE else 1
         for c in COUNTERS:
-            tally[c] += r[f"s_{c}"] or 0
-    # open and overdue move with the clock: counted live over the open cases (a few among all), grouped by
-    # day of receipt and kept to the period here — a date range in SQL would let the planner walk every case
-    # of the period by its receipt index instead of the open ones by their status.
-    cohort = Case.objects.filter(status__in=kinds.statuses(kinds.OPEN)).order_by()
-    if uncounted := kinds.statuses(counted=False):
-        cohort = cohort.exclude(status__in=uncounted)
-    if sealed := kinds.sealed_kinds():
-        cohort = cohort.exclude(kind__in=sealed)
-    if kind:
-        cohort = cohort.filter(kind=kind)
-    if imported is not None:
-        cohort = cohort.filter(imported=imported)
-    live: dict[Any, tuple[int, int]] = {}
-    key_expr = dim.expr() if dim is not None else Value(0, output_field=IntegerField())
-    for r in (
-        cohort.annotate(_key=key_expr, _day=LocalDate("received_at"))
-        .values("_key", "_day")
-        .annotate(o=Count("id"), od=Count("id", filter=Q(resolve_due__lt=now)))
-    ):
-        if not start <= r["_day"] <= end:
-            continue
-        key = kpis._norm(r["_key"]) if dim is not None else None
-        o, od = live.get(key, (0, 0))
-        live[key] = (o + r["o"], od + r["od"])
+            tally[c] += sign * (r[f"s_{c}"] or 0)
+    live = live_counts(start, end, dim, kind=kind, imported=imported, now=now)
     keys = [k for k, t in acc.items() if t["received"]]
     names = dim.names(keys) if dim is not None else {}
     out = []
@@ -435,3 +535,202 @@ def read(
         out.append(k)
     out.sort(key=lambda k: (-k.received, str(k.name)))
     return out
+
+
+def live_counts(
+    start: date,
+    end: date,
+    dim: kpis.Dimension | None,
+    *,
+    kind: str = "",
+    imported: bool | None = None,
+    now: datetime,
+) -> dict[Any, tuple[int, int]]:
+    """(在办, 超期) per value of `dim` (None: one total under the key None) among the cases received in
+    [start, end]. They move with the clock, so they are counted live over the open cases — a small cohort
+    (at a million cases some ten thousand) reached through the status index. On SQLite the open cases' ids
+    come from one index probe per open status (a UNION ALL subquery): a single `status IN (…)` over the
+    eighteen open statuses of all kinds looks to its planner (average rows per status) like more than the
+    whole table, and it scanned every case (300 ms at 100,000)."""
+    # The period as the local day of receipt, an expression no index serves: a range on `received_at`
+    # itself lets SQLite skip-scan the (kind, received_at) index over every case of the period instead.
+    kpis.period_bounds(start, end)  # the same check of the period as the per-case count
+    cohort = (
+        Case.objects.annotate(_day=LocalDate("received_at")).filter(_day__gte=start, _day__lte=end).order_by()
+    )
+    if sealed := kinds.sealed_kinds():
+        cohort = cohort.exclude(kind__in=sealed)
+    if kind:
+        cohort = cohort.filter(kind=kind)
+    if imported is not None:
+        cohort = cohort.filter(imported=imported)
+    uncounted = set(kinds.statuses(counted=False))
+    statuses = [s for s in dict.fromkeys(kinds.statuses(kinds.OPEN)) if s not in uncounted]
+    if not statuses:
+        return {}
+    key_expr = dim.expr() if dim is not None else Value(0, output_field=IntegerField())
+    grouped = (
+        cohort.annotate(_key=key_expr)
+        .values("_key")
+        .annotate(o=Count("id"), od=Count("id", filter=Q(resolve_due__lt=now)))
+    )
+    rows: Any
+    if connection.vendor == "sqlite":
+        head, *rest = [Case.objects.filter(status=s).order_by().values("id") for s in statuses]
+        rows = grouped.filter(pk__in=head.union(*rest, all=True))
+    else:  # PostgreSQL's statistics know how rare the open statuses are
+        rows = grouped.filter(status__in=statuses)
+    live: dict[Any, tuple[int, int]] = {}
+    for r in rows:
+        key = kpis._norm(r["_key"]) if dim is not None else None
+        o, od = live.get(key, (0, 0))
+        live[key] = (o + r["o"], od + r["od"])
+    return live
+
+
+_Plan = tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]
+
+
+def _span(a: date, b: date, today: date | None) -> int:
+    """The days of [a, b] that can hold daily rows (none after today)."""
+    if today is not None:
+        b = min(b, today)
+    return max((b - a).days + 1, 0)
+
+
+def plan(start: date, end: date, today: date | None = None) -> _Plan:
+    """How `read` covers [start, end]: the months read whole from `KpiRollupMonth`, the day ranges read from
+    the daily rows, and the day ranges of a whole-read edge month outside the period, whose daily rows are
+    subtracted. An edge month is read from whichever side has fewer days (days after `today` hold no rows,
+    so they cost nothing)."""
+    whole: list[date] = []
+    days: list[tuple[date, date]] = []
+    outside: list[tuple[date, date]] = []
+    first = _first(start)
+    while first <= end:
+        last = _month_end(first)
+        lo, hi = max(start, first), min(end, last)
+        if (lo, hi) == (first, last):
+            whole.append(first)
+        else:
+            cut = [(first, lo - timedelta(days=1)), (hi + timedelta(days=1), last)]
+            cut = [(a, b) for a, b in cut if a <= b]
+            if sum(_span(a, b, today) for a, b in cut) < _span(lo, hi, today):
+                whole.append(first)
+                outside.extend(cut)
+            else:
+                days.append((lo, hi))
+        first = last + timedelta(days=1)
+    return whole, days, outside
+
+
+def _in(ranges: list[tuple[date, date]]) -> Q:
+    q = Q()
+    for a, b in ranges:
+        q |= Q(day__gte=a, day__lte=b)
+    return q
+
+
+# The parts of a read (`_sums`): the rows not yet counted into their months, then the counted part —
+# whole months, counted daily rows of the days read, counted daily rows subtracted — and the mark's token.
+_FRESH, _MONTHS, _DAYS, _OUTSIDE, _TOKEN = range(5)
+# Per process: the counted part's sums of the last periods read, with the token they were read under.
+_KEPT: OrderedDict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = OrderedDict()
+_KEEP = 64
+
+
+def _sums(
+    dim: str,
+    start: date,
+    end: date,
+    by_day: bool,
+    kind: str,
+    imported: bool | None,
+    *,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The counter sums of one dimension over [start, end], grouped by value (and by day or month when
+    `by_day`), each row with its part (`_part`; `_OUTSIDE` enters negated):
+
+        Σ = whole months + counted daily rows of the days read
+            − counted daily rows of the whole-read months' days outside the period
+            + fresh daily rows (not yet counted into their months) in the period
+
+    One statement (a UNION ALL), so every part comes from one snapshot: a fold that commits meanwhile is
+    seen entirely or not at all. The counted part changes only in a transaction that writes a new
+    `KpiRollupMark.token`, read in the same statement; so the counted part kept from an earlier read under
+    the same token is the counted part now, and only the fresh rows are read again (docs/kpis.md)."""
+    key = (connection.alias, dim, start, end, by_day, kind, imported, today)
+    kept = _KEPT.get(key)
+    if kept is not None:
+        token, rows = _query(dim, start, end, by_day, kind, imported, today=today, counted=False)
+        if token is not None and token == kept[0]:
+            _KEPT.move_to_end(key)
+            return kept[1] + rows
+    token, rows = _query(dim, start, end, by_day, kind, imported, today=today, counted=True)
+    if token is not None:
+        _KEPT[key] = (token, [r for r in rows if r["_part"] != _FRESH])
+        while len(_KEPT) > _KEEP:
+            _KEPT.popitem(last=False)
+    return rows
+
+
+def _query(
+    dim: str,
+    start: date,
+    end: date,
+    by_day: bool,
+    kind: str,
+    imported: bool | None,
+    *,
+    today: date | None,
+    counted: bool,
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """The fresh rows' sums, and the counted part's when `counted`, with the mark's token: one statement."""
+    from .models import KpiRollupMark, KpiRollupMonth
+
+    sums = {f"s_{c}": Sum(c) for c in COUNTERS}
+    group = ["ikey", "skey", "_d"] if by_day else ["ikey", "skey"]
+
+    def part(qs: QuerySet[Any], tag: int, day_field: str) -> QuerySet[Any]:
+        qs = qs.filter(dim=dim).order_by()
+        if kind:
+            qs = qs.filter(kind=kind)
+        if imported is not None:
+            qs = qs.filter(imported=imported)
+        fields = {"_d": F(day_field)} if by_day else {}
+        return (
+            qs.annotate(**fields)
+            .values(*group)
+            .annotate(_part=Value(tag, output_field=IntegerField()), **sums)
+            .values(*group, "_part", *sums)
+        )
+
+    mark = KpiRollupMark.objects.filter(pk=1).annotate(
+        ikey=Value(None, output_field=BigIntegerField()),
+        skey=F("token"),
+        **({"_d": Value(None, output_field=DateField())} if by_day else {}),
+        _part=Value(_TOKEN, output_field=IntegerField()),
+        **{f"s_{c}": Value(0, output_field=IntegerField()) for c in COUNTERS},
+    )
+    parts = [
+        part(KpiRollup.objects.filter(monthed=False, day__gte=start, day__lte=end), _FRESH, "day"),
+        mark.values(*group, "_part", *sums),
+    ]
+    if counted:
+        whole, days, outside = plan(start, end, today)
+        if whole:
+            parts.append(part(KpiRollupMonth.objects.filter(month__in=whole), _MONTHS, "month"))
+        if days:
+            parts.append(part(KpiRollup.objects.filter(_in(days), monthed=True), _DAYS, "day"))
+        if outside:
+            parts.append(part(KpiRollup.objects.filter(_in(outside), monthed=True), _OUTSIDE, "day"))
+    head, *rest = parts
+    token: str | None = None
+    rows = []
+    for r in head.union(*rest, all=True):
+        if r["_part"] == _TOKEN:
+            token = r["skey"]
+        else:
+            rows.append(r)
+    return token, rows

@@ -21,3 +21,11 @@ def compute(user: User, start: date, end: date, by: str | None = None, *, kind: 
         return kpis.compute_all(start, end, by, kind=kind)
     qs = visible_cases(user)
     return kpis.compute(qs.filter(kind=kind) if kind else qs, start, end, by)
+
+
+def ranking(user: User, start: date, end: date) -> kpis.Ranking:
+    """红黑榜 over what `user` may see: the office's from the roll-up's figures by unit."""
+    qs = visible_cases(user)
+    if user.is_authenticated and user.is_active and user.sees_everything:
+        return kpis.ranking(qs, start, end, by_unit=kpis.compute_all(start, end, "unit"))
+    return kpis.ranking(qs, start, end)

@@ -158,7 +158,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         title=_("本月诉求大类"),
         words=_chart_words(_("诉求大类"), _("受理量")),
     )
-    rank = kpis.ranking(qs, start, end, now=now)
+    rank = kpicache.ranking(user, start, end)
     links = {
         "today": cases_url(**{"from": today, "to": today}),
         "week": cases_url(**{"from": monday, "to": today}),

@@ -380,19 +380,15 @@ class CaseLink(models.Model):
         indexes: ClassVar = [models.Index(fields=["to_case", "type"], name="case_link_to")]
 
 
-class KpiRollup(models.Model):
-    """Daily KPI counters of the cases received on `day`, per dimension value (cases.rollup).
-
-    The writer appends one row per dimension whose figures a change moved (a delta: −old, +new); the worker
-    folds the rows of a (dimension, key, kind, day, imported) into one. Readers sum, so a figure is exact
-    whether or not the rows are folded yet."""
+class KpiCounters(models.Model):
+    """The counters a roll-up row holds (cases.rollup.COUNTERS): every count of docs/kpis.md but the live
+    `open` and `overdue`, and the working-day sum behind 平均办理时长."""
 
     dim = models.CharField(max_length=24)
     # The dimension's value: an id (unit, category, commissioner, town) or a code (channel, kind).
     ikey = models.BigIntegerField(null=True, blank=True)
     skey = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=20)
-    day = models.DateField()
     imported = models.BooleanField(default=False)
     received = models.IntegerField(default=0)
     signed = models.IntegerField(default=0)
@@ -413,7 +409,38 @@ class KpiRollup(models.Model):
     wd_sum = models.IntegerField(default=0)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["dim", "day"], name="kpirollup_dim_day")]
+        abstract = True
+
+
+class KpiRollup(KpiCounters):
+    """Daily KPI counters of the cases received on `day`, per dimension value (cases.rollup).
+
+    The writer appends one row per dimension whose figures a change moved (a delta: −old, +new); the worker
+    folds the rows of a (dimension, key, kind, day, imported) into one and counts them into the month
+    (`KpiRollupMonth`), marking them `monthed`. Readers sum, so a figure is exact whether or not the rows
+    are folded yet."""
+
+    day = models.DateField()
+    # Counted into `KpiRollupMonth` (set only by the worker's fold, which recounts the month).
+    monthed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["dim", "day"], name="kpirollup_dim_day"),
+            # The rows not yet counted into their month: the few the writers appended since the last fold.
+            models.Index(fields=["dim", "day"], condition=models.Q(monthed=False), name="kpirollup_fresh"),
+        ]
+
+
+class KpiRollupMonth(KpiCounters):
+    """The monthly level of the roll-up: per (dimension, value, kind, month, imported), the sum of the
+    `monthed` daily rows of the month (`month` is its 1st). Written only by the worker's fold
+    (cases.rollup.fold), which recounts a month from its daily rows in the transaction that marks them."""
+
+    month = models.DateField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["dim", "month"], name="kpirollupmonth_dim_month")]
 
 
 class KpiRollupMark(models.Model):
@@ -422,3 +449,6 @@ class KpiRollupMark(models.Model):
 
     folded_to = models.BigIntegerField(default=0)
     calendar = models.JSONField(null=True, blank=True)
+    # A new random value in every transaction that changes the months or the counted daily rows (a fold, a
+    # rebuild): readers may keep the sums of that part for as long as it is unchanged (cases.rollup.read).
+    token = models.CharField(max_length=32, blank=True, default="")
