@@ -7,8 +7,9 @@ import random
 
 from django.contrib.auth.hashers import make_password
 
+from nuanqi import defaults
 from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
-from nuanqi.cases.models import Category, Kind, SlaPolicy
+from nuanqi.cases.models import Category, Kind
 from nuanqi.enterprise.models import Assignment, Batch, Commissioner, Company, CompanyContact
 from nuanqi.lib.uscc import with_check_digit
 
@@ -65,20 +66,16 @@ def build_directory(w: World) -> None:
     ]
     w.helpers = [u for u in units if u.kind != UnitKind.OFFICE]
 
-    for top_sort, (top_name, leaves) in enumerate(S.CATEGORIES.items(), start=1):
-        top = Category.objects.create(kind=Kind.REQUEST, name=top_name, sort=top_sort)
-        for sort, leaf in enumerate(leaves, start=1):
-            w.leaves.append(Category.objects.create(kind=Kind.REQUEST, name=leaf, parent=top, sort=sort))
-    for nature, priority, sign, contact, days, note in S.SLA_POLICIES:
-        SlaPolicy.objects.create(
-            kind=Kind.REQUEST,
-            nature=nature,
-            priority=priority,
-            sign_hours=sign,
-            contact_hours=contact,
-            resolve_days=days,
-            note=note,
-        )
+    # A migrated database already holds the district defaults (nuanqi.defaults): the 小项 are read from it
+    # (put back where missing), in the defaults' order.
+    defaults.ensure()
+    tops = {c.name: c for c in Category.objects.filter(kind=Kind.REQUEST, parent__isnull=True)}
+    leaves = {
+        (c.parent_id, c.name): c
+        for c in Category.objects.filter(kind=Kind.REQUEST, parent__isnull=False).select_related("parent")
+    }
+    for top_name, names in S.CATEGORIES.items():
+        w.leaves += [leaves[(tops[top_name].pk, name)] for name in names]
 
     password = make_password(PASSWORD)
     people: list[User] = []
