@@ -364,22 +364,17 @@ def build_scale(
     (default: one per core; 0 generates in this process)."""
     if Case.objects.exists() or Company.objects.exists() or Unit.objects.exists():
         raise RuntimeError("数据库中已有数据：压测数据只能写入空库，请换一个数据目录（--home）或新建数据库")
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_children0 = before.ru_utime + before.ru_stime
-    times: dict[str, float] = {}
+    steps = _Steps()
     rng = random.Random(seed)
     now = now or timezone.now()
     w = World(rng, companies, commissioners)
     with transaction.atomic():
         build_directory(w)
     _prepare(w)
-    times["directory"] = time.perf_counter() - t0
-    cpu_dir = time.process_time() - c0
+    steps.mark("directory")
     log(
         f"目录：{Unit.objects.count()} 个单位、{len(w.company_ids)} 家企业、{commissioners} 名专员"
-        f"（{times['directory']:.1f} 秒）"
+        f"（{steps.wall['directory']:.1f} 秒）"
     )
     plan = Plan(n_cases, seed, now, chunk)
     n_chunks = (n_cases + chunk - 1) // chunk
@@ -399,7 +394,6 @@ def build_scale(
     acc: dict[tuple[Any, ...], dict[str, int]] = {}
     n_done = n_ev = n_tasks = 0
     status: dict[str, int] = {}
-    t1 = time.perf_counter()
     _fast_load(True)
     try:
         if write_in_workers:
@@ -417,29 +411,26 @@ def build_scale(
             for s, v in out["status"].items():
                 status[s] = status.get(s, 0) + v
             if k % 20 == 0:
-                log(f"  {n_done:,} 个事项（{time.perf_counter() - t0:.0f} 秒）")
+                log(f"  {n_done:,} 个事项（{time.perf_counter() - steps.t0:.0f} 秒）")
+        steps.mark("cases")
+        rollup_rows = _write_rollup(acc)
+        steps.mark("rollup")
+        deferred.create(log)  # still with the load's settings: SQLite sorts in a large cache, on two threads
+        steps.mark("indexes")
     finally:
         _fast_load(False)
-    times["cases"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    rollup_rows = _write_rollup(acc)
-    times["rollup"] = time.perf_counter() - t2
-    times["indexes"] = deferred.create(log)
     NumberCounter.objects.bulk_create(
         [
             NumberCounter(prefix="QY", year=y, value=v, mac=keyed("counter", "QY", y, v))
             for y, v in plan.counters().items()
         ]
     )
-    t3 = time.perf_counter()
     _after_load()
-    times["after"] = time.perf_counter() - t3
-    seconds = time.perf_counter() - t0
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = time.process_time() - c0 + children.ru_utime + children.ru_stime - cpu_children0
+    steps.mark("after")
+    seconds = sum(steps.wall.values())
     log(
         "  "
-        + "、".join(f"{k} {v:.1f} 秒" for k, v in times.items())
+        + "、".join(f"{k} {v:.1f} 秒（CPU {steps.cpu[k]:.1f}）" for k, v in steps.wall.items())
         + f"（{rollup_rows:,} 行 KPI 汇总，{workers} 个生成进程）"
     )
     return {
@@ -453,13 +444,33 @@ def build_scale(
         "seconds": round(seconds, 1),
         # CPU time of this process and its generator processes (not the database server's): on a shared
         # machine the figure that does not depend on what else runs.
-        "cpu_s": round(cpu, 1),
+        "cpu_s": round(sum(steps.cpu.values()), 1),
         "cases_per_s": round(n_done / seconds) if seconds else None,
         "workers": workers,
         "rollup_rows": rollup_rows,
-        "steps_s": {k: round(v, 1) for k, v in times.items()},
-        "directory_cpu_s": round(cpu_dir, 1),
+        "steps_s": {k: round(v, 1) for k, v in steps.wall.items()},
+        "steps_cpu_s": {k: round(v, 1) for k, v in steps.cpu.items()},
     }
+
+
+class _Steps:
+    """Wall and CPU seconds per step; CPU is this process's and its finished worker processes'."""
+
+    def __init__(self) -> None:
+        self.t0 = self._t = time.perf_counter()
+        self._c = self._cpu()
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    @staticmethod
+    def _cpu() -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    def mark(self, name: str) -> None:
+        t, c = time.perf_counter(), self._cpu()
+        self.wall[name], self.cpu[name] = t - self._t, c - self._c
+        self._t, self._c = t, c
 
 
 def _prepare(w: World) -> None:
@@ -530,4 +541,8 @@ def _after_load() -> None:
                 )
             cur.execute("ANALYZE")
         else:
+            # Statistics from a sample of each index (as `PRAGMA optimize` takes them), not a full scan of
+            # every index of a million cases.
+            cur.execute("PRAGMA analysis_limit = 2000")
             cur.execute("ANALYZE")
+            cur.execute("PRAGMA analysis_limit = 0")
