@@ -308,7 +308,7 @@ def _write_rows(rows: tuple[Any, ...]) -> None:
 
 
 def _chunks(n_chunks: int, workers: int) -> Any:
-    """The chunks' results in any order; at most 2 per worker waiting, so memory stays bounded."""
+    """The chunks' results in chunk order; at most two chunks a worker in flight, so memory stays bounded."""
     if workers <= 0:
         for c in range(n_chunks):
             yield _run_chunk(c)
