@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -23,7 +24,50 @@ CASES = 1500
 
 @pytest.fixture
 def scale_world(db: None) -> dict[str, Any]:
-    return build_scale(CASES, companies=400, commissioners=20, log=lambda _line: None)
+    # Four chunks over two worker processes: the parallel path, the parent writing (inside the test's
+    # transaction no other connection could).
+    return build_scale(CASES, companies=400, commissioners=20, workers=2, chunk=400, log=lambda _line: None)
+
+
+def test_the_world_depends_on_the_seed_not_on_the_workers(db: None) -> None:
+    from django.db import transaction
+
+    now = timezone.now()
+
+    def heads(workers: int) -> list[tuple[str, str, int]]:
+        build_scale(
+            1200, now=now, companies=60, commissioners=6, workers=workers, chunk=300, log=lambda _l: None
+        )
+        return list(Case.objects.order_by("number").values_list("number", "event_head", "event_count"))
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            alone = heads(0)
+            raise Undo
+    except Undo:
+        pass
+    assert not Case.objects.exists()
+    assert heads(2) == alone
+    assert len(alone) == 1200
+
+
+def test_receipts_are_in_order_and_numbered_per_year(db: None) -> None:
+    from nuanqi.demo.scale import Plan
+
+    now = timezone.now()
+    plan = Plan(5000, 3, now)
+    received = [plan.received(k) for k in range(plan.n)]
+    assert all(a <= b for a, b in pairwise(received))
+    assert received[-1] <= now
+    numbers = [plan.number(k, r.date()) for k, r in enumerate(received)]
+    assert len(set(numbers)) == plan.n
+    for year, count in plan.counters().items():
+        mine = [n for n in numbers if n.startswith(f"QY{year}-")]
+        assert len(mine) == count
+        assert mine[-1] == f"QY{year}-{count:06d}"
 
 
 def test_it_makes_the_world_it_reports(scale_world: dict[str, Any]) -> None:
@@ -160,3 +204,27 @@ def test_it_builds_on_a_new_home_that_already_holds_the_district_defaults(db: No
     world = build_scale(50, companies=40, commissioners=4, log=lambda _line: None)
     assert world["cases"] == Case.objects.count() == 50
     assert (Category.objects.count(), SlaPolicy.objects.count()) == (categories, policies)
+
+
+def test_the_seeded_roll_up_is_what_a_recount_gives(scale_world: dict[str, Any]) -> None:
+    """The seeder writes each case's snapshot and the daily rows as it generates the cases; a full recount
+    from the cases (`rollup.rebuild`) must give the same snapshots and the same sums per row key."""
+    from django.db.models import Sum
+
+    from nuanqi.cases import rollup
+    from nuanqi.cases.models import KpiRollup
+
+    def rows() -> dict[tuple[Any, ...], dict[str, int]]:
+        keys = ("dim", "ikey", "skey", "kind", "day", "imported")
+        out = {}
+        for r in KpiRollup.objects.values(*keys).annotate(**{f"s_{c}": Sum(c) for c in rollup.COUNTERS}):
+            out[tuple(r[k] for k in keys)] = {c: r[f"s_{c}"] for c in rollup.COUNTERS}
+        return out
+
+    assert not rollup.pending()
+    seeded_keys = dict(Case.objects.values_list("id", "kpi_keys"))
+    seeded_rows = rows()
+    assert scale_world["rollup_rows"] == KpiRollup.objects.count() == len(seeded_rows)
+    rollup.rebuild()
+    assert dict(Case.objects.values_list("id", "kpi_keys")) == seeded_keys
+    assert rows() == seeded_rows

@@ -66,6 +66,18 @@ def current_calendar(*, force: bool = False) -> WorkCalendar:
         return cal  # type: ignore[return-value]
 
 
+def hold_calendar() -> WorkCalendar:
+    """The calendar this process holds (built first if none), kept from now on without re-checking the
+    override tables: for forked bulk generators (`demo.scale`), whose processes must not query the database
+    they inherited a connection to."""
+    cal = _state["calendar"]
+    if cal is None:
+        cal = current_calendar(force=True)
+    with _lock:
+        _state["checked"] = float("inf")
+    return cal  # type: ignore[return-value]
+
+
 def enter_notice(
     year: int,
     *,

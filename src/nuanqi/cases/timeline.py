@@ -33,6 +33,11 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# What `json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)` builds
+# anew on each call: one encoder, the same output.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def event_hash(
     prev_hash: str,
     case_number: str,
@@ -47,7 +52,7 @@ def event_hash(
     actor_name: str,
 ) -> str:
     """The SHA-256 of an event and its predecessor's hash: every field the timeline shows is covered."""
-    payload = json.dumps(
+    payload = _ENCODER.encode(
         [
             prev_hash,
             case_number,
@@ -60,11 +65,7 @@ def event_hash(
             changes,
             reason,
             actor_name,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -21,7 +21,7 @@ def cmd_bench_seed(args: argparse.Namespace) -> None:
         print(line, file=sys.stderr, flush=True)
 
     try:
-        report = build_scale(args.cases, seed=args.seed, log=log)
+        report = build_scale(args.cases, seed=args.seed, workers=args.workers, log=log)
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(2) from None
@@ -39,4 +39,5 @@ def register(sub: Any, home: argparse.ArgumentParser) -> None:
     sp = bench.add_parser("seed", help="向空库写入大规模压测数据（批量写入）", parents=[home])
     sp.add_argument("--cases", type=int, default=100_000, help="事项数（默认 100000）")
     sp.add_argument("--seed", type=int, default=20230330, help="随机种子")
+    sp.add_argument("--workers", type=int, default=None, help="生成进程数（默认每核一个；0 表示不另起进程）")
     sp.set_defaults(func=cmd_bench_seed)

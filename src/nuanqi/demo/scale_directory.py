@@ -4,6 +4,7 @@ written with bulk_create (see `demo.scale`)."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
@@ -15,6 +16,7 @@ from nuanqi.lib.uscc import with_check_digit
 
 from . import scale_text as T
 from . import seed_data as S
+from .scale_sql import raw_create
 
 PASSWORD = "nuanqi2023"
 UNITS = 300
@@ -33,8 +35,16 @@ class World:
         self.company_label: dict[int, str] = {}
         self.contact: dict[int, int] = {}  # company id → contact user id
         self.commissioner_of: dict[int, int] = {}  # company id → commissioner user id
+        self.town_of: dict[int, int] = {}  # company id → town (unit) id
         self.leaves: list[Category] = []
         self.dispatchers: list[int] = []
+        # Read once before the cases are generated (demo.scale._prepare), so generators need no database.
+        self.names: dict[int, str] = {}  # user id → display name
+        self.unit_names: dict[int, str] = {}
+        self.leaf_by_id: dict[int, Category] = {}
+        self.limits: dict[tuple[str, int], Any] = {}  # (nature, priority) → sla.Limits
+        self.calendar: Any = None
+        self.case_base = 0  # the largest case id before the load
 
 
 def build_directory(w: World) -> None:
@@ -66,12 +76,16 @@ def build_directory(w: World) -> None:
     ]
     w.helpers = [u for u in units if u.kind != UnitKind.OFFICE]
 
-    # A new home's migrations already hold the district defaults (nuanqi.defaults): the categories and time
-    # limits the seed's world uses are those, so they are completed, never created twice.
+    # A migrated database already holds the district defaults (nuanqi.defaults): the 小项 are read from it
+    # (put back where missing), in the defaults' order.
     defaults.ensure()
-    for top_name, leaves in S.CATEGORIES.items():
-        top = Category.objects.get(kind=Kind.REQUEST, name=top_name, parent=None)
-        w.leaves.extend(Category.objects.get(kind=Kind.REQUEST, name=leaf, parent=top) for leaf in leaves)
+    tops = {c.name: c for c in Category.objects.filter(kind=Kind.REQUEST, parent__isnull=True)}
+    leaves = {
+        (c.parent_id, c.name): c
+        for c in Category.objects.filter(kind=Kind.REQUEST, parent__isnull=False).select_related("parent")
+    }
+    for top_name, names in S.CATEGORIES.items():
+        w.leaves += [leaves[(tops[top_name].pk, name)] for name in names]
 
     password = make_password(PASSWORD)
     people: list[User] = []
@@ -102,7 +116,7 @@ def build_directory(w: World) -> None:
     contacts = [
         person("company" if k == 0 else f"company_{k:05d}", None, "企业联系人") for k in range(w.n_companies)
     ]
-    User.objects.bulk_create(people, batch_size=2000)
+    raw_create(people)
     ids = dict(User.objects.values_list("username", "id"))
     staff[0].pk = ids["admin"]
     for u in people:
@@ -112,7 +126,7 @@ def build_directory(w: World) -> None:
     grants += [(u.pk, Role.HANDLER) for u in handlers.values()]
     grants += [(u.pk, Role.COMMISSIONER) for u in commissioners]
     grants += [(u.pk, Role.ENTERPRISE) for u in contacts]
-    RoleGrant.objects.bulk_create([RoleGrant(user_id=uid, role=r) for uid, r in grants], batch_size=5000)
+    raw_create([RoleGrant(user_id=uid, role=r) for uid, r in grants])
     User.objects.filter(pk=staff[0].pk).update(is_superuser=True, is_staff=True)
     w.handler = {unit_id: u.pk for unit_id, u in handlers.items()}
     w.dispatchers = [u.pk for u in staff[2:]]
@@ -157,16 +171,16 @@ def build_directory(w: World) -> None:
                 contact_phone=f"139{k:08d}",
             )
         )
-    Company.objects.bulk_create(companies, batch_size=2000)
-    company_rows = list(Company.objects.order_by("id").values_list("id", "name"))
-    w.company_ids = [c for c, _ in company_rows]
-    w.company_label = dict(company_rows)
-    CompanyContact.objects.bulk_create(
+    raw_create(companies)
+    company_rows = list(Company.objects.order_by("id").values_list("id", "name", "town_id"))
+    w.company_ids = [c for c, _n, _t in company_rows]
+    w.company_label = {c: n for c, n, _t in company_rows}
+    w.town_of = {c: t for c, _n, t in company_rows}
+    raw_create(
         [
             CompanyContact(company_id=cid, user_id=contacts[k].pk, title="项目经理")
             for k, cid in enumerate(w.company_ids)
-        ],
-        batch_size=5000,
+        ]
     )
     w.contact = {cid: contacts[k].pk for k, cid in enumerate(w.company_ids)}
     assignments = []
@@ -175,7 +189,7 @@ def build_directory(w: World) -> None:
         started = batches[(k % len(comm_ids)) % len(batches)].started_on
         assignments.append(Assignment(commissioner_id=comm_id, company_id=cid, started_on=started))
         w.commissioner_of[cid] = user_id
-    Assignment.objects.bulk_create(assignments, batch_size=5000)
+    raw_create(assignments)
 
 
 # ---------------------------------------------------------------- one case's life
