@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,33 @@ from nuanqi.enterprise.services import assign
 from nuanqi.lib.uscc import with_check_digit
 
 PASSWORD = "test-pass-2023"
+
+
+def _worker_home() -> None:
+    """`./nq test` runs the suite on every core through pytest-xdist. Each worker then gets a home of its own,
+    $NUANQI_HOME/workers/<gw0, gw1, ...>: its file cache (which every test clears), attachments, routing model
+    and the home of the commands it runs as subprocesses never meet another worker's. The keys are copied from
+    the shared home, so a subprocess verifies what this process signed. pytest-django gives each worker its
+    own test database (`…_gw0`)."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    shared = Path(settings.HOME)
+    home = shared / "workers" / worker
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("secret_key", "receipt_salt", "audit_key"):
+        if (shared / name).exists():
+            shutil.copy(shared / name, home / name)  # with its 0600 mode
+    os.environ["NUANQI_HOME"] = str(home)
+    settings.HOME = home
+    settings.MEDIA_ROOT = home / "media"
+    cache = {**settings.CACHES["default"], "LOCATION": str(home / "cache")}
+    settings.CACHES = {**settings.CACHES, "default": cache}
+
+
+_worker_home()
 
 
 @dataclass
