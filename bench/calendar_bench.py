@@ -38,7 +38,7 @@ SESSIONS = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 0)))
 FIRST = datetime(2023, 1, 1, tzinfo=TZ)
 # The reference knows the published years only (chinese_calendar: to 2026). The app holds an unpublished
 # year's statutory holidays and 补假 provisionally, which a weekday rule would call wrong, so every start lies
-# early enough that its answer stays inside 2026 (at most 60 working days, 200 working hours or 60 days later).
+# early enough that its answer stays inside 2026 (at most 60 working days, 200 hours or 60 days later).
 SPAN_MINUTES = int((datetime(2026, 8, 1, tzinfo=TZ) - FIRST) / MINUTE)
 
 
