@@ -179,10 +179,14 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Cached aggregates are keyed by the newest event id, which restarts with every test database."""
+    """Cached aggregates are keyed by the newest event id, which restarts with every test database; the KPI
+    roll-up's sums kept in the process are keyed by a token of a database that each test rolls back."""
     from django.core.cache import cache
 
+    from nuanqi.cases import rollup
+
     cache.clear()
+    rollup.forget_kept()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

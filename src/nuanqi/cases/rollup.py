@@ -639,6 +639,12 @@ _KEPT: OrderedDict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = OrderedD
 _KEEP = 64
 
 
+def forget_kept() -> None:
+    """Drop the counted sums this process keeps (`_sums`): for a process whose database was replaced under it
+    (a test database rolled back, a restored backup), where a token could name another database's rows."""
+    _KEPT.clear()
+
+
 def _sums(
     dim: str,
     start: date,
