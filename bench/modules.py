@@ -130,75 +130,23 @@ def tip_bodies(units: list[int], n: int = 300) -> list[dict[str, Any]]:
 
 
 def _programme() -> int:
-    """The programme 东海百里文廊 as the demo builds it (demo/projects.WENLANG), its reports filed by the
-    office's dispatcher (who may report for any owner)."""
-    from decimal import Decimal
-
+    """The programme 东海百里文廊 as the demo builds it (`demo.projects.build_wenlang`), its reports filed by
+    the office's dispatcher (who may report for any owner)."""
     from django.db.models import Q
-    from django.utils import timezone
 
     from nuanqi.accounts.models import Unit, User
-    from nuanqi.demo.projects import WENLANG
-    from nuanqi.projects.models import Programme, Project, ProjectKind, ProjectStatus, Weighting
-    from nuanqi.projects.services import post_report
+    from nuanqi.demo.projects import build_wenlang
+    from nuanqi.projects.models import Programme
 
     found = Programme.objects.filter(name=PROGRAMME).first()
     if found is not None:
         return found.pk
-    today = timezone.localdate()
     actor = User.objects.get(username="dispatcher")
 
     def unit(name: str) -> Unit | None:
         return Unit.objects.filter(Q(name=name) | Q(short_name=name)).first()
 
-    programme = Programme.objects.create(
-        name=PROGRAMME,
-        description="“暖岙”文旅共富工程：串联各镇（街道）的历史遗存、自然风光和农耕文化。",
-        weighting=Weighting.INVESTMENT,
-        lead_unit=unit("区文广旅体局"),
-    )
-    for sort, (section, town, theme, money, since, until, pct, sites) in enumerate(WENLANG):
-        place = unit(town)
-        node = Project.objects.create(
-            name=f"{PROGRAMME}{section}",
-            kind=ProjectKind.SECTION if sites else ProjectKind.KEY,
-            programme=programme,
-            theme=theme,
-            town=place,
-            owner_unit=place,
-            investment_planned=Decimal(money),
-            start=today - timedelta(days=since),
-            planned_end=today + timedelta(days=until),
-            status=ProjectStatus.ACTIVE if pct else ProjectStatus.PLANNED,
-            sort=sort,
-        )
-        if pct:
-            post_report(
-                node, percent=pct, text="按计划推进", actor=actor, reported_on=today - timedelta(days=7)
-            )
-        for i, (site, site_money, site_pct) in enumerate(sites):
-            leaf = Project.objects.create(
-                name=site,
-                kind=ProjectKind.SITE,
-                programme=programme,
-                parent=node,
-                town=place,
-                owner_unit=place,
-                investment_planned=Decimal(site_money),
-                start=node.start,
-                planned_end=node.planned_end,
-                status=ProjectStatus.ACTIVE,
-                sort=i,
-            )
-            if site_pct is not None:
-                post_report(
-                    leaf,
-                    percent=site_pct,
-                    text="景观节点施工中",
-                    actor=actor,
-                    reported_on=today - timedelta(days=3),
-                )
-    return programme.pk
+    return build_wenlang(unit, lambda _town: actor).pk
 
 
 # ---------------------------------------------------------------- routing

@@ -116,6 +116,21 @@ def _figures(r: dict[str, Any]) -> dict[str, Any]:
     return {k: r[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "count")}
 
 
+def _write_load(
+    b: Bench,
+    workload: str,
+    rep: int,
+    insert_rps: float | None,
+    extra: dict[str, Any] | None = None,
+    **load: Any,
+) -> None:
+    """A writing workload (8 connections × 15 s of POSTs that must answer 201) recorded with its `ratio` to
+    the `reference_insert` rps of the same repetition."""
+    r = b.load(conns=8, seconds=15, method="POST", expect=201, **load)
+    ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
+    b.record(workload, rep=rep, conns=8, ratio=ratio, **(extra or {}), **_figures(r))
+
+
 MODULE_WORKLOADS = ("open311_intake", "tip_intake", "programme", "routing_suggest")
 
 
@@ -189,45 +204,40 @@ def run_all(b: Bench, only: list[str]) -> None:
                 insert_rps = r["rps"]
                 b.record("reference_insert", rep=rep, conns=8, **_figures(r))
             if want("intake"):
-                r = b.load(
-                    conns=8,
-                    seconds=15,
+                _write_load(
+                    b,
+                    "intake",
+                    rep,
+                    insert_rps,
                     paths=["/api/v1/cases"],
-                    method="POST",
-                    expect=201,
                     headers=people.bearer("commissioner_001"),
                     bodies=_intake_bodies(people.companies),
                 )
-                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
-                b.record("intake", rep=rep, conns=8, ratio=ratio, **_figures(r))
             if want("open311_intake"):
                 import open311_bench
 
-                r = b.load(
-                    conns=8,
-                    seconds=15,
+                _write_load(
+                    b,
+                    "open311_intake",
+                    rep,
+                    insert_rps,
                     paths=["/open311/v2/requests.json"],
-                    method="POST",
-                    expect=201,
                     bodies=open311_bench.bodies(mods.open311_key, mods.point_ids),
                     form=True,
                 )
-                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
-                b.record("open311_intake", rep=rep, conns=8, ratio=ratio, **_figures(r))
             if want("tip_intake"):
                 # A thousand reporters, each well under the public per-client limit (20 a minute).
-                r = b.load(
-                    conns=8,
-                    seconds=15,
+                _write_load(
+                    b,
+                    "tip_intake",
+                    rep,
+                    insert_rps,
+                    {"clients": 1000},
                     paths=["/api/v1/public/tips"],
-                    method="POST",
-                    expect=201,
                     bodies=modules.tip_bodies(mods.tip_units),
                     xff_pool=1000,
                     timeout=120,
                 )
-                ratio = round(r["rps"] / insert_rps, 3) if insert_rps else None
-                b.record("tip_intake", rep=rep, conns=8, ratio=ratio, clients=1000, **_figures(r))
             for who in ("commissioner", "handler"):
                 if want("worklist_api"):
                     r = b.load(

@@ -5,6 +5,7 @@ owners would on their phones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from nuanqi.projects.models import Milestone, Programme, Project, ProjectKind, P
 from nuanqi.projects.services import freeze_baseline, post_report
 
 if TYPE_CHECKING:
-    from nuanqi.accounts.models import User
+    from nuanqi.accounts.models import Unit, User
 
     from .world import _World
 
@@ -59,6 +60,56 @@ def _town_handler(w: _World, town: str) -> User:
     return w.handlers[town]
 
 
+def build_wenlang(
+    unit: Callable[[str], Unit | None], reporter: Callable[[str], User], *, today: date | None = None
+) -> Programme:
+    """The programme 东海百里文廊 as `WENLANG` lists it: eight sections (two of them with sites, three sites
+    in all), each section's progress reported a week before `today` (default: the local date) and each
+    site's three days before, by `reporter(town)` through `post_report`. `unit(name)` gives the unit of a
+    name (the lead unit, the towns); the demo and the province bench (bench/modules.py) both build it here."""
+    today = today or timezone.localdate()
+    wenlang = Programme.objects.create(
+        name="东海百里文廊",
+        description="“暖岙”文旅共富工程：串联各镇（街道）的历史遗存、自然风光和农耕文化。",
+        weighting=Weighting.INVESTMENT,
+        lead_unit=unit("区文广旅体局"),
+    )
+    for sort, (section, town, theme, money, since, until, pct, sites) in enumerate(WENLANG):
+        place = unit(town)
+        node = Project.objects.create(
+            name=f"东海百里文廊{section}",
+            kind=K.SECTION if sites else K.KEY,
+            programme=wenlang,
+            theme=theme,
+            town=place,
+            owner_unit=place,
+            investment_planned=Decimal(money),
+            start=today - timedelta(days=since),
+            planned_end=today + timedelta(days=until),
+            status=ProjectStatus.ACTIVE if pct else ProjectStatus.PLANNED,
+            sort=sort,
+        )
+        if pct:
+            _report(node, reporter(town), today - timedelta(days=7), pct, "按计划推进")
+        for i, (site, site_money, site_pct) in enumerate(sites):
+            leaf = Project.objects.create(
+                name=site,
+                kind=K.SITE,
+                programme=wenlang,
+                parent=node,
+                town=place,
+                owner_unit=place,
+                investment_planned=Decimal(site_money),
+                start=node.start,
+                planned_end=node.planned_end,
+                status=ProjectStatus.ACTIVE,
+                sort=i,
+            )
+            if site_pct is not None:
+                _report(leaf, reporter(town), today - timedelta(days=3), site_pct, "景观节点施工中")
+    return wenlang
+
+
 def build_projects(w: _World) -> None:
     today = timezone.localdate()
     baiquan = w.unit("白泉镇")
@@ -94,45 +145,7 @@ def build_projects(w: _World) -> None:
     ):
         _report(bridge, owner, on, done, text)
 
-    wenlang = Programme.objects.create(
-        name="东海百里文廊",
-        description="“暖岙”文旅共富工程：串联各镇（街道）的历史遗存、自然风光和农耕文化。",
-        weighting=Weighting.INVESTMENT,
-        lead_unit=w.unit("区文广旅体局"),
-    )
-    for sort, (section, town, theme, money, since, until, pct, sites) in enumerate(WENLANG):
-        unit = w.unit(town)
-        node = Project.objects.create(
-            name=f"东海百里文廊{section}",
-            kind=K.SECTION if sites else K.KEY,
-            programme=wenlang,
-            theme=theme,
-            town=unit,
-            owner_unit=unit,
-            investment_planned=Decimal(money),
-            start=today - timedelta(days=since),
-            planned_end=today + timedelta(days=until),
-            status=ProjectStatus.ACTIVE if pct else ProjectStatus.PLANNED,
-            sort=sort,
-        )
-        if pct:
-            _report(node, _town_handler(w, town), today - timedelta(days=7), pct, "按计划推进")
-        for i, (site, site_money, site_pct) in enumerate(sites):
-            leaf = Project.objects.create(
-                name=site,
-                kind=K.SITE,
-                programme=wenlang,
-                parent=node,
-                town=unit,
-                owner_unit=unit,
-                investment_planned=Decimal(site_money),
-                start=node.start,
-                planned_end=node.planned_end,
-                status=ProjectStatus.ACTIVE,
-                sort=i,
-            )
-            if site_pct is not None:
-                _report(leaf, _town_handler(w, town), today - timedelta(days=3), site_pct, "景观节点施工中")
+    build_wenlang(w.unit, lambda town: _town_handler(w, town))
 
     zrzy = w.unit("市自然资源和规划局定海分局")
     greenway = Project.objects.create(
