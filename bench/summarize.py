@@ -137,6 +137,7 @@ CURVE: tuple[Figure, ...] = (
     Figure("peak RSS", "worker peak RSS", "rss", "", "mb", "MB", "Worker memory (MB)"),
     Figure("PSS max", "worker PSS, largest", "rss", "", "pss_max_mb", "MB", "Worker memory (MB)"),
     Figure("PSS sum", "workers' PSS, together", "rss", "", "pss_sum_mb", "MB", "Worker memory (MB)"),
+    Figure("USS max", "worker USS, largest", "rss", "", "uss_max_mb", "MB", "Worker memory (MB)"),
     Figure("seeding", "seeding", "", None, "seed_s", "s", "Seeding (s)"),
 )  # fmt: skip
 
