@@ -143,8 +143,11 @@ def _programme() -> int:
         return found.pk
     actor = User.objects.get(username="dispatcher")
 
-    def unit(name: str) -> Unit | None:
-        return Unit.objects.filter(Q(name=name) | Q(short_name=name)).first()
+    def unit(name: str) -> Unit:
+        found = Unit.objects.filter(Q(name=name) | Q(short_name=name)).first()
+        if found is None:
+            raise LookupError(f"the seeded world has no unit {name}")
+        return found
 
     return build_wenlang(unit, lambda _town: actor).pk
 

@@ -61,7 +61,7 @@ def _town_handler(w: _World, town: str) -> User:
 
 
 def build_wenlang(
-    unit: Callable[[str], Unit | None], reporter: Callable[[str], User], *, today: date | None = None
+    unit: Callable[[str], Unit], reporter: Callable[[str], User], *, today: date | None = None
 ) -> Programme:
     """The programme 东海百里文廊 as `WENLANG` lists it: eight sections (two of them with sites, three sites
     in all), each section's progress reported a week before `today` (default: the local date) and each
