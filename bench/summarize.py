@@ -88,6 +88,14 @@ class Figure:
     group: str  # the chart it is drawn in
 
 
+def _p50_p95(key: str, label: str, workload: str, who: str, group: str) -> tuple[Figure, Figure]:
+    """A latency's p50 and p95 rows; `{p}` in `label` names the percentile."""
+    p50, p95 = (
+        Figure(f"{key} {p}", label.format(p=p), workload, who, f"{p}_ms", "ms", group) for p in ("p50", "p95")
+    )
+    return p50, p95
+
+
 CURVE: tuple[Figure, ...] = (
     Figure("intake", "intake ÷ insert reference", "intake", "", "ratio", "×", "Intake ÷ insert reference"),
     Figure("open311", "Open311 intake ÷ insert reference", "open311_intake", "", "ratio", "×",
@@ -108,32 +116,19 @@ CURVE: tuple[Figure, ...] = (
     Figure("HTML handler", "work list HTML p95, handler", "worklist_html", "handler", "p95_ms", "ms",
            "Work list p95 (ms)"),
     Figure("cold", "dashboard cold", "dashboard_cold", "", "p50_ms", "ms", "Dashboard (ms)"),
-    Figure("warm p50", "dashboard warm p50", "dashboard_warm", "", "p50_ms", "ms", "Dashboard (ms)"),
-    Figure("warm p95", "dashboard warm p95", "dashboard_warm", "", "p95_ms", "ms", "Dashboard (ms)"),
-    Figure("busy p50", "dashboard p50 while intake writes", "dashboard_busy", "", "p50_ms", "ms",
-           "Dashboard (ms)"),
-    Figure("busy p95", "dashboard p95 while intake writes", "dashboard_busy", "", "p95_ms", "ms",
-           "Dashboard (ms)"),
+    *_p50_p95("warm", "dashboard warm {p}", "dashboard_warm", "", "Dashboard (ms)"),
+    *_p50_p95("busy", "dashboard {p} while intake writes", "dashboard_busy", "", "Dashboard (ms)"),
     Figure("busy intake", "intake rate during that", "dashboard_busy", "", "intake_rps", "req/s",
            "Throughput (req/s)"),
     Figure("search p95", "search p95 (20 terms)", "search", "", "p95_ms", "ms", "Search p95 (ms)"),
     Figure("recall", "search recall (worst term)", "search", "", "recall", "", "Search recall"),
-    Figure("projects p50", "programme page p50 (projects)", "programme", "projects", "p50_ms", "ms",
-           "Programme page (ms)"),
-    Figure("projects p95", "programme page p95 (projects)", "programme", "projects", "p95_ms", "ms",
-           "Programme page (ms)"),
-    Figure("enterprise p50", "暖企 programme page p50", "programme", "enterprise", "p50_ms", "ms",
-           "Enterprise programme page (ms)"),
-    Figure("enterprise p95", "暖企 programme page p95", "programme", "enterprise", "p95_ms", "ms",
-           "Enterprise programme page (ms)"),
-    Figure("rules p50", "routing suggestion p50 (rules)", "routing_suggest", "rules", "p50_ms", "ms",
-           "Routing suggestion (ms)"),
-    Figure("rules p95", "routing suggestion p95 (rules)", "routing_suggest", "rules", "p95_ms", "ms",
-           "Routing suggestion (ms)"),
-    Figure("model p50", "routing suggestion p50 (model)", "routing_suggest", "model", "p50_ms", "ms",
-           "Routing suggestion (ms)"),
-    Figure("model p95", "routing suggestion p95 (model)", "routing_suggest", "model", "p95_ms", "ms",
-           "Routing suggestion (ms)"),
+    *_p50_p95("projects", "programme page {p} (projects)", "programme", "projects", "Programme page (ms)"),
+    *_p50_p95("enterprise", "暖企 programme page {p}", "programme", "enterprise",
+              "Enterprise programme page (ms)"),
+    *_p50_p95("rules", "routing suggestion {p} (rules)", "routing_suggest", "rules",
+              "Routing suggestion (ms)"),
+    *_p50_p95("model", "routing suggestion {p} (model)", "routing_suggest", "model",
+              "Routing suggestion (ms)"),
     Figure("peak RSS", "worker peak RSS", "rss", "", "mb", "MB", "Worker memory (MB)"),
     Figure("PSS max", "worker PSS, largest", "rss", "", "pss_max_mb", "MB", "Worker memory (MB)"),
     Figure("PSS sum", "workers' PSS, together", "rss", "", "pss_sum_mb", "MB", "Worker memory (MB)"),
