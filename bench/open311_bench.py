@@ -3,8 +3,9 @@
 
     python bench/open311_bench.py [--db sqlite|postgres] [--problems 100000] [--reps 2]
 
-1. Seeds a fresh database (var/bench/open311-<db>-<N>/; PostgreSQL: nuanqi_bench_open311 on $BENCH_PG_URL)
-   with 200 points on 8 streets and N patrol problems received over the last 180 days, rows written in bulk
+1. Seeds a fresh database (var/bench/open311-<db>-<N>/; PostgreSQL: nuanqi_bench_open311 on $BENCH_PG_URL,
+   or the existing database $BENCH_PG_DB, emptied first) with 200 points on 8 streets and N patrol problems
+   received over the last 180 days, rows written in bulk
    (5,000 a transaction): 70 % at a point, 30 % from Open311 clients with coordinates; statuses spread over
    the lifecycle, a running or stopped 整改 clock on those dispatched, ~2 % confidential. Rows only — no
    timeline events: the workloads read cases, reports, clocks and points, never events.
@@ -217,11 +218,15 @@ def main() -> None:
     if args.db == "postgres":
         import psycopg
 
-        name = "nuanqi_bench_open311"
-        with psycopg.connect(PG_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-            conn.execute(f'ALTER DATABASE "{name}" SET jit = off')
+        # BENCH_PG_DB, as for harness.py: an existing database, emptied by dropping its public schema.
+        name = b.pg_db or "nuanqi_bench_open311"
+        if b.pg_db:
+            b._pg_database(drop=True)
+        else:
+            with psycopg.connect(PG_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+                conn.execute(f'ALTER DATABASE "{name}" SET jit = off')
         b.env["NUANQI_DATABASE_URL"] = f"{PG_URL.rsplit('/', 1)[0]}/{name}"
     else:
         for suffix in ("", "-wal", "-shm"):
