@@ -2,7 +2,7 @@
 the 20 words, read as `cases/search.py` reads them (`matching_ids(term, limit=want)`: id windows scanned in
 order while they are narrow, bands of the GIN index once they are wide), against the reference measured in
 the same run — one statement with the planner's choice of plan (`terms @@ q ORDER BY case_id DESC LIMIT
-200`). No visibility, no list columns.
+max(200, want)`). No visibility, no list columns.
 
     NUANQI_DATABASE_URL=postgres://… python bench/search_plan_bench.py [--schema S] [--reps 5] [--want 26]
 
@@ -58,7 +58,7 @@ def main() -> None:
         for term, q in queries.items():
             cur.execute("SELECT count(*) FROM cases_search WHERE terms @@ %s::tsquery", [q])
             counts[term] = cur.fetchone()[0]
-            cur.execute(REFERENCE, [q, 2**62, 200])
+            cur.execute(REFERENCE, [q, 2**62, max(200, args.want)])
             ref = [r[0] for r in cur.fetchall()]
             assert search.matching_ids(term, limit=args.want) == ref[: args.want], term
             plans[term] = ""
@@ -69,7 +69,7 @@ def main() -> None:
         for _ in range(args.reps):  # interleaved, so both see the same load
             for term, q in queries.items():
                 t0 = time.perf_counter()
-                cur.execute(REFERENCE, [q, 2**62, 200])
+                cur.execute(REFERENCE, [q, 2**62, max(200, args.want)])
                 cur.fetchall()
                 times.setdefault(("ref", term), []).append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()

@@ -9,13 +9,20 @@ Written when a case is created (`services.create_case` calls `index_case`); titl
 never change afterwards.
 
 A page wants the newest matches, not all of them. SQLite's FTS5 walks its doclist in rowid order and stops.
-On PostgreSQL a GIN index returns every match as a bitmap, and a phrase (`<->`) must then be rechecked against
-each candidate's tsvector: cheap for a rare word, hundreds of milliseconds for one in a tenth of the cases. So
-`_PgMatches` reads the newest rows in id order and tests each one while matches are dense (a window of ids
-at a time, so a rare word cannot make it walk the whole table), and hands the rest of the range to the GIN
-index once the windows read so far say that matches are sparse. Each window is an id range read completely or
-up to the wanted number of matches, and the index reads what lies below the last window: the result is every
-match below the cursor, newest first, whichever plan ran (tests compare both with `LIKE`).
+On PostgreSQL a GIN index returns every match as a bitmap, whose heap rows must then be fetched (for the id)
+and rechecked: cheap for a rare word, hundreds of milliseconds for one in a twentieth of a million cases. So
+`_PgMatches` reads the ids below the cursor in windows, newest first, each window an id range read completely
+or up to the wanted number of matches, so the result is every match below the cursor whichever way a window
+was read (tests compare them with `LIKE`):
+
+- the first window holds 40 ids per wanted match; each later one is sized by the density seen so far, but is
+  at most four times the one before (a burst of other cases at the top must not size a window over the
+  whole table), and the last one reaches down to the lowest id;
+- a window of at most 8,192 ids is scanned in id order, each row tested by `ts_match_vq`;
+- a wider one is a band of the GIN index: `terms @@ <rarest lexeme> AND case_id >= lo AND case_id < hi`,
+  the whole query tested by `ts_match_vq`. The rarest lexeme (by `pg_stats`) alone is the index condition so
+  that the planner's estimate is right and it ANDs the bitmap with the id range (or walks the range when
+  the lexeme is dense), fetching the band's heap rows only.
 """
 
 from __future__ import annotations
