@@ -58,9 +58,10 @@ _FIRST_SPAN_PER_MATCH = 40
 _FIRST_SPAN_MAX = 50_000
 _SPAN_MARGIN = 2
 _SPAN_GROWTH = 4
-# A window of at most this many ids is scanned row by row in id order (1–4 µs a row at 300,000 cases); a wider
-# one is read as a band of the GIN index (a fixed 2–20 µs per match, in the bitmap's posting-list read, plus
-# about 10 µs per match inside the band for its heap row and the recheck).
+# A window of at most this many ids is scanned row by row in id order (1–4 µs a row at 300,000 cases, 8–33 ms
+# for the widest); a wider one is read as a band of the GIN index: its lexeme's whole posting list (0.3–0.5 µs
+# an entry, 10 ms for 消防's 18,577 at 300,000 cases) plus about 10 µs per match inside the band (its heap row
+# and the recheck). EXPLAIN ANALYZE, 2026-11-30.
 _SCAN_SPAN_MAX = 8192
 # The lexeme frequencies of the table's statistics, read once per this many seconds by each process.
 _STATS_TTL = 600.0
@@ -154,6 +155,7 @@ def _lexeme_frequencies(cur: Any) -> dict[str, float]:
     if _stats is None or _stats[1] != schema or now - _stats[0] > _STATS_TTL:
         cur.execute(_PG_STATS, [TABLE])
         row = cur.fetchone()
+        # The frequencies end with three more numbers (lowest, highest, null share): zip drops them.
         freqs = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
         _stats = (now, schema, freqs)
     return _stats[2]
@@ -167,7 +169,8 @@ class _PgMatches:
     scanned in id order (`_PG_SCAN`), a wider one read as a band of the GIN index (`_PG_BAND`); `plan="scan"`
     or `"band"` reads every window one way (tests, measurements). Window sizes: see `_FIRST_SPAN_PER_MATCH`.
     When the ids left below a window are fewer than the window's, it reaches down to the lowest id. `steps`
-    records what ran: (kind, lo, hi, found), lo None for the first window over the newest ids.
+    records what ran: (kind, lo, hi, found); lo and hi are None for a first window over the newest ids that
+    found every match wanted (the table's bounds are then not read).
     """
 
     def __init__(self, phrases: list[list[str]], plan: Plan = "auto") -> None:
