@@ -1,14 +1,17 @@
 """The search's candidate read on PostgreSQL, per term of the province bench: the newest matches of each of
-the 20 words, read as `cases/search.py` reads them (id-ordered windows while matches are dense, the GIN index
-once they are sparse), against the reference measured in the same run — the one statement the code used before
-(`terms @@ q ORDER BY case_id DESC LIMIT 200`, the planner's choice of plan). No visibility, no list columns.
+the 20 words, read as `cases/search.py` reads them (`matching_ids(term, limit=want)`: id windows scanned in
+order while they are narrow, bands of the GIN index once they are wide), against the reference measured in
+the same run — one statement with the planner's choice of plan (`terms @@ q ORDER BY case_id DESC LIMIT
+max(200, want)`). No visibility, no list columns.
 
     NUANQI_DATABASE_URL=postgres://… python bench/search_plan_bench.py [--schema S] [--reps 5] [--want 26]
 
 `--schema` reads `S.cases_search` first (a scaled copy, e.g. a million rows made from a seeded 300,000:
-`CREATE TABLE S.cases_search AS SELECT case_id + k * 300000 …` with the same primary key and GIN index).
-Prints one line per term: matches, p50/max of each read in ms, and the windows the plan read (`scan:n` is a
-window that found n, `index:n` the GIN read); both reads must return the same newest ids.
+`CREATE TABLE S.cases_search AS SELECT case_id + k * 300000 …` with the same primary key and GIN index,
+analysed). Prints one line per term: matches, p50/max of each read in ms, and the windows the reader took
+(`scan:n` is a window scanned in id order that found n, `band:n` one read from the index). Both reads must
+return the same newest ids. Run it with `PYTHONPATH` on another checkout's `src` to time that checkout's
+reader the same way (its windows are then not shown).
 """
 
 from __future__ import annotations
@@ -49,25 +52,28 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute(f'SET search_path = "{args.schema}", public')
         cur.execute("SELECT count(*) FROM cases_search")
-        print(f"{args.schema}.cases_search: {cur.fetchone()[0]:,} rows")
+        print(f"{args.schema}.cases_search: {cur.fetchone()[0]:,} rows; reader: {search.__file__}")
         queries = {t: textseg.tsquery_literal(search._phrases(t)) for t in SEARCH_TERMS}
         counts, plans = {}, {}
         for term, q in queries.items():
             cur.execute("SELECT count(*) FROM cases_search WHERE terms @@ %s::tsquery", [q])
             counts[term] = cur.fetchone()[0]
-            cur.execute(REFERENCE, [q, 2**62, 200])
+            cur.execute(REFERENCE, [q, 2**62, max(200, args.want)])
             ref = [r[0] for r in cur.fetchall()]
-            m = search._PgMatches(q)
-            assert m.below(None, args.want) == ref[: args.want], term
-            plans[term] = " ".join(f"{s[0]}:{s[-1]}" for s in m.steps)
+            assert search.matching_ids(term, limit=args.want) == ref[: args.want], term
+            plans[term] = ""
+            if hasattr(search, "_PG_BAND"):  # this checkout's reader (another one's windows are not shown)
+                m = search._PgMatches(search._phrases(term))
+                m.below(None, args.want)
+                plans[term] = " ".join(f"{s[0]}:{s[-1]}" for s in m.steps)
         for _ in range(args.reps):  # interleaved, so both see the same load
             for term, q in queries.items():
                 t0 = time.perf_counter()
-                cur.execute(REFERENCE, [q, 2**62, 200])
+                cur.execute(REFERENCE, [q, 2**62, max(200, args.want)])
                 cur.fetchall()
                 times.setdefault(("ref", term), []).append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()
-                search._PgMatches(q).below(None, args.want)
+                search.matching_ids(term, limit=args.want)
                 times.setdefault(("new", term), []).append((time.perf_counter() - t0) * 1000)
     print(f"{'term':10s}{'matches':>9s}{'ref p50':>9s}{'ref max':>9s}{'new p50':>9s}{'new max':>9s}  windows")
     every: dict[str, list[float]] = {"ref": [], "new": []}
