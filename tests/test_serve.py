@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.single_database
+pytestmark = [pytest.mark.single_database, pytest.mark.slow]
 
 
 def _free_port() -> int:
