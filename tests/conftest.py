@@ -189,41 +189,15 @@ def _empty_cache() -> None:
     rollup.forget_kept()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: a file that takes minutes on one core (`./nq test` gives it to a worker early)"
-    )
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`single_database` tests run in the SQLite half of `./nq test` only: their result does not depend on the
     database, and a browser audit run twice would double the suite's slowest minutes."""
     from django.conf import settings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        # Deselected, not skipped: on this pass they are not part of the run at all.
-        kept = [item for item in items if "single_database" not in item.keywords]
-        if len(kept) < len(items):
-            config.hook.pytest_deselected(
-                items=[item for item in items if "single_database" in item.keywords]
-            )
-            items[:] = kept
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        _long_files_first(items)
-
-
-def _long_files_first(items: list[pytest.Item]) -> None:
-    """The order in which `./nq test` hands files to its workers (it passes --no-loadscope-reorder, so
-    pytest-xdist keeps this order): the files that take minutes (`browser` and `slow`) first, in their own
-    order, then the others by their number of tests, most first (pytest-xdist's own order). A file of one
-    long browser test used to come last, by its count, and run alone on one core at the end. Tests keep their
-    order within a file."""
-    files: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        files.setdefault(item.nodeid.split("::")[0], []).append(item)
-
-    def cost(group: list[pytest.Item]) -> tuple[int, int]:
-        long = any("browser" in item.keywords or "slow" in item.keywords for item in group)
-        return (0, 0) if long else (1, -len(group))
-
-    items[:] = [item for group in sorted(files.values(), key=cost) for item in group]
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    # Deselected, not skipped: on this pass they are not part of the run at all.
+    kept = [item for item in items if "single_database" not in item.keywords]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if "single_database" in item.keywords])
+        items[:] = kept

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-pytestmark = [pytest.mark.single_database, pytest.mark.slow]
+pytestmark = pytest.mark.single_database
 
 
 def _free_port() -> int:

@@ -12,8 +12,6 @@ from openpyxl import load_workbook
 
 from .helpers import fill_template, uscc
 
-pytestmark = pytest.mark.slow  # a demo home built by `nuanqi demo` in a subprocess
-
 
 def run(*args: str, home: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "NUANQI_DATABASE_URL"}

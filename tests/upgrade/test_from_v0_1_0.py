@@ -13,10 +13,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-import pytest
 from django.db import connection
-
-pytestmark = pytest.mark.slow  # a release's database migrated by the CLI, in subprocesses
 
 HERE = Path(__file__).parent
 TABLES = ("cases_case", "cases_event", "cases_task", "enterprise_company", "accounts_user", "accounts_unit")
