@@ -1,4 +1,8 @@
-"""`nuanqi serve` and `nuanqi demo` as a newcomer runs them: real processes, real HTTP."""
+"""`nuanqi serve` and `nuanqi demo` as a newcomer runs them: real processes, real HTTP.
+
+Every process here runs on a SQLite home of its own (`_env` drops NUANQI_DATABASE_URL) and no test uses the
+test database, so they run once, in the SQLite half of `./nq test`: the PostgreSQL half would run the same
+SQLite processes again (two demo builds among them)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.single_database
 
 
 def _free_port() -> int:

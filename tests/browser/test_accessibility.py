@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
 from tests.browser import axe
 from tests.crawl import crawl
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ DESKTOP_SAMPLE = 6  # pages per persona also audited at desktop size
 
 @pytest.fixture
 def demo(db):
-    build_world()
+    demo_world()
 
 
 def _session(browser, live_server, username: str | None, viewport: dict[str, int]):  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ import pytest
 
 from nuanqi.cases.models import Case
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_commissioner_opens_his_list_and_the_certificate_case_and_completes_a_task(
     live_server, browser, shots
 ):
-    build_world()
+    demo_world()
     certificate = Case.objects.get(title=CERTIFICATE_TITLE)
     assert certificate.tasks.count() == 15
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +37,7 @@ def _demo_persona(role: str) -> str:
 
 @pytest.fixture
 def demo(db):
-    build_world()
+    demo_world()
 
 
 def _tiles(page) -> list[tuple[str, int]]:

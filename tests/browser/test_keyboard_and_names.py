@@ -7,14 +7,15 @@ import re
 
 import pytest
 
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo(db):
-    build_world()
+    demo_world()
 
 
 def _login(browser, live_server, username: str, width: int = 390):  # type: ignore[no-untyped-def]

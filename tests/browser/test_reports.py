@@ -12,14 +12,15 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo(db):
-    build_world()
+    demo_world()
 
 
 def _login(browser, live_server, username: str, width: int, height: int = 900):

@@ -7,7 +7,8 @@ import pytest
 
 from nuanqi.accounts.models import Unit
 from nuanqi.cases.models import Category
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.djan
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.HOME = tmp_path  # the model file the demo trains
-    build_world()
+    demo_world()
 
 
 def test_the_form_suggests_as_the_dispatcher_types_and_keeps_the_dispatchers_choice(

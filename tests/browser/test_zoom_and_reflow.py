@@ -8,7 +8,8 @@ import pytest
 
 from nuanqi.cases.models import Case
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_database, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ SIZES = {
 
 @pytest.fixture
 def demo(db):
-    build_world()
+    demo_world()
 
 
 def test_the_case_list_a_case_the_dashboard_and_the_briefing_reflow_on_a_phone_and_at_200_percent(

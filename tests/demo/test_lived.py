@@ -19,8 +19,8 @@ from nuanqi.cases import kpis
 from nuanqi.cases.models import Case, Event
 from nuanqi.cases.timeline import verify
 from nuanqi.demo.lived import travel
-from nuanqi.demo.world import build_world
 from nuanqi.notify.models import ChannelKind, Delivery
+from tests.demo_snapshot import demo_world
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -31,7 +31,7 @@ def summary(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str,
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        yield build_world()
+        yield demo_world()
         transaction.set_rollback(True)
 
 

@@ -11,7 +11,6 @@ from django.test import override_settings
 
 from nuanqi.cases.models import Case
 from nuanqi.cases.timeline import verify
-from nuanqi.demo.world import build_world
 from nuanqi.enterprise import inspections as insp
 from nuanqi.enterprise.models import (
     Company,
@@ -24,6 +23,7 @@ from nuanqi.enterprise.models import (
 )
 from nuanqi.enterprise.outcomes import compare_company
 from nuanqi.enterprise.workflow import TASK
+from tests.demo_snapshot import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def summary(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str,
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        yield build_world()
+        yield demo_world()
         transaction.set_rollback(True)
 
 

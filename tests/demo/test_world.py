@@ -19,6 +19,7 @@ from nuanqi.cases.visibility import my_worklist, visible_cases
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE, SEED_PERSON_NAMES
 from nuanqi.demo.world import DEMO_LOGINS, DEMO_PASSWORD, build_world
 from nuanqi.enterprise.models import Assignment, Commissioner, Company, WorkLogEntry
+from tests.demo_snapshot import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def summary(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str,
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        yield build_world()
+        yield demo_world(fresh=True)
         transaction.set_rollback(True)
 
 

@@ -12,8 +12,9 @@ import pytest
 
 from nuanqi.cases.models import Case
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
-from nuanqi.demo.world import DEMO_PASSWORD, build_world
+from nuanqi.demo.world import DEMO_PASSWORD
 from nuanqi.enterprise.models import Company, WorkLogEntry
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,7 @@ def login(b, live_server, username):
 
 
 def test_a_newcomer_follows_huakang_from_dispatch_to_outcome(live_server, browser, shots):
-    build_world()
+    demo_world()
     browser.run(lambda b: journey(b, live_server, shots))
 
 

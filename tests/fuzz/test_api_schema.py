@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from nuanqi.accounts.models import ApiToken, User
-from nuanqi.demo.world import build_world
 from nuanqi.wsgi import application
+from tests.demo_snapshot import demo_world
 
 pytestmark = [pytest.mark.single_database, pytest.mark.django_db]
 
@@ -46,7 +46,7 @@ def tokens(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, 
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        build_world()
+        demo_world()
         yield {name: ApiToken.issue(User.objects.get(username=name), "fuzz")[1] for name in PERSONAS}
         transaction.set_rollback(True)
     report = os.environ.get("NUANQI_FUZZ_REPORT")

@@ -24,12 +24,12 @@ from nuanqi.attachments.models import Attachment
 from nuanqi.cases.models import Case, Category, SlaPolicy
 from nuanqi.consult.models import Session as ConsultSession
 from nuanqi.demo.seed_data import CERTIFICATE_TITLE
-from nuanqi.demo.world import build_world
 from nuanqi.enterprise.models import Company, Inspection, Policy, Project
 from nuanqi.patrol.models import Patrol, Point, ZombieCar
 from nuanqi.projects.models import Programme, ResearchVisit
 from nuanqi.projects.models import Project as PublicProject
 from nuanqi.tips.models import Round, Tip
+from tests.demo_snapshot import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +276,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        build_world()
+        demo_world()
         yield
         transaction.set_rollback(True)
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from nuanqi.accounts.models import User
-from nuanqi.demo.world import build_world
 from tests.crawl import crawl_as
+from tests.demo_snapshot import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        build_world()
+        demo_world()
         yield
         transaction.set_rollback(True)
 

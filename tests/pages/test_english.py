@@ -16,9 +16,9 @@ from django.db import models
 from django.test import Client
 
 import nuanqi
-from nuanqi.demo.world import build_world
 from nuanqi.lib import gbt4754
 from tests.crawl import crawl
+from tests.demo_snapshot import demo_world
 
 CATALOGUE = Path(nuanqi.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
 # Runs of Chinese characters; punctuation splits them, so a stored name in brackets is still the name.
@@ -115,7 +115,7 @@ def _login(username: str | None) -> Client:
 
 @pytest.mark.single_database
 def test_an_english_crawl_of_every_persona_finds_no_chinese_outside_the_data(db):
-    build_world()
+    demo_world()
     whole, joined = _stored_text()
     found: dict[str, set[str]] = {}
     for username in PERSONAS:
