@@ -16,8 +16,8 @@ in it on PostgreSQL, the SQLite library's is), beside the median wall time and t
 
 `--dump DIR` writes each response body (the API's first page, the whole list in pages of 7 with their
 cursors, the HTML's first two pages with the CSRF token and the script nonce blanked) so that two versions
-of the code can be compared byte for byte; `--profile N` prints the top N functions of a cProfile over `--reps` more
-requests (the figures above come from the requests without the profiler)."""
+of the code can be compared byte for byte; `--profile N` prints the top N functions of a cProfile over
+`--reps` more requests (the figures above come from the requests without the profiler)."""
 
 from __future__ import annotations
 

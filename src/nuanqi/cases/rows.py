@@ -175,24 +175,57 @@ def page_records(ids: Sequence[int]) -> list[dict[str, Any]]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def api_item(r: dict[str, Any]) -> dict[str, Any]:
+class Labels:
+    """The words of a list's kinds, statuses and channels and the statuses' phases, each looked up and
+    translated once per list (a page of 50 rows has a handful of each; every lookup translates a lazy
+    string). One instance serves one list in one language: make a new one per response."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, str] = {}
+        self._statuses: dict[tuple[str, str], tuple[str, str]] = {}
+        self._channels: dict[str, str] = {}
+
+    def kind(self, code: str) -> str:
+        found = self._kinds.get(code)
+        if found is None:
+            found = self._kinds[code] = kinds.kind_label(code)
+        return found
+
+    def status(self, kind: str, status: str) -> tuple[str, str]:
+        """(label, phase) of a status in its kind's words."""
+        found = self._statuses.get((kind, status))
+        if found is None:
+            found = (kinds.status_label(kind, status), kinds.phase_of(kind, status))
+            self._statuses[(kind, status)] = found
+        return found
+
+    def channel(self, code: str) -> str:
+        found = self._channels.get(code)
+        if found is None:
+            found = self._channels[code] = str(CHANNEL_LABELS.get(code, code))
+        return found
+
+
+def api_item(r: dict[str, Any], labels: Labels | None = None) -> dict[str, Any]:
     """A record as the API's `CaseOut` writes it (the same keys, order and values; tests/api compare the
-    bytes with the validated schema's)."""
+    bytes with the validated schema's). `labels`: shared by the rows of one response."""
+    labels = labels or Labels()
     cat_name = r["category_name"]
+    status_label, phase = labels.status(r["kind"], r["status"])
     return {
         "number": r["number"],
         "kind": r["kind"],
-        "kind_label": kinds.kind_label(r["kind"]),
+        "kind_label": labels.kind(r["kind"]),
         "title": r["title"],
         "status": r["status"],
-        "status_label": kinds.status_label(r["kind"], r["status"]),
-        "phase": kinds.phase_of(r["kind"], r["status"]),
+        "status_label": status_label,
+        "phase": phase,
         "priority": f"P{r['priority']}",
         "importance": r["importance"],
         "urgency": r["urgency"],
         "nature": r["nature"],
         "channel": r["channel"],
-        "channel_label": str(CHANNEL_LABELS.get(r["channel"], r["channel"])),
+        "channel_label": labels.channel(r["channel"]),
         "category": cat_name,
         "category_top": (r["category_parent_name"] if r["category_parent_id"] else cat_name)
         if r["category_id"]
@@ -232,6 +265,7 @@ def html_rows(records: Iterable[dict[str, Any]], *, kind: bool = False) -> list[
     # One reverse() for the page, each number quoted into it as reverse() quotes an argument.
     marker = "0" * 8
     head, tail = reverse("case_detail", args=[marker]).rsplit(marker, 1)
+    labels = Labels()
     rows = []
     for r in records:
         number = r["number"]
@@ -250,11 +284,11 @@ def html_rows(records: Iterable[dict[str, Any]], *, kind: bool = False) -> list[
                 "priority": r["priority"],
                 "sla": sla_state(r["status"], r["resolve_due"], r["warn_at"]),
                 "supervised": r["supervised"],
-                "kind_label": kinds.kind_label(r["kind"]) if kind else "",
+                "kind_label": labels.kind(r["kind"]) if kind else "",
                 "subject_label": r["subject_label"],
-                "status_label": kinds.status_label(r["kind"], r["status"]),
+                "status_label": labels.status(r["kind"], r["status"])[0],
                 "category": cat,
-                "channel_label": CHANNEL_LABELS.get(r["channel"], r["channel"]),
+                "channel_label": labels.channel(r["channel"]),
                 "lead_unit": (r["lead_unit_short_name"] or r["lead_unit_name"]) if r["lead_unit_id"] else "",
                 "tasks_done": r["tasks_done"],
                 "tasks_total": r["tasks_total"],
