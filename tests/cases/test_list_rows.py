@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.template import Context, Template
+from django.utils import timezone
 
 from nuanqi.accounts.models import User
 from nuanqi.cases import services
 from nuanqi.cases.models import Case
 from nuanqi.cases.queries import with_list_columns
-from nuanqi.cases.rows import page_records, record_of
+from nuanqi.cases.rows import case_rows, page_records, record_of
+from nuanqi.cases.sla import sla_state
 from nuanqi.cases.visibility import my_worklist
 
 from .helpers import dispatched_to, file_case
@@ -60,3 +65,32 @@ def test_a_persons_work_list_follows_a_new_unit_at_once(world):
     assert my_worklist(moved).filter(pk=case.pk).exists()
     User.objects.filter(pk=world.handler2.pk).update(unit=world.jingxin)
     assert not my_worklist(User.objects.get(pk=world.handler2.pk)).filter(pk=case.pk).exists()
+
+
+# The row as the per-row template wrote it before the rows were written in Python (cases/_row.html, verbatim).
+_TEMPLATE_ROW = (Path(__file__).parent / "files" / "row_template_before.html").read_text()
+
+
+def test_a_row_written_in_python_is_the_template_row_byte_for_byte(world):
+    now = timezone.now()
+    led = dispatched_to(file_case(world.commissioner, world.huakang, '<b>"用电" & 增容\'</b>'), world)
+    services.add_task(led, actor=world.handler, unit=world.jingxin.pk)
+    by_office = file_case(world.commissioner, world.huakang, "黄牌件", category=world.approval)
+    plain = file_case(world.commissioner, world.huakang, "无期限件")
+    Case.objects.filter(pk=led.pk).update(resolve_due=now - timedelta(hours=1), supervised=True)
+    Case.objects.filter(pk=by_office.pk).update(
+        lead_unit=world.office, resolve_due=now + timedelta(hours=5), warn_at=now - timedelta(hours=1)
+    )
+    Case.objects.filter(pk=plain.pk).update(resolve_due=None, warn_at=None)
+    cases = list(with_list_columns(Case.objects.filter(pk__in=[led.pk, by_office.pk, plain.pk])))
+    template = Template(_TEMPLATE_ROW)
+    for kind in (True, False):
+        for c, row in zip(cases, case_rows(cases, kind=kind), strict=True):
+            old = {"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)}
+            if kind:
+                old["kind_label"] = c.kind_label
+            assert row["html"] == template.render(Context({"r": old}))
+    assert {row["sla"] for row in case_rows(cases)} == {"red", "yellow", ""}
+    html = case_rows(cases)[[c.pk for c in cases].index(led.pk)]["html"]
+    assert "&lt;b&gt;&quot;用电&quot; &amp; 增容&#x27;&lt;/b&gt;" in html
+    assert "营商办" in case_rows(cases)[[c.pk for c in cases].index(by_office.pk)]["html"]
