@@ -24,7 +24,9 @@ class AccessProvider(Protocol):
         """Cases this user may read through the module's relations (None: none)."""
 
     def worklist_q(self, user: User) -> Q | None:
-        """Open cases that belong on this user's 我的清单 through the module's relations."""
+        """Open cases that belong on this user's 我的清单 through the module's relations. A function of the
+        user's id, unit and roles only (relations as subqueries, no values read in Python, no clock): its
+        compiled statement is reused for the same person (`visibility._worklist_ids`)."""
 
     def relations(self, user: User, case: Case) -> set[str]:
         """Relation names (e.g. "commissioner", "requester") the user has to this case."""

@@ -190,6 +190,14 @@ _tables: dict[str, dict[str, Transition]] = {}
 _by_code: dict[str, dict[str, StatusDef]] = {}
 # code → (phase, turn, label, resolved, rated, counted), shared by every kind that uses the code.
 _status_index: dict[str, StatusDef] = {}
+# Counts the registrations: a statement compiled from the registered kinds is stale once it moves.
+_generation = 0
+
+
+def generation() -> int:
+    """How many times the registered kinds changed in this process (a cache key for compiled statements
+    that name statuses: `visibility._worklist_ids`)."""
+    return _generation
 
 
 def _check(spec: KindSpec) -> None:
@@ -236,7 +244,9 @@ def _check(spec: KindSpec) -> None:
 def register_kind(spec: KindSpec) -> KindSpec:
     """Declare a kind (from the owning module's `AppConfig.ready()`). Registering the same code again replaces
     it (tests, reloads). Raises ValueError when the spec is inconsistent."""
+    global _generation
     _check(spec)
+    _generation += 1
     _kinds[spec.code] = spec
     _tables[spec.code] = {t.action: t for t in spec.transitions}
     _by_code[spec.code] = {st.code: st for st in spec.statuses}
@@ -247,6 +257,8 @@ def register_kind(spec: KindSpec) -> KindSpec:
 
 def unregister_kind(code: str) -> None:
     """Remove a kind (tests). Its status codes stay known while another kind uses them."""
+    global _generation
+    _generation += 1
     _kinds.pop(code, None)
     _tables.pop(code, None)
     _by_code.pop(code, None)

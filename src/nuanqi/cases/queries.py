@@ -195,12 +195,13 @@ def keyset_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case]
     return rows, (str(rows[-1].pk) if more and rows else None)
 
 
-def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case], str | None]:
+def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[int], str | None]:
     """A page of 我的清单 (`visibility.my_worklist`), keyset on its own order: rank, priority, due, id.
+    Returns the page's case ids in that order and the next page's cursor (None on the last page).
 
-    The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET. The page's ids are found
-    first and only those rows get the list columns: SQLite would otherwise compute the joins and the task
-    counts for every open item before sorting."""
+    The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET. Only the page's ids are
+    found here; their list columns are read for those ids alone (`rows.page_records`): SQLite would
+    otherwise compute the joins and the task counts for every open item before sorting."""
     parsed = parse_cursor(cursor, 4)
     if parsed is not None:
         rank, prio, due_us, last = parsed
@@ -219,9 +220,8 @@ def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Cas
     keys = list(annotated.values_list("pk", "overdue_rank", "priority", "due_key")[: limit + 1])
     more = len(keys) > limit
     keys = keys[:limit]
-    by_id = {c.pk: c for c in with_list_columns(Case.objects.filter(pk__in=[k[0] for k in keys]))}
-    rows = [by_id[k[0]] for k in keys]
+    ids = [k[0] for k in keys]
     if not (more and keys):
-        return rows, None
+        return ids, None
     pk, rank_, prio_, due_ = keys[-1]
-    return rows, f"{rank_}.{prio_}.{round(due_.timestamp() * 1e6)}.{pk}"
+    return ids, f"{rank_}.{prio_}.{round(due_.timestamp() * 1e6)}.{pk}"

@@ -32,32 +32,18 @@ from .queries import (
     with_list_columns,
     worklist_page,
 )
+from .rows import case_rows, html_rows, page_records
 from .sla import sla_state
 from .spawn import spawn_case, spawnable_kinds
 from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
 from .workflow import table_for
 
-CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 # The filters the case list's form has fields for; any other (from a dashboard link) rides along hidden.
 _FORM_FILTERS = ("status", "overdue", "owner", "q", "kind")
 
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _rows(cases: list[Case]) -> list[dict[str, Any]]:
-    # Labels from a map: get_FOO_display() rebuilds a dict of all choices on every call (slow for 50 rows).
-    return [
-        {
-            "case": c,
-            "sla": sla_state(c.status, c.resolve_due, c.warn_at),
-            "status_label": kinds.status_label(c.kind, c.status),
-            "kind_label": kinds.kind_label(c.kind),
-            "channel_label": CHANNEL_LABELS.get(c.channel, c.channel),
-        }
-        for c in cases
-    ]
 
 
 @login_required
@@ -70,10 +56,10 @@ def my_list(request: HttpRequest) -> HttpResponse:
         worklist = worklist.filter(kind=kind)
     try:
         # A page of 50 with a keyset cursor: a phone renders it quickly however long the list is.
-        cases, nxt = worklist_page(worklist, request.GET.get("next"), 50)
+        ids, nxt = worklist_page(worklist, request.GET.get("next"), 50)
     except CaseError as exc:
         messages.error(request, exc.message)
-        cases, nxt = [], None
+        ids, nxt = [], None
     now = timezone.now()
     # The counts cover the whole list, not just this page: one aggregate query (open items only, so the
     # cards are sla_state's: red once overdue, yellow from warn_at).
@@ -85,7 +71,13 @@ def my_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/my_list.html",
-        {"rows": _rows(cases), "counts": counts, "next": nxt, "kinds": listed, "kind": kind},
+        {
+            "rows": html_rows(page_records(ids), kind=True),
+            "counts": counts,
+            "next": nxt,
+            "kinds": listed,
+            "kind": kind,
+        },
     )
 
 
@@ -111,7 +103,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/case_list.html",
         {
-            "rows": _rows(rows),
+            "rows": case_rows(rows, kind=True),
             "next": nxt,
             "filters": request.GET,
             "query": query.urlencode(),

@@ -24,7 +24,7 @@ from nuanqi.cases import kinds, kpis
 from nuanqi.cases.errors import CaseError
 from nuanqi.cases.models import Case
 from nuanqi.cases.queries import filtered_cases, filters_from_query, with_list_columns
-from nuanqi.cases.sla import sla_state
+from nuanqi.cases.rows import case_rows
 from nuanqi.cases.visibility import my_worklist, visible_cases
 from nuanqi.lib import svg
 from nuanqi.lib.excel import Column, write_ledger
@@ -206,11 +206,7 @@ def office(request: HttpRequest) -> HttpResponse:
     }
     counts = qs.order_by().aggregate(**{k: Count("id", filter=q) for k, q in queues.items()})
     lists = {
-        k: [
-            {"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)}
-            for c in with_list_columns(qs.filter(q)).order_by("received_at")[:15]
-        ]
-        for k, q in queues.items()
+        k: case_rows(with_list_columns(qs.filter(q)).order_by("received_at")[:15]) for k, q in queues.items()
     }
     links = {
         "new": cases_url(status="new"),
@@ -246,10 +242,7 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     counts["to_sign"] = visible_cases(user).filter(to_sign_q(unit.pk)).count()
     start = today.replace(day=1)
     kpi = kpis.total(qs, start, today, now=now)
-    work = [
-        {"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)}
-        for c in with_list_columns(my_worklist(user))[:30]
-    ]
+    work = case_rows(with_list_columns(my_worklist(user))[:30])
     links = {
         "to_sign": cases_url(to_sign=unit.pk),
         "in_progress": cases_url(unit=unit.pk, status="in_progress"),
@@ -288,12 +281,11 @@ def commissioner_week(request: HttpRequest) -> HttpResponse:
     tiles = _tiles(qs, today)
     kpi = kpis.total(qs, monday, sunday)
     lo, hi = kpis.period_bounds(monday, sunday)
-    week_cases = [
-        {"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)}
-        for c in with_list_columns(
+    week_cases = case_rows(
+        with_list_columns(
             qs.filter(Q(received_at__gte=lo, received_at__lt=hi) | Q(status__in=kinds.statuses(kinds.OPEN)))
         ).order_by("resolve_due")[:30]
-    ]
+    )
     log = list(
         WorkLogEntry.objects.filter(person=user, date__gte=monday, date__lte=sunday)
         .select_related("unit", "company")

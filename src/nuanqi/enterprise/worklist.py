@@ -19,7 +19,7 @@ from nuanqi.cases.errors import Forbidden, Invalid
 from nuanqi.cases.models import Case, Category, Channel, Kind, Task, TaskStatus
 from nuanqi.cases.permissions import can_act_on_task, relations
 from nuanqi.cases.queries import with_list_columns
-from nuanqi.cases.sla import sla_state
+from nuanqi.cases.rows import case_rows
 from nuanqi.cases.visibility import visible_cases
 
 from .models import Company, WorkLogEntry
@@ -38,7 +38,7 @@ CLOSED_SHOWN = 3
 @dataclass
 class Leaf:
     name: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the shown cases as `cases.rows.case_rows`
     count: int = 0  # every case of the 小项, shown or not
     hidden: int = 0  # closed cases beyond CLOSED_SHOWN
     closed_shown: int = 0
@@ -81,6 +81,7 @@ def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> 
     groups: dict[str, Group] = {t.name: Group(t.name) for t in tops}
     leaves: dict[tuple[str, str], Leaf] = {}
     channel_counts: dict[str, int] = {str(c.label): 0 for c in CHANNELS}
+    shown: dict[tuple[str, str], list[Case]] = {}
     for c in cases:
         top = c.category.top.name if c.category else "未分类"
         leaf = c.category.name if c.category and c.category.parent_id else "（未细分）"
@@ -92,10 +93,10 @@ def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> 
         row = leaves[key]
         row.count += 1
         if c.phase == kinds.OPEN:
-            row.rows.append({"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)})
+            shown.setdefault(key, []).append(c)
         elif row.closed_shown < CLOSED_SHOWN:
             row.closed_shown += 1
-            row.rows.append({"case": c, "sla": sla_state(c.status, c.resolve_due, c.warn_at)})
+            shown.setdefault(key, []).append(c)
         else:
             row.hidden += 1
         label = str(Channel(c.channel).label)
@@ -103,6 +104,8 @@ def company_worklist(user: User, company: Company, kind: str = Kind.REQUEST) -> 
         channel_counts[label] = channel_counts.get(label, 0) + 1
         if c.phase == kinds.OPEN:
             g.open += 1
+    for key, leaf_cases in shown.items():
+        leaves[key].rows = case_rows(leaf_cases)
     return WorkList(
         groups=list(groups.values()),
         channels=list(channel_counts.items()),
