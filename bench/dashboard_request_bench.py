@@ -7,7 +7,9 @@ token (a token issued here, as `bench/workloads.py` does: the world is written t
 period of `bench/workloads.py` (the last 3 × 365 + 1 days). After `--warm` warm-up requests, `--reps` requests
 are timed one by one: wall time (`time.perf_counter`) and this process's CPU time (`time.process_time`, which
 the other work on a shared machine does not inflate; a database server's CPU is not in it). Prints one JSON
-line with the medians and p95s in milliseconds, and the world's roll-up row counts."""
+line with the medians and p95s in milliseconds, and the world's roll-up row counts. `--as-server` starts the
+process as `nuanqi serve`'s workers start (`nuanqi.wsgi`: its warm-up ends in `gc.freeze()`); without it, the
+collector's full passes over everything Django loaded land in some timed requests (their p95)."""
 
 from __future__ import annotations
 
@@ -32,11 +34,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--warm", type=int, default=3)
     p.add_argument("--by", default="unit")
     p.add_argument("--label", default="")
+    p.add_argument(
+        "--as-server",
+        action="store_true",
+        help="start as a server process does (nuanqi.wsgi: URLconf and segmenter loaded, gc.freeze())",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
     import django
 
-    django.setup()
+    if args.as_server:
+        import nuanqi.wsgi  # noqa: F401 - the server's start: application, warm-up, gc.freeze()
+    else:
+        django.setup()
     from django.apps import apps
     from django.db import connection
     from django.test import Client
@@ -77,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
                 "cases": Case.objects.count(),
                 "by": args.by,
                 "reps": args.reps,
+                "as_server": args.as_server,
                 "wall_p50_ms": round(statistics.median(wall), 1),
                 "wall_p95_ms": round(_p95(wall), 1),
                 "cpu_p50_ms": round(statistics.median(cpu), 1),

@@ -682,9 +682,11 @@ def overdue_counts(
         return out
     uncounted = set(kinds.statuses(counted=False))
     statuses = [s for s in dict.fromkeys(kinds.statuses(kinds.OPEN)) if s not in uncounted]
-    due_today = Case.objects.filter(
-        status__in=statuses, resolve_due__gte=midnight, resolve_due__lt=now
-    ).values_list("kpi_keys", flat=True)
+    due_today = (
+        Case.objects.filter(status__in=statuses, resolve_due__gte=midnight, resolve_due__lt=now)
+        .order_by()
+        .values_list("kpi_keys", flat=True)
+    )
     first, last, day = start.isoformat(), end.isoformat(), today.isoformat()
     for snap in due_today:
         # The snapshot is written with the status and the deadline, in the same transaction.
