@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import RoleGrant, Unit, User
 from nuanqi.cases import rollup, sla
-from nuanqi.cases.models import Case, Event, KpiRollup, NumberCounter, Task, priority_of
+from nuanqi.cases.models import Case, Event, KpiOpenDue, KpiRollup, NumberCounter, Task, priority_of
 from nuanqi.cases.search import TABLE as SEARCH_TABLE
 from nuanqi.cases.search import index_row, write_index_rows
 from nuanqi.cases.timeline import keyed
@@ -457,6 +457,8 @@ def build_scale(
         "cases_per_s": round(n_done / seconds) if seconds else None,
         "workers": workers,
         "rollup_rows": rollup_rows,
+        # The open cases by due day (超期): about one row per key of the open cases, kept small by the fold.
+        "open_due_rows": KpiOpenDue.objects.count(),
         "steps_s": {k: round(v, 1) for k, v in steps.wall.items()},
         "steps_cpu_s": {k: round(v, 1) for k, v in steps.cpu.items()},
     }
@@ -504,7 +506,7 @@ def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]], due: dict[tuple[An
     writes (`rollup._delta`'s columns), not yet counted into their months (`_roll_up_above_days` does that) —,
     the open cases by due day (`KpiOpenDue`, one merged row per key, as the fold leaves them) and the calendar
     they were counted with. Returns the daily rows written."""
-    from nuanqi.cases.models import KpiOpenDue, KpiRollupMark
+    from nuanqi.cases.models import KpiRollupMark
 
     sink = Sink(KpiRollup)
     top = KpiRollup.objects.aggregate(m=models.Max("id"))["m"] or 0
