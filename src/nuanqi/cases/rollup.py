@@ -12,7 +12,7 @@ exact at every moment.
 goes through the writer. `overdue` (超期) moves with the clock: the writer also keeps the open cases by the
 local day their resolve deadline falls on (`KpiOpenDue`, delta rows of ±1, merged by the fold), so that the
 open cases due before today are overdue, those due after today are not, and only the few due today are
-counted live against the clock (`overdue_counts`). Sealed kinds and uncounted statuses (a merged duplicate)
+counted live against the clock (`due_today`). Sealed kinds and uncounted statuses (a merged duplicate)
 contribute nothing.
 """
 
@@ -593,21 +593,25 @@ def read(
     now = now or timezone.now()
     source = by if by and dim is not None and dim.value_of is not None else "kind"
     by_day = dim is not None and dim.value_of is None
+    kpis.period_bounds(start, end)  # the same check of the period as the per-case count
     acc: dict[Any, dict[str, int]] = {}
+    # 超期 (docs/kpis.md): the open cases due before today, from the rows, plus those due today and past.
+    overdue = due_today(source, start, end, dim if by_day else None, kind=kind, imported=imported, now=now)
     for r in _sums(source, start, end, by_day, kind, imported, today=local_day(now)):
         if dim is None:
             key = None
         elif by_day and dim.from_day is not None:
             key = dim.from_day(r["_d"])
         else:
-            key = r["ikey"] if r["ikey"] is not None else (r["skey"] or None)
+            key = _value(r["ikey"], r["skey"])
+        if r["_part"] == _OVERDUE:
+            overdue[key] = overdue.get(key, 0) + (r["s_received"] or 0)
+            continue
         tally = acc.setdefault(key, dict.fromkeys(COUNTERS, 0))
         sign = -1 if r["_part"] == _OUTSIDE else 1
         for c in COUNTERS:
             tally[c] += sign * (r[f"s_{c}"] or 0)
-    day_dim = dim if by_day else None
-    overdue = overdue_counts(source, start, end, day_dim, kind=kind, imported=imported, now=now)
-    if dim is None:  # the total: read from the kind dimension's rows, one row under the key None
+    if dim is None:  # the total: `due_today` keyed it by kind, the source dimension
         overdue = {None: sum(overdue.values())}
     keys = [k for k, t in acc.items() if t["received"]]
     names = dim.names(keys) if dim is not None else {}
@@ -634,7 +638,7 @@ def _value(ikey: Any, skey: Any) -> Any:
     return ikey if ikey is not None else (skey or None)
 
 
-def overdue_counts(
+def due_today(
     source: str,
     start: date,
     end: date,
@@ -644,61 +648,44 @@ def overdue_counts(
     imported: bool | None = None,
     now: datetime,
 ) -> dict[Any, int]:
-    """超期 per value of the rolled-up dimension `source` among the cases received in [start, end] (keyed as
-    `read` keys its rows; `by_day`: a dimension of the receipt day, e.g. month, keyed by `from_day`).
+    """The live part of 超期: per value of the rolled-up dimension `source`, the open cases received in
+    [start, end] whose deadline falls on today (the local day of `now`) and has passed (keyed as `read`
+    keys its rows; `by_day`: a dimension of the receipt day, e.g. month, keyed by `from_day`).
 
-    Per case (docs/kpis.md) a case is overdue when it is open and `resolve_due < now`. With today the local
-    day of `now`: an open case due on an earlier day is overdue (its deadline is before today's 00:00 ≤ now),
-    one due on a later day is not (its deadline is at or after tomorrow's 00:00 > now). So
+    Per case (docs/kpis.md) a case is overdue when it is open and `resolve_due < now`. An open case due on an
+    earlier day is overdue (its deadline is before today's 00:00 ≤ now), one due on a later day is not (its
+    deadline is at or after tomorrow's 00:00 > now). So
 
-        超期 = Σ `KpiOpenDue.n` over the rows due before today
-             + the open cases due today whose `resolve_due` < now, counted live
+        超期 = Σ `KpiOpenDue.n` over the rows due before today (a part of `read`'s one statement)
+             + the open cases with today's 00:00 ≤ `resolve_due` < now (this count)
 
-    The rows are a few thousand (open cases by key); the live part reads the cases due today between 00:00
-    and now through the (status, resolve_due) index and groups them by their roll-up snapshot — the same
-    record the rows were written from, so both parts attribute a case to the same value."""
-    kpis.period_bounds(start, end)  # the same check of the period as the per-case count
+    Those cases are read through the (status, resolve_due) index and grouped by their roll-up snapshot — the
+    record the rows were written from, in the same transaction as the status and the deadline — so both
+    parts attribute a case to the same value."""
     today = local_day(now)
-    rows = KpiOpenDue.objects.filter(dim=source, due__lt=today, day__gte=start, day__lte=end).order_by()
-    if kind:
-        rows = rows.filter(kind=kind)
-    if imported is not None:
-        rows = rows.filter(imported=imported)
-    out: dict[Any, int] = {}
-
-    def add(key: Any, n: int) -> None:
-        out[key] = out.get(key, 0) + n
-
-    if by_day is not None and by_day.from_day is not None:
-        from_day = by_day.from_day
-        for d, n in rows.values("day").annotate(s=Sum("n")).values_list("day", "s"):
-            add(from_day(_as_date(d)), n or 0)
-    else:
-        sums = rows.values("ikey", "skey").annotate(s=Sum("n")).values_list("ikey", "skey", "s")
-        for ikey, skey, n in sums:
-            add(_value(ikey, skey), n or 0)
     midnight = datetime.combine(today, time.min, tzinfo=kpis.TZ)
+    out: dict[Any, int] = {}
     if now <= midnight:
         return out
     uncounted = set(kinds.statuses(counted=False))
     statuses = [s for s in dict.fromkeys(kinds.statuses(kinds.OPEN)) if s not in uncounted]
-    due_today = (
+    cases = (
         Case.objects.filter(status__in=statuses, resolve_due__gte=midnight, resolve_due__lt=now)
         .order_by()
         .values_list("kpi_keys", flat=True)
     )
     first, last, day = start.isoformat(), end.isoformat(), today.isoformat()
-    for snap in due_today:
-        # The snapshot is written with the status and the deadline, in the same transaction.
+    for snap in cases:
         if not snap or snap.get("due") != day or not first <= snap["d"] <= last or source not in snap["k"]:
             continue
         if (kind and snap["t"] != kind) or (imported is not None and snap["i"] != imported):
             continue
         if by_day is not None and by_day.from_day is not None:
-            add(by_day.from_day(date.fromisoformat(snap["d"])), 1)
+            key = by_day.from_day(date.fromisoformat(snap["d"]))
         else:
             value = snap["k"][source]
-            add(value if value != "" else None, 1)
+            key = value if value != "" else None
+        out[key] = out.get(key, 0) + 1
     return out
 
 
@@ -746,8 +733,9 @@ def _in(ranges: list[tuple[date, date]]) -> Q:
 
 
 # The parts of a read (`_sums`): the rows not yet counted into their months, then the counted part —
-# whole months, counted daily rows of the days read, counted daily rows subtracted — and the mark's token.
-_FRESH, _MONTHS, _DAYS, _OUTSIDE, _TOKEN = range(5)
+# whole months, counted daily rows of the days read, counted daily rows subtracted — and the mark's token;
+# and the open cases due before today (超期; Σ `KpiOpenDue.n` in the `s_received` column).
+_FRESH, _MONTHS, _DAYS, _OUTSIDE, _TOKEN, _OVERDUE = range(6)
 # Per process: the counted part's sums of the last periods read, with the token they were read under.
 _KEPT: OrderedDict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = OrderedDict()
 _KEEP = 64
@@ -776,10 +764,13 @@ def _sums(
             − counted daily rows of the whole-read months' days outside the period
             + fresh daily rows (not yet counted into their months) in the period
 
-    One statement (a UNION ALL), so every part comes from one snapshot: a fold that commits meanwhile is
-    seen entirely or not at all. The counted part changes only in a transaction that writes a new
-    `KpiRollupMark.token`, read in the same statement; so the counted part kept from an earlier read under
-    the same token is the counted part now, and only the fresh rows are read again (docs/kpis.md)."""
+    With `today`, the same statement also sums the open cases by due day (`KpiOpenDue`) of the period's
+    receipt days due before today (`_OVERDUE`: their Σ n in `s_received`; never kept, they move with every
+    change of status or deadline). One statement (a UNION ALL), so every part comes from one snapshot: a
+    fold that commits meanwhile is seen entirely or not at all. The counted part changes only in a
+    transaction that writes a new `KpiRollupMark.token`, read in the same statement; so the counted part kept
+    from an earlier read under the same token is the counted part now, and only the fresh rows (and the
+    open cases by due day) are read again (docs/kpis.md)."""
     key = (connection.alias, dim, start, end, by_day, kind, imported, today)
     kept = _KEPT.get(key)
     if kept is not None:
@@ -789,7 +780,7 @@ def _sums(
             return kept[1] + rows
     token, rows = _query(dim, start, end, by_day, kind, imported, today=today, counted=True)
     if token is not None:
-        _KEPT[key] = (token, [r for r in rows if r["_part"] != _FRESH])
+        _KEPT[key] = (token, [r for r in rows if r["_part"] not in (_FRESH, _OVERDUE)])
         while len(_KEPT) > _KEEP:
             _KEPT.popitem(last=False)
     return rows
@@ -837,6 +828,24 @@ def _query(
         part(KpiRollup.objects.filter(monthed=False, day__gte=start, day__lte=end), _FRESH, "day"),
         mark.values(*group, "_part", *sums),
     ]
+    if today is not None:
+        due = KpiOpenDue.objects.filter(dim=dim, due__lt=today, day__gte=start, day__lte=end).order_by()
+        if kind:
+            due = due.filter(kind=kind)
+        if imported is not None:
+            due = due.filter(imported=imported)
+        parts.append(
+            due.annotate(**({"_d": F("day")} if by_day else {}))
+            .values(*group)
+            .annotate(
+                _part=Value(_OVERDUE, output_field=IntegerField()),
+                **{
+                    f"s_{c}": Sum("n") if c == "received" else Value(0, output_field=IntegerField())
+                    for c in COUNTERS
+                },
+            )
+            .values(*group, "_part", *sums)
+        )
     if counted:
         whole, days, outside = plan(start, end, today)
         if whole:
