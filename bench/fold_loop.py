@@ -23,12 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--interval", type=float, default=10.0)
     args = p.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
-    import django
-
-    django.setup()
-    from nuanqi.cases import rollup
-
+    # First: a stop asked while Django is still starting ends the loop with its report, not the process.
     stop = {"now": False}
 
     def _stop(signum: int, frame: Any) -> None:
@@ -36,6 +31,12 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
+    import django
+
+    django.setup()
+    from nuanqi.cases import rollup
+
     rounds = folded = 0
     slowest_ms = slowest_cpu_ms = 0.0
     while not stop["now"]:

@@ -128,6 +128,8 @@ def _stop_fold_loop(folder: subprocess.Popen[bytes] | None) -> dict[str, Any]:
         return {"fold_interval_s": 0}
     folder.terminate()
     out, _ = folder.communicate(timeout=300)
+    if not out.strip():  # it failed before its first round (its error went to the harness's stderr)
+        return {"fold_interval_s": float(os.environ.get("BENCH_FOLD_INTERVAL", "10")), "fold_rounds": 0}
     f = json.loads(out)
     return {
         "fold_interval_s": float(os.environ.get("BENCH_FOLD_INTERVAL", "10")),
