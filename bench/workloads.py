@@ -112,6 +112,33 @@ def _kpis_in_process(people: Personas) -> float:
     return round((time.perf_counter() - t0) * 1000, 1)
 
 
+def _fold_loop(b: Bench) -> subprocess.Popen[bytes] | None:
+    """The worker's roll-up round (bench/fold_loop.py) every BENCH_FOLD_INTERVAL seconds (default 10, the
+    worker's default; 0: none, the delta rows of the intake stay unfolded)."""
+    interval = float(os.environ.get("BENCH_FOLD_INTERVAL", "10"))
+    if interval <= 0:
+        return None
+    return subprocess.Popen(
+        [PY, str(BENCH / "fold_loop.py"), "--interval", str(interval)], env=b.env, stdout=subprocess.PIPE
+    )
+
+
+def _stop_fold_loop(folder: subprocess.Popen[bytes] | None) -> dict[str, Any]:
+    if folder is None:
+        return {"fold_interval_s": 0}
+    folder.terminate()
+    out, _ = folder.communicate(timeout=300)
+    if not out.strip():  # it failed before its first round (its error went to the harness's stderr)
+        return {"fold_interval_s": float(os.environ.get("BENCH_FOLD_INTERVAL", "10")), "fold_rounds": 0}
+    f = json.loads(out)
+    return {
+        "fold_interval_s": float(os.environ.get("BENCH_FOLD_INTERVAL", "10")),
+        "fold_rounds": f["rounds"],
+        "folded_rows": f["folded_rows"],
+        "fold_slowest_ms": f["slowest_round_ms"],
+    }
+
+
 def _figures(r: dict[str, Any]) -> dict[str, Any]:
     return {k: r[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "count")}
 
@@ -301,7 +328,9 @@ def run_all(b: Bench, only: list[str]) -> None:
                 b.record("dashboard_warm", rep=rep, conns=1, path=DASHBOARD, **_figures(r))
             if want("dashboard_busy"):
                 # The leader's dashboard while intake writes (1 connection, closed loop: about the
-                # 10 requests/s of the target on this machine; its rate is recorded beside).
+                # 10 requests/s of the target on this machine; its rate is recorded beside), and the
+                # worker's roll-up round folds the intake's delta rows on its schedule, as in production.
+                folder = _fold_loop(b)
                 writer = b.load(
                     conns=1,
                     seconds=14,
@@ -332,6 +361,7 @@ def run_all(b: Bench, only: list[str]) -> None:
                     intake_rps=w["rps"],
                     intake_errors=w["errors"],
                     **_figures(r),
+                    **_stop_fold_loop(folder),
                 )
             if want("rss"):
                 b.record(

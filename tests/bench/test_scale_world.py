@@ -163,12 +163,28 @@ def test_the_roll_up_gives_the_per_case_figures(scale_world: dict[str, Any]) -> 
         (today - timedelta(days=3 * 365 + 2), today),
         (today - timedelta(days=400), today - timedelta(days=30)),
     ]
-    for by in [None, *kpis.dimensions()]:
-        for start, end in spans:
-            got = rollup.read(start, end, by)
-            assert got is not None
-            want = kpis.compute(Case.objects.all(), start, end, by)
-            assert [k.as_dict() for k in got] == [k.as_dict() for k in want], by
+    # 在办 and 超期 at several moments: now, a few days on (deadlines passed with no write), and a minute
+    # before and after the deadline of the open case due soonest (due that day: the live part of 超期).
+    now = timezone.now()
+    soonest = (
+        Case.objects.filter(status__in=kinds.statuses(kinds.OPEN), resolve_due__gt=now)
+        .order_by("resolve_due")
+        .first()
+    )
+    assert soonest is not None and soonest.resolve_due is not None
+    moments = [now, now + timedelta(days=3), soonest.resolve_due - timedelta(minutes=1)]
+    moments.append(soonest.resolve_due + timedelta(minutes=1))
+    overdue = []
+    for at in moments:
+        for by in [None, *kpis.dimensions()]:
+            for start, end in spans:
+                got = rollup.read(start, end, by, now=at)
+                assert got is not None
+                want = kpis.compute(Case.objects.all(), start, end, by, now=at)
+                assert [k.as_dict() for k in got] == [k.as_dict() for k in want], (by, at)
+                if by is None and start == spans[0][0]:
+                    overdue.append(got[0].overdue)
+    assert overdue[0] > 0 and overdue[3] > overdue[2]  # the world has overdue cases, and one more passes
 
 
 def _timelines() -> dict[int, list[tuple[str, dict[str, Any]]]]:
@@ -212,7 +228,7 @@ def test_the_seeded_roll_up_is_what_a_recount_gives(scale_world: dict[str, Any])
     from django.db.models import Sum
 
     from nuanqi.cases import rollup
-    from nuanqi.cases.models import KpiRollup
+    from nuanqi.cases.models import KpiOpenDue, KpiRollup
 
     def rows() -> dict[tuple[Any, ...], dict[str, int]]:
         keys = ("dim", "ikey", "skey", "kind", "day", "imported")
@@ -221,10 +237,18 @@ def test_the_seeded_roll_up_is_what_a_recount_gives(scale_world: dict[str, Any])
             out[tuple(r[k] for k in keys)] = {c: r[f"s_{c}"] for c in rollup.COUNTERS}
         return out
 
+    def open_due() -> dict[tuple[Any, ...], int]:
+        keys = ("dim", "ikey", "skey", "kind", "day", "due", "imported")
+        sums = KpiOpenDue.objects.values(*keys).annotate(s=Sum("n"))
+        return {tuple(r[k] for k in keys): r["s"] for r in sums if r["s"]}
+
     assert not rollup.pending()
     seeded_keys = dict(Case.objects.values_list("id", "kpi_keys"))
     seeded_rows = rows()
+    seeded_due = open_due()
     assert scale_world["rollup_rows"] == KpiRollup.objects.count() == len(seeded_rows)
+    assert seeded_due and KpiOpenDue.objects.count() == len(seeded_due)  # one merged row per key
     rollup.rebuild()
     assert dict(Case.objects.values_list("id", "kpi_keys")) == seeded_keys
     assert rows() == seeded_rows
+    assert open_due() == seeded_due

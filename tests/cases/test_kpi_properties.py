@@ -8,6 +8,7 @@ exactly the per-case figures."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -190,12 +191,15 @@ def test_kpis_hold_on_random_lifecycles(world: Any) -> None:
                     want[f] = want.get(f, 0) + int(v)
             for f, v in want.items():
                 assert getattr(total, f) == v, (f, total.as_dict(), want)
-            # The writer's roll-up, kept step by step, gives the same figures as the per-case definition.
-            for by in (None, "unit", "category", "commissioner", "month"):
-                got = rollup.read(today, today, by)
-                assert got is not None
-                per_case = kpis.compute(Case.objects.all(), today, today, by)
-                assert [k.as_dict() for k in got] == [k.as_dict() for k in per_case], by
+            # The writer's roll-up, kept step by step, gives the same figures as the per-case definition —
+            # now, and at later moments when the open cases' deadlines have passed (超期 by the clock).
+            now = timezone.now()
+            for at in (now, now + timedelta(days=9), now + timedelta(days=40)):
+                for by in (None, "unit", "category", "commissioner", "month"):
+                    got = rollup.read(today, today, by, now=at)
+                    assert got is not None
+                    per_case = kpis.compute(Case.objects.all(), today, today, by, now=at)
+                    assert [k.as_dict() for k in got] == [k.as_dict() for k in per_case], (by, at)
 
     run_state_machine_as_test(
         Lifecycles,

@@ -4,7 +4,7 @@ never the home of a sealed kind; `imported` cases can be left out."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -154,8 +154,6 @@ def _months_agree() -> int:
 
 
 def _shanghai(d: Any, hour: int = 10) -> Any:
-    from datetime import datetime, time
-
     return datetime.combine(d, time(hour), tzinfo=kpis.TZ)
 
 
@@ -252,3 +250,129 @@ def test_rebuilds_recount_the_months_they_touch(world):
     assert rollup.fold() > 0
     _months_agree()
     _same(start.replace(day=1), today, "unit")
+
+
+# ---------------------------------------------------------------- 在办 and 超期
+
+
+def _agree_at(now: Any, start: Any, end: Any) -> list[dict[str, Any]]:
+    """The roll-up's figures at `now` equal the per-case count at the same `now`, for every dimension."""
+    rows: list[dict[str, Any]] = []
+    for by in (None, "unit", "month", "commissioner", "channel"):
+        got = rollup.read(start, end, by, now=now)
+        assert got is not None
+        want = [k.as_dict() for k in kpis.compute(Case.objects.all(), start, end, by, now=now)]
+        assert [k.as_dict() for k in got] == want, (by, now)
+        if by is None:
+            rows = want
+    return rows
+
+
+def test_open_and_overdue_agree_with_the_per_case_count_as_deadlines_pass(world):
+    from nuanqi.cases.models import KpiOpenDue
+
+    today = timezone.localdate()
+    start = today - timedelta(days=60)
+    old = dispatched_to(
+        file_case(
+            world.commissioner, world.huakang, "用地审批", received_at=_shanghai(today - timedelta(days=45))
+        ),
+        world,
+    )
+    fresh = dispatched_to(file_case(world.commissioner, world.changhong, "用电增容"), world)
+    closed = dispatched_to(
+        file_case(
+            world.commissioner, world.huakang, "稳岗补贴", received_at=_shanghai(today - timedelta(days=30))
+        ),
+        world,
+    )
+    act(closed, "resolve", world.handler, result="已办理")
+    new = file_case(world.commissioner, world.changhong, "开具合规证明")  # open, not yet dispatched
+    now = timezone.now()
+    first = _agree_at(now, start, today)[0]
+    assert (first["open"], first["overdue"]) == (3, 1)  # the 45-day-old case is past its deadline
+
+    # The fresh case's deadline passes between two reads, with no write between them: a minute before it,
+    # due that day and not yet past (the live part); a minute after, the same day and past; a day later, due
+    # before that day (the rows).
+    fresh.refresh_from_db()
+    due = fresh.resolve_due
+    assert due is not None and due > now
+    before = _agree_at(due - timedelta(minutes=1), start, today)[0]
+    after = _agree_at(due + timedelta(minutes=1), start, today)[0]
+    later = _agree_at(due + timedelta(days=1), start, today)[0]
+    assert before["overdue"] < after["overdue"] <= later["overdue"]
+    # At midnight of the due day: nothing of that day is past yet.
+    midnight = datetime.combine(timezone.localdate(due), time.min, tzinfo=kpis.TZ)
+    _agree_at(midnight, start, today)
+
+    # An extension moves the deadline (and the case to another due day); a 重办 gives a new one; a hold takes
+    # the case out of the open phase and a resume brings it back with a new deadline; a merge stops counting
+    # the duplicate; a return keeps it open.
+    act(fresh, "request_extension", world.handler, days=3, reason="需现场核实")
+    act(fresh, "approve_extension", world.dispatcher)
+    fresh.refresh_from_db()
+    assert fresh.resolve_due != due
+    for at in (
+        due + timedelta(minutes=1),
+        fresh.resolve_due - timedelta(minutes=1),
+        fresh.resolve_due + timedelta(days=2),
+    ):
+        _agree_at(at, start, today)
+    act(closed, "rate", world.company, satisfaction="unsatisfied")  # → 重办: open again, a fresh deadline
+    act(new, "accept", world.dispatcher)
+    act(new, "dispatch", world.dispatcher, lead_unit=world.zhujian.pk)
+    act(new, "return", world.handler, reason="不属于本单位职责")
+    act(old, "hold", world.dispatcher, reason="等待规划调整", review_on=str(today + timedelta(days=7)))
+    _agree_at(timezone.now(), start, today)
+    act(old, "resume", world.dispatcher)
+    dup = file_case(world.commissioner, world.huakang, "用电增容")
+    act(dup, "merge", world.dispatcher, original=old.number)
+    _agree_at(timezone.now(), start, today)
+    assert rollup.fold() >= 0
+    closed.refresh_from_db()
+    for at in (
+        timezone.now(),
+        closed.resolve_due - timedelta(minutes=1),
+        closed.resolve_due + timedelta(minutes=1),
+    ):
+        _agree_at(at, start, today)
+
+    # The fold merged each key's rows and dropped the keys whose cases closed or moved: the open cases with a
+    # deadline, one row per dimension (one case per key here).
+    rows = list(KpiOpenDue.objects.values("dim", "ikey", "skey", "kind", "day", "due", "imported", "n"))
+    assert not KpiOpenDue.objects.filter(fresh=True).exists()
+    assert all(r["n"] > 0 for r in rows)
+    opened = [c for c in Case.objects.all() if c.status in kinds.statuses(kinds.OPEN) and c.resolve_due]
+    assert len(rows) == len(opened) * len(rollup.rolled_dimensions())
+    # A full rebuild writes the same rows.
+    rollup.rebuild()
+    assert sorted(
+        map(str, KpiOpenDue.objects.values("dim", "ikey", "skey", "kind", "day", "due", "imported", "n"))
+    ) == sorted(map(str, rows))
+    _agree_at(timezone.now(), start, today)
+
+
+def test_a_calendar_notice_that_moves_deadlines_moves_the_open_cases_due_day(world):
+    from nuanqi.cases import recalendar
+    from nuanqi.worktime import WorkCalendar
+
+    today = timezone.localdate()
+    case = dispatched_to(file_case(world.commissioner, world.huakang), world)
+    case.refresh_from_db()
+    old = current_calendar(force=True)
+    due_day = timezone.localdate(case.resolve_due)
+    # The due day becomes a holiday: the deadline moves to a later working day.
+    CalendarDay.objects.create(date=due_day, workday=False, name="台风停工")
+    new = current_calendar(force=True)
+    assert isinstance(new, WorkCalendar)
+    assert recalendar.recompute_year(old, new, due_day.year) == 1
+    case.refresh_from_db()
+    assert timezone.localdate(case.resolve_due) > due_day
+    assert case.kpi_keys["due"] == timezone.localdate(case.resolve_due).isoformat()
+    for at in (
+        timezone.now(),
+        case.resolve_due - timedelta(minutes=1),
+        case.resolve_due + timedelta(minutes=1),
+    ):
+        _agree_at(at, today, today)

@@ -15,6 +15,8 @@ from ..cases.helpers import act, file_case
 def test_the_leaders_figures_take_the_same_queries_for_one_case_or_many(world, django_assert_max_num_queries):
     file_case(world.commissioner, world.huakang)
     today = timezone.localdate()
+    # Whether every case is rolled up; the counters' sums with the open cases due before today; the cases
+    # due today (超期, docs/kpis.md); the units' names.
     with django_assert_max_num_queries(4):
         one = kpicache.compute(world.leader, today, today, "unit")
     for _ in range(5):

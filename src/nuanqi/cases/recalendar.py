@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from nuanqi.worktime import TZ, WorkCalendar
 
-from . import kinds, sla, timeline
+from . import kinds, rollup, sla, timeline
 from .models import Case, CaseClock, ClockMode
 
 ACTION = "calendar_recompute"
@@ -100,6 +100,8 @@ def recompute_year(old: WorkCalendar, new: WorkCalendar, year: int, *, note: str
                 reason="" if kinds.is_sealed(case.kind) else reason,
                 at=now,
             )
+            # A moved deadline moves the case among the open cases by due day (超期, docs/kpis.md).
+            rollup.record(case)
             case.save()
             moved += 1
     return moved

@@ -8,9 +8,12 @@ No row is updated in place, so concurrent intakes of one unit and day never wait
 the worker folds the deltas (`fold`), and readers sum whatever is there, folded or not, so every figure is
 exact at every moment.
 
-`open` and `overdue` move with the clock, so they are not rolled up: `kpis.compute_rollup` counts them live
-over the open cases (an indexed few among the cohort). Sealed kinds and uncounted statuses (a merged
-duplicate) contribute nothing.
+`open` (在办) is a counter like the others: it moves only when a case's status does, and every status change
+goes through the writer. `overdue` (超期) moves with the clock: the writer also keeps the open cases by the
+local day their resolve deadline falls on (`KpiOpenDue`, delta rows of ±1, merged by the fold), so that the
+open cases due before today are overdue, those due after today are not, and only the few due today are
+counted live against the clock (`due_today`). Sealed kinds and uncounted statuses (a merged duplicate)
+contribute nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +43,7 @@ from django.utils import timezone
 from nuanqi.calendars.services import current_calendar
 
 from . import kinds, kpis
-from .dbfuncs import LocalDate
-from .models import AppealState, Case, KpiRollup, Satisfaction
+from .models import AppealState, Case, KpiOpenDue, KpiRollup, Satisfaction
 
 # The counters of a roll-up row, in `Kpi`'s names, and the working-day sum behind 平均办理时长.
 ROLLED = (
@@ -60,6 +62,7 @@ ROLLED = (
     "extended",
     "reopened",
     "completed",
+    "open",
 )
 COUNTERS = (*ROLLED, "wd_sum")
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
@@ -114,6 +117,8 @@ def contribution(case: Case, cal: Any = None) -> dict[str, int] | None:
         "extended": case.extension_days > 0,
         "reopened": case.reopen_count > 0,
         "completed": resolved or case.reopen_count > 0,
+        # The same set as the per-case count's `status IN (open statuses)` (uncounted ones returned None).
+        "open": case.status in kinds.statuses(kinds.OPEN),
         "wd_sum": working_days(case.received_at, case.resolved_at, cal)
         if resolved and case.resolved_at is not None
         else 0,
@@ -122,11 +127,12 @@ def contribution(case: Case, cal: Any = None) -> dict[str, int] | None:
 
 
 def snapshot(case: Case, keys: dict[str, Any], cal: Any = None) -> dict[str, Any]:
-    """What `Case.kpi_keys` holds: {} for a case that counts nowhere."""
+    """What `Case.kpi_keys` holds: {} for a case that counts nowhere. An open case with a resolve deadline
+    also holds its due day (`due`, the local date of `resolve_due`): the key of its `KpiOpenDue` rows."""
     counts = contribution(case, cal)
     if counts is None:
         return {}
-    return {
+    snap = {
         "d": local_day(case.received_at).isoformat(),
         "t": case.kind,
         "i": bool(case.imported),
@@ -134,6 +140,9 @@ def snapshot(case: Case, keys: dict[str, Any], cal: Any = None) -> dict[str, Any
         "k": keys,
         "c": counts,
     }
+    if counts.get("open") and case.resolve_due is not None:
+        snap["due"] = local_day(case.resolve_due).isoformat()
+    return snap
 
 
 def _rows(
@@ -151,6 +160,37 @@ def _rows(
     for k, counts in acc.items():
         if any(counts.values()):
             yield k, counts
+
+
+def _due_rows(old: dict[str, Any] | None, new: dict[str, Any]) -> Iterable[tuple[tuple[Any, ...], int]]:
+    """The (open-due key, difference) pairs that turn the old snapshot's open case into the new one's: −1
+    under the old (dimension value, receipt day, due day), +1 under the new, nothing where they cancel."""
+    acc: dict[tuple[Any, ...], int] = {}
+    for snap, sign in ((old or {}, -1), (new, 1)):
+        due = snap.get("due") if snap else None
+        if not due:
+            continue
+        for dim, key in snap["k"].items():
+            k = (dim, key, snap["t"], snap["d"], snap["i"], due)
+            acc[k] = acc.get(k, 0) + sign
+    for k, n in acc.items():
+        if n:
+            yield k, n
+
+
+def _due_delta(key: tuple[Any, ...], n: int, *, fresh: bool = True) -> KpiOpenDue:
+    dim, value, kind, day, imported, due = key
+    return KpiOpenDue(
+        dim=dim,
+        ikey=value if isinstance(value, int) else None,
+        skey=value if isinstance(value, str) else "",
+        kind=kind,
+        day=date.fromisoformat(day) if isinstance(day, str) else day,
+        due=date.fromisoformat(due) if isinstance(due, str) else due,
+        imported=imported,
+        n=n,
+        fresh=fresh,
+    )
 
 
 def _delta(key: tuple[Any, ...], counts: dict[str, int]) -> KpiRollup:
@@ -181,6 +221,9 @@ def record(case: Case) -> None:
     rows = [_delta(k, c) for k, c in _rows(previous, new)]
     if rows:
         KpiRollup.objects.bulk_create(rows)
+    due = [_due_delta(k, n) for k, n in _due_rows(previous, new)]
+    if due:
+        KpiOpenDue.objects.bulk_create(due)
     case.kpi_keys = new
 
 
@@ -225,6 +268,7 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
             Case.objects.exclude(kpi_keys__isnull=True).update(kpi_keys=None)
             KpiRollup.objects.all().delete()
             KpiRollupMonth.objects.all().delete()
+            KpiOpenDue.objects.all().delete()
             mark.folded_to = 0
             mark.token = uuid.uuid4().hex
             mark.save(update_fields=["folded_to", "token"])
@@ -236,6 +280,7 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
     for i in range(0, len(ids), _BATCH):
         chunk = ids[i : i + _BATCH]
         acc: dict[tuple[Any, ...], dict[str, int]] = {}
+        due: dict[tuple[Any, ...], int] = {}
         updates: list[tuple[str, int]] = []
         with transaction.atomic():
             qs = (
@@ -257,10 +302,13 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
                     row = acc.setdefault(k, {})
                     for c, v in counts.items():
                         row[c] = row.get(c, 0) + v
+                for k, n in _due_rows(case.kpi_keys, new):
+                    due[k] = due.get(k, 0) + n
                 updates.append((json.dumps(new, ensure_ascii=False), case.pk))
             _write_snapshots(updates)
             deltas = [_delta(k, c) for k, c in acc.items() if any(c.values())]
             KpiRollup.objects.bulk_create(deltas, batch_size=_BATCH)
+            KpiOpenDue.objects.bulk_create([_due_delta(k, n) for k, n in due.items() if n], batch_size=_BATCH)
             rows += len(deltas)
     with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
@@ -384,11 +432,51 @@ def _compact(days: dict[str, set[date]]) -> int:
     return merged
 
 
+def _as_date(d: Any) -> date:
+    return d if isinstance(d, date) else date.fromisoformat(d)
+
+
+def _fold_due() -> int:
+    """Merge the `KpiOpenDue` rows of each key a writer appended to since the last fold into one row, and
+    drop the keys whose rows sum to 0 (their cases closed, or their deadline moved): the table stays about
+    one row per key of the open cases. Returns the rows it removed. No sum changes, and a reader's one
+    statement sees the merge entirely or not at all."""
+    table = KpiOpenDue._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET fresh = %s WHERE fresh = %s RETURNING dim, day, due", [False, True])
+        touched = sorted({(dim, _as_date(day), _as_date(due)) for dim, day, due in cur.fetchall()})
+    key = ("dim", "ikey", "skey", "kind", "day", "due", "imported")
+    removed = 0
+    for i in range(0, len(touched), 200):
+        q = Q()
+        for dim, day, due in touched[i : i + 200]:
+            q |= Q(dim=dim, day=day, due=due)
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for r in KpiOpenDue.objects.filter(q).values("id", *key, "n"):
+            groups.setdefault(tuple(r[k] for k in key), []).append(r)
+        gone: list[int] = []
+        sums: list[KpiOpenDue] = []
+        for k, rs in groups.items():
+            total = sum(r["n"] for r in rs)
+            if len(rs) == 1 and total:
+                continue
+            # Deleted by id: a writer's row committed meanwhile is not among them and stays for the next fold.
+            gone.extend(r["id"] for r in rs)
+            if total:
+                sums.append(KpiOpenDue(**dict(zip(key, k, strict=True)), n=total, fresh=False))
+        for j in range(0, len(gone), 900):
+            KpiOpenDue.objects.filter(pk__in=gone[j : j + 900]).delete()
+        KpiOpenDue.objects.bulk_create(sums, batch_size=_BATCH)
+        removed += len(gone) - len(sums)
+    return removed
+
+
 def fold() -> int:
     """The worker's round (and what a bulk load calls after writing daily rows): count the daily rows
     appended since the last fold into their months — each touched month of `KpiRollupMonth` is recounted
     from its daily rows, in the transaction that marks them `monthed` — and merge each day's rows of one
-    (dimension, value, kind, imported) into one. Returns how many daily rows were counted into months.
+    (dimension, value, kind, imported) into one; merge the open cases' due-day rows (`_fold_due`). Returns
+    how many daily rows were counted into months.
 
     Readers sum the months, the daily rows of the edge days and the rows not yet counted, in one
     statement, so no figure changes at any moment of a fold (docs/kpis.md)."""
@@ -396,6 +484,7 @@ def fold() -> int:
 
     with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
+        _fold_due()
         fresh = _claim()
         if not fresh:
             return 0
@@ -504,19 +593,26 @@ def read(
     now = now or timezone.now()
     source = by if by and dim is not None and dim.value_of is not None else "kind"
     by_day = dim is not None and dim.value_of is None
+    kpis.period_bounds(start, end)  # the same check of the period as the per-case count
     acc: dict[Any, dict[str, int]] = {}
+    # 超期 (docs/kpis.md): the open cases due before today, from the rows, plus those due today and past.
+    overdue = due_today(source, start, end, dim if by_day else None, kind=kind, imported=imported, now=now)
     for r in _sums(source, start, end, by_day, kind, imported, today=local_day(now)):
         if dim is None:
             key = None
         elif by_day and dim.from_day is not None:
             key = dim.from_day(r["_d"])
         else:
-            key = r["ikey"] if r["ikey"] is not None else (r["skey"] or None)
+            key = _value(r["ikey"], r["skey"])
+        if r["_part"] == _OVERDUE:
+            overdue[key] = overdue.get(key, 0) + (r["s_received"] or 0)
+            continue
         tally = acc.setdefault(key, dict.fromkeys(COUNTERS, 0))
         sign = -1 if r["_part"] == _OUTSIDE else 1
         for c in COUNTERS:
             tally[c] += sign * (r[f"s_{c}"] or 0)
-    live = live_counts(start, end, dim, kind=kind, imported=imported, now=now)
+    if dim is None:  # the total: `due_today` keyed it by kind, the source dimension
+        overdue = {None: sum(overdue.values())}
     keys = [k for k, t in acc.items() if t["received"]]
     names = dim.names(keys) if dim is not None else {}
     out = []
@@ -525,7 +621,7 @@ def read(
         k = kpis.Kpi(key=key, name=names.get(key, "（未指定）") if dim is not None else "合计")
         for c in ROLLED:
             setattr(k, c, t[c])
-        k.open, k.overdue = live.get(key, (0, 0))
+        k.overdue = overdue.get(key, 0)
         k.avg_days = round(t["wd_sum"] / t["resolved"], 2) if t["resolved"] else None
         kpis._rates(k)
         out.append(k)
@@ -537,55 +633,60 @@ def read(
     return out
 
 
-def live_counts(
+def _value(ikey: Any, skey: Any) -> Any:
+    """A roll-up row's dimension value as `read` keys it (an id, a code, or None)."""
+    return ikey if ikey is not None else (skey or None)
+
+
+def due_today(
+    source: str,
     start: date,
     end: date,
-    dim: kpis.Dimension | None,
+    by_day: kpis.Dimension | None = None,
     *,
     kind: str = "",
     imported: bool | None = None,
     now: datetime,
-) -> dict[Any, tuple[int, int]]:
-    """(在办, 超期) per value of `dim` (None: one total under the key None) among the cases received in
-    [start, end]. They move with the clock, so they are counted live over the open cases — a small cohort
-    (at a million cases some ten thousand) reached through the status index. On SQLite the open cases' ids
-    come from one index probe per open status (a UNION ALL subquery): a single `status IN (…)` over the
-    eighteen open statuses of all kinds looks to its planner (average rows per status) like more than the
-    whole table, and it scanned every case (300 ms at 100,000)."""
-    # The period as the local day of receipt, an expression no index serves: a range on `received_at`
-    # itself lets SQLite skip-scan the (kind, received_at) index over every case of the period instead.
-    kpis.period_bounds(start, end)  # the same check of the period as the per-case count
-    cohort = (
-        Case.objects.annotate(_day=LocalDate("received_at")).filter(_day__gte=start, _day__lte=end).order_by()
-    )
-    if sealed := kinds.sealed_kinds():
-        cohort = cohort.exclude(kind__in=sealed)
-    if kind:
-        cohort = cohort.filter(kind=kind)
-    if imported is not None:
-        cohort = cohort.filter(imported=imported)
+) -> dict[Any, int]:
+    """The live part of 超期: per value of the rolled-up dimension `source`, the open cases received in
+    [start, end] whose deadline falls on today (the local day of `now`) and has passed (keyed as `read`
+    keys its rows; `by_day`: a dimension of the receipt day, e.g. month, keyed by `from_day`).
+
+    Per case (docs/kpis.md) a case is overdue when it is open and `resolve_due < now`. An open case due on an
+    earlier day is overdue (its deadline is before today's 00:00 ≤ now), one due on a later day is not (its
+    deadline is at or after tomorrow's 00:00 > now). So
+
+        超期 = Σ `KpiOpenDue.n` over the rows due before today (a part of `read`'s one statement)
+             + the open cases with today's 00:00 ≤ `resolve_due` < now (this count)
+
+    Those cases are read through the (status, resolve_due) index and grouped by their roll-up snapshot — the
+    record the rows were written from, in the same transaction as the status and the deadline — so both
+    parts attribute a case to the same value."""
+    today = local_day(now)
+    midnight = datetime.combine(today, time.min, tzinfo=kpis.TZ)
+    out: dict[Any, int] = {}
+    if now <= midnight:
+        return out
     uncounted = set(kinds.statuses(counted=False))
     statuses = [s for s in dict.fromkeys(kinds.statuses(kinds.OPEN)) if s not in uncounted]
-    if not statuses:
-        return {}
-    key_expr = dim.expr() if dim is not None else Value(0, output_field=IntegerField())
-    grouped = (
-        cohort.annotate(_key=key_expr)
-        .values("_key")
-        .annotate(o=Count("id"), od=Count("id", filter=Q(resolve_due__lt=now)))
+    cases = (
+        Case.objects.filter(status__in=statuses, resolve_due__gte=midnight, resolve_due__lt=now)
+        .order_by()
+        .values_list("kpi_keys", flat=True)
     )
-    rows: Any
-    if connection.vendor == "sqlite":
-        head, *rest = [Case.objects.filter(status=s).order_by().values("id") for s in statuses]
-        rows = grouped.filter(pk__in=head.union(*rest, all=True))
-    else:  # PostgreSQL's statistics know how rare the open statuses are
-        rows = grouped.filter(status__in=statuses)
-    live: dict[Any, tuple[int, int]] = {}
-    for r in rows:
-        key = kpis._norm(r["_key"]) if dim is not None else None
-        o, od = live.get(key, (0, 0))
-        live[key] = (o + r["o"], od + r["od"])
-    return live
+    first, last, day = start.isoformat(), end.isoformat(), today.isoformat()
+    for snap in cases:
+        if not snap or snap.get("due") != day or not first <= snap["d"] <= last or source not in snap["k"]:
+            continue
+        if (kind and snap["t"] != kind) or (imported is not None and snap["i"] != imported):
+            continue
+        if by_day is not None and by_day.from_day is not None:
+            key = by_day.from_day(date.fromisoformat(snap["d"]))
+        else:
+            value = snap["k"][source]
+            key = value if value != "" else None
+        out[key] = out.get(key, 0) + 1
+    return out
 
 
 _Plan = tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]
@@ -632,8 +733,9 @@ def _in(ranges: list[tuple[date, date]]) -> Q:
 
 
 # The parts of a read (`_sums`): the rows not yet counted into their months, then the counted part —
-# whole months, counted daily rows of the days read, counted daily rows subtracted — and the mark's token.
-_FRESH, _MONTHS, _DAYS, _OUTSIDE, _TOKEN = range(5)
+# whole months, counted daily rows of the days read, counted daily rows subtracted — and the mark's token;
+# and the open cases due before today (超期; Σ `KpiOpenDue.n` in the `s_received` column).
+_FRESH, _MONTHS, _DAYS, _OUTSIDE, _TOKEN, _OVERDUE = range(6)
 # Per process: the counted part's sums of the last periods read, with the token they were read under.
 _KEPT: OrderedDict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = OrderedDict()
 _KEEP = 64
@@ -662,10 +764,13 @@ def _sums(
             − counted daily rows of the whole-read months' days outside the period
             + fresh daily rows (not yet counted into their months) in the period
 
-    One statement (a UNION ALL), so every part comes from one snapshot: a fold that commits meanwhile is
-    seen entirely or not at all. The counted part changes only in a transaction that writes a new
-    `KpiRollupMark.token`, read in the same statement; so the counted part kept from an earlier read under
-    the same token is the counted part now, and only the fresh rows are read again (docs/kpis.md)."""
+    With `today`, the same statement also sums the open cases by due day (`KpiOpenDue`) of the period's
+    receipt days due before today (`_OVERDUE`: their Σ n in `s_received`; never kept, they move with every
+    change of status or deadline). One statement (a UNION ALL), so every part comes from one snapshot: a
+    fold that commits meanwhile is seen entirely or not at all. The counted part changes only in a
+    transaction that writes a new `KpiRollupMark.token`, read in the same statement; so the counted part kept
+    from an earlier read under the same token is the counted part now, and only the fresh rows (and the
+    open cases by due day) are read again (docs/kpis.md)."""
     key = (connection.alias, dim, start, end, by_day, kind, imported, today)
     kept = _KEPT.get(key)
     if kept is not None:
@@ -675,7 +780,7 @@ def _sums(
             return kept[1] + rows
     token, rows = _query(dim, start, end, by_day, kind, imported, today=today, counted=True)
     if token is not None:
-        _KEPT[key] = (token, [r for r in rows if r["_part"] != _FRESH])
+        _KEPT[key] = (token, [r for r in rows if r["_part"] not in (_FRESH, _OVERDUE)])
         while len(_KEPT) > _KEEP:
             _KEPT.popitem(last=False)
     return rows
@@ -723,6 +828,24 @@ def _query(
         part(KpiRollup.objects.filter(monthed=False, day__gte=start, day__lte=end), _FRESH, "day"),
         mark.values(*group, "_part", *sums),
     ]
+    if today is not None:
+        due = KpiOpenDue.objects.filter(dim=dim, due__lt=today, day__gte=start, day__lte=end).order_by()
+        if kind:
+            due = due.filter(kind=kind)
+        if imported is not None:
+            due = due.filter(imported=imported)
+        parts.append(
+            due.annotate(**({"_d": F("day")} if by_day else {}))
+            .values(*group)
+            .annotate(
+                _part=Value(_OVERDUE, output_field=IntegerField()),
+                **{
+                    f"s_{c}": Sum("n") if c == "received" else Value(0, output_field=IntegerField())
+                    for c in COUNTERS
+                },
+            )
+            .values(*group, "_part", *sums)
+        )
     if counted:
         whole, days, outside = plan(start, end, today)
         if whole:

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from nuanqi.accounts.models import RoleGrant, Unit, User
 from nuanqi.cases import rollup, sla
-from nuanqi.cases.models import Case, Event, KpiRollup, NumberCounter, Task, priority_of
+from nuanqi.cases.models import Case, Event, KpiOpenDue, KpiRollup, NumberCounter, Task, priority_of
 from nuanqi.cases.search import TABLE as SEARCH_TABLE
 from nuanqi.cases.search import index_row, write_index_rows
 from nuanqi.cases.timeline import keyed
@@ -170,6 +170,8 @@ class Generation:
         self.n_cases = self.n_events = self.n_tasks = 0
         self.status_counts: dict[str, int] = {}
         self.acc: dict[tuple[Any, ...], dict[str, int]] = {}
+        # The open cases by due day (`KpiOpenDue`): (dimension, value, kind, day, imported, due) → cases.
+        self.due: dict[tuple[Any, ...], int] = {}
         self.dims = rollup.rolled_dimensions()
 
     def cal_resolve(self, start: datetime, limits: sla.Limits) -> datetime:
@@ -199,6 +201,9 @@ class Generation:
             row = acc.setdefault(key, {})
             for name, v in counts.items():
                 row[name] = row.get(name, 0) + v
+        due = self.due
+        for key, n in rollup._due_rows(None, snap):
+            due[key] = due.get(key, 0) + n
         return snap
 
     def emit(self, c: dict[str, Any], life: Life, tasks: list[dict[str, Any]]) -> None:
@@ -286,6 +291,7 @@ def _run_chunk(chunk: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "chunk": chunk,
         "acc": g.acc,
+        "due": g.due,
         "cases": g.n_cases,
         "events": g.n_events,
         "tasks": g.n_tasks,
@@ -392,6 +398,7 @@ def build_scale(
     deferred.drop()
     _JOB.update(world=w, plan=plan, vendor=vendor, write=write_in_workers)
     acc: dict[tuple[Any, ...], dict[str, int]] = {}
+    due: dict[tuple[Any, ...], int] = {}
     n_done = n_ev = n_tasks = 0
     status: dict[str, int] = {}
     _fast_load(True)
@@ -405,6 +412,8 @@ def build_scale(
                 row = acc.setdefault(key, {})
                 for name, v in counts.items():
                     row[name] = row.get(name, 0) + v
+            for key, n in out["due"].items():
+                due[key] = due.get(key, 0) + n
             n_done += out["cases"]
             n_ev += out["events"]
             n_tasks += out["tasks"]
@@ -413,7 +422,7 @@ def build_scale(
             if k % 20 == 0:
                 log(f"  {n_done:,} 个事项（{time.perf_counter() - steps.t0:.0f} 秒）")
         steps.mark("cases")
-        rollup_rows = _write_rollup(acc)
+        rollup_rows = _write_rollup(acc, due)
         steps.mark("rollup")
         deferred.create(log)  # still with the load's settings: SQLite sorts in a large cache, on two threads
         steps.mark("indexes")
@@ -448,6 +457,8 @@ def build_scale(
         "cases_per_s": round(n_done / seconds) if seconds else None,
         "workers": workers,
         "rollup_rows": rollup_rows,
+        # The open cases by due day (超期): about one row per key of the open cases, kept small by the fold.
+        "open_due_rows": KpiOpenDue.objects.count(),
         "steps_s": {k: round(v, 1) for k, v in steps.wall.items()},
         "steps_cpu_s": {k: round(v, 1) for k, v in steps.cpu.items()},
     }
@@ -490,10 +501,11 @@ def _prepare(w: World) -> None:
     w.case_base = Case.objects.aggregate(m=models.Max("id"))["m"] or 0
 
 
-def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]]) -> int:
+def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]], due: dict[tuple[Any, ...], int]) -> int:
     """The daily roll-up rows, one per (dimension, value, kind, day, imported) — what `rollup.rebuild`
-    writes (`rollup._delta`'s columns), not yet counted into their months (`_roll_up_above_days` does that) —
-    and the calendar they were counted with."""
+    writes (`rollup._delta`'s columns), not yet counted into their months (`_roll_up_above_days` does that) —,
+    the open cases by due day (`KpiOpenDue`, one merged row per key, as the fold leaves them) and the calendar
+    they were counted with. Returns the daily rows written."""
     from nuanqi.cases.models import KpiRollupMark
 
     sink = Sink(KpiRollup)
@@ -517,6 +529,8 @@ def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]]) -> int:
             if len(sink.rows) >= 50_000:
                 sink.flush()
         sink.flush()
+        opened = [rollup._due_delta(key, v, fresh=False) for key, v in due.items() if v]
+        KpiOpenDue.objects.bulk_create(opened, batch_size=5000)
         KpiRollupMark.objects.update_or_create(pk=1, defaults={"calendar": rollup._calendar_print()})
     return n
 

@@ -381,8 +381,8 @@ class CaseLink(models.Model):
 
 
 class KpiCounters(models.Model):
-    """The counters a roll-up row holds (cases.rollup.COUNTERS): every count of docs/kpis.md but the live
-    `open` and `overdue`, and the working-day sum behind 平均办理时长."""
+    """The counters a roll-up row holds (cases.rollup.COUNTERS): every count of docs/kpis.md but `overdue`
+    (which moves with the clock: `KpiOpenDue`), and the working-day sum behind 平均办理时长."""
 
     dim = models.CharField(max_length=24)
     # The dimension's value: an id (unit, category, commissioner, town) or a code (channel, kind).
@@ -405,6 +405,8 @@ class KpiCounters(models.Model):
     extended = models.IntegerField(default=0)
     reopened = models.IntegerField(default=0)
     completed = models.IntegerField(default=0)
+    # 在办: the cases in a counted open status (it moves only when a case's status does).
+    open = models.IntegerField(default=0)
     # Σ working days from receipt to resolution over the resolved cases (平均办理时长 = wd_sum / resolved).
     wd_sum = models.IntegerField(default=0)
 
@@ -441,6 +443,34 @@ class KpiRollupMonth(KpiCounters):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["dim", "month"], name="kpirollupmonth_dim_month")]
+
+
+class KpiOpenDue(models.Model):
+    """The open cases by the day their resolve deadline falls on (cases.rollup; docs/kpis.md, 超期): per
+    (dimension, value, kind, day of receipt, due day, imported), how many cases of the roll-up are open with a
+    `resolve_due` on that local day. The writer appends ±1 delta rows (`n`) when a case opens, closes or its
+    deadline moves; the worker's fold merges each key's rows into one and drops the keys that sum to 0, so the
+    table holds about one row per open case's key, not one per case ever received. 超期 = the rows due before
+    today, plus the open cases due today whose deadline has passed, counted live."""
+
+    dim = models.CharField(max_length=24)
+    ikey = models.BigIntegerField(null=True, blank=True)
+    skey = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20)
+    imported = models.BooleanField(default=False)
+    day = models.DateField()
+    due = models.DateField()
+    n = models.IntegerField(default=0)
+    # Appended by a writer since the last fold (the fold merges the keys of these rows).
+    fresh = models.BooleanField(default=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            # The dashboard's read: one dimension's rows due before today.
+            models.Index(fields=["dim", "due"], name="kpiopendue_dim_due"),
+            # The fold's claim: the rows appended since the last fold.
+            models.Index(fields=["id"], condition=models.Q(fresh=True), name="kpiopendue_fresh"),
+        ]
 
 
 class KpiRollupMark(models.Model):
