@@ -61,6 +61,9 @@ def test_a_list_takes_the_same_statements_for_3_rows_or_15(world, path, django_a
     budget = len(small.captured_queries)
     for _ in range(12):
         file_case(world.commissioner, world.huakang, "开具合规证明")
+    # The token's last use is written at most once a minute: on a busy machine the twelve intakes can take
+    # longer than that, and the write would land in the measured request. A request first takes it.
+    api.get(path)
     with django_assert_max_num_queries(budget):
         r = api.get(path)
     assert len(r.json()["items"]) == 15
