@@ -86,23 +86,26 @@ def _person(username: str, name: str, *roles: str, unit: Unit | None = None, sup
 
 
 def search_index_follows_the_cases() -> None:
-    """On SQLite, a flush (the teardown of a transactional test) empties `cases_case` but not the FTS5 table
-    `cases_search`, which Django does not know. The rows it leaves would be candidates of every later search:
-    nothing a user sees changes (visibility drops them), but how many rounds, and so statements, a search
-    takes does. Re-index the cases there are whenever the two disagree."""
+    """A flush (the teardown of a transactional test) empties `cases_case` but not the search table
+    `cases_search` (SQLite's FTS5 table, PostgreSQL's plain table), which Django does not know. The rows it
+    leaves would be candidates of every later search: nothing a user sees changes (visibility drops them), but
+    how many rounds and windows, and so statements, a search takes does. Re-index the cases there are whenever
+    the two disagree."""
     from django.db import connection
 
     from nuanqi.cases.models import Case
     from nuanqi.cases.search import TABLE, index_row, write_index_rows
 
-    if connection.vendor != "sqlite":
-        return
+    sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {TABLE}_docsize")
+        cur.execute(f"SELECT count(*) FROM {TABLE}_docsize" if sqlite else f"SELECT count(*) FROM {TABLE}")
         indexed = cur.fetchone()[0]
-    if indexed == Case.objects.count():
-        return
-    connection.connection.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
+        if indexed == Case.objects.count():
+            return
+        if sqlite:
+            cur.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
+        else:
+            cur.execute(f"DELETE FROM {TABLE}")
     cases = Case.objects.order_by("id").values_list("id", "title", "description", "subject_label")
     write_index_rows(index_row(*row) for row in cases)
 
