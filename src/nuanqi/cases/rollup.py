@@ -178,32 +178,30 @@ def _due_rows(old: dict[str, Any] | None, new: dict[str, Any]) -> Iterable[tuple
             yield k, n
 
 
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _key_fields(dim: str, value: Any, kind: str, day: date | str, imported: bool) -> dict[str, Any]:
+    """The fields of a row key (dimension, value, kind, day of receipt, imported) shared by the roll-up's
+    rows and the open cases by due day: an id value goes to `ikey`, a code to `skey`."""
+    return {
+        "dim": dim,
+        "ikey": value if isinstance(value, int) else None,
+        "skey": value if isinstance(value, str) else "",
+        "kind": kind,
+        "day": _day(day),
+        "imported": imported,
+    }
+
+
 def _due_delta(key: tuple[Any, ...], n: int, *, fresh: bool = True) -> KpiOpenDue:
-    dim, value, kind, day, imported, due = key
-    return KpiOpenDue(
-        dim=dim,
-        ikey=value if isinstance(value, int) else None,
-        skey=value if isinstance(value, str) else "",
-        kind=kind,
-        day=date.fromisoformat(day) if isinstance(day, str) else day,
-        due=date.fromisoformat(due) if isinstance(due, str) else due,
-        imported=imported,
-        n=n,
-        fresh=fresh,
-    )
+    *head, due = key
+    return KpiOpenDue(**_key_fields(*head), due=_day(due), n=n, fresh=fresh)
 
 
 def _delta(key: tuple[Any, ...], counts: dict[str, int]) -> KpiRollup:
-    dim, value, kind, day, imported = key
-    return KpiRollup(
-        dim=dim,
-        ikey=value if isinstance(value, int) else None,
-        skey=value if isinstance(value, str) else "",
-        kind=kind,
-        day=date.fromisoformat(day) if isinstance(day, str) else day,
-        imported=imported,
-        **{c: n for c, n in counts.items() if c in COUNTERS},
-    )
+    return KpiRollup(**_key_fields(*key), **{c: n for c, n in counts.items() if c in COUNTERS})
 
 
 def record(case: Case) -> None:
