@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DataError
+from django.db import DataError, connection
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -18,17 +19,72 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from nuanqi.accounts.models import ApiToken, User, hash_token
+from nuanqi.accounts.models import ApiToken, Unit, User, hash_token
 from nuanqi.cases.errors import CaseError
+from nuanqi.lib.compiled import CompiledQuery
+
+
+def _token_query(key_hash: str) -> QuerySet[ApiToken]:
+    return (
+        ApiToken.objects.select_related("user", "user__unit")
+        .filter(key_hash=key_hash, revoked=False, user__is_active=True)
+        .annotate(granted_role=F("user__role_grants__role"))
+        .order_by()
+    )
+
+
+class _TokenStatement:
+    """The bearer token's statement, compiled once per process and database: the live token with this hash
+    (not revoked, its person active), its person and unit, and the person's roles by a LEFT JOIN (one row
+    per role, one row with NULL for a person with none). It runs on every request, so a revoked token or a
+    deactivated person is refused at once; only the SQL text is kept, never a person or a token."""
+
+    def __init__(self) -> None:
+        # Two hashes no token has (hashes are hex digits) as the markers.
+        self.query = CompiledQuery(_token_query, {"key_hash": "-" * 64}, {"key_hash": "=" * 64})
+        compiler = self.query.compiler
+        info = compiler.klass_info
+        assert info is not None
+        user_info = info["related_klass_infos"][0]
+        unit_info = user_info["related_klass_infos"][0]
+        self.token_cols: list[int] = list(info["select_fields"])
+        self.user_cols: list[int] = list(user_info["select_fields"])
+        self.unit_cols: list[int] = list(unit_info["select_fields"])
+        self.role_col: int = compiler.annotation_col_map["granted_role"]
+        self.names = {m: [f.attname for f in m._meta.concrete_fields] for m in (ApiToken, User, Unit)}
+
+    def run(self, key_hash: str) -> ApiToken | None:
+        rows = self.query.rows(key_hash=key_hash)
+        if not rows:
+            return None
+        first, db = rows[0], connection.alias
+        names = self.names
+        token = ApiToken.from_db(db, names[ApiToken], [first[i] for i in self.token_cols])
+        user = User.from_db(db, names[User], [first[i] for i in self.user_cols])
+        unit_values = [first[i] for i in self.unit_cols]
+        unit = Unit.from_db(db, names[Unit], unit_values) if unit_values[0] is not None else None
+        User._meta.get_field("unit").set_cached_value(user, unit)  # as select_related sets it
+        ApiToken._meta.get_field("user").set_cached_value(token, user)
+        user.set_granted_roles(r[self.role_col] for r in rows if r[self.role_col] is not None)
+        return token
+
+
+# Database vendor → the compiled statement.
+_TOKEN_STATEMENTS: dict[str, _TokenStatement] = {}
+
+
+def live_token(raw: str) -> ApiToken | None:
+    """The token (its person, unit and roles loaded) for this raw bearer token, if it is not revoked and
+    its person is active; expiry is the caller's check (`ApiToken.expired`). One statement."""
+    statement = _TOKEN_STATEMENTS.get(connection.vendor)
+    if statement is None:
+        statement = _TOKEN_STATEMENTS[connection.vendor] = _TokenStatement()
+    return statement.run(hash_token(raw))
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = (
-            ApiToken.objects.select_related("user", "user__unit")
-            .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
-            .first()
-        )
+        found = live_token(token)
         if found is None or found.expired:
             return None
         now = timezone.now()

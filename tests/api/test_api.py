@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from nuanqi.accounts.models import ApiToken
+from nuanqi.accounts.models import ApiToken, Role, RoleGrant, User
 from nuanqi.cases.models import Case
 
 from ..conftest import PASSWORD
@@ -70,6 +70,27 @@ def test_a_bad_or_revoked_token_answers_401(world):
     token.revoked = True
     token.save()
     assert Api(raw).get("/cases").status_code == 401
+
+
+def test_a_token_answers_for_its_person_as_she_is_now_not_as_she_was(world):
+    """The token's one statement reads the person, her unit and her roles on every request: nothing about
+    her is kept from one request to the next."""
+    api = api_for(world.handler)
+    me = api.get("/me").json()
+    assert me["roles"] == ["handler"] and me["unit"] == world.handler.unit.name
+    RoleGrant.objects.create(user=world.handler, role=Role.DISPATCHER)
+    assert api.get("/me").json()["roles"] == ["dispatcher", "handler"]
+    RoleGrant.objects.filter(user=world.handler).delete()
+    assert api.get("/me").json()["roles"] == []
+    User.objects.filter(pk=world.handler.pk).update(unit=None)
+    assert api.get("/me").json()["unit"] is None
+    User.objects.filter(pk=world.handler.pk).update(is_active=False)
+    assert api.get("/me").status_code == 401
+
+
+def test_a_superusers_token_holds_the_admin_role_as_her_session_does(world):
+    User.objects.filter(pk=world.commissioner.pk).update(is_superuser=True)
+    assert api_for(world.commissioner).get("/me").json()["roles"] == ["admin", "commissioner"]
 
 
 def test_creating_a_case_with_chinese_labels_returns_number_priority_version_and_deadlines(world):

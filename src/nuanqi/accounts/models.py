@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -102,8 +103,17 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         if not self.pk:
             return frozenset()
-        found = frozenset(self.role_grants.values_list("role", flat=True))
+        return self._roles_of(self.role_grants.values_list("role", flat=True))
+
+    def _roles_of(self, granted: Iterable[str]) -> frozenset[str]:
+        found = frozenset(granted)
         return found | {Role.ADMIN} if self.is_superuser else found
+
+    def set_granted_roles(self, granted: Iterable[str]) -> None:
+        """`roles` from the grants read in the statement that loaded this person (the bearer token's,
+        `nuanqi.api.BearerToken`), instead of a statement of its own on first use. For this request only:
+        the instance is not kept beyond it."""
+        self.__dict__["roles"] = self._roles_of(granted)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
