@@ -41,7 +41,7 @@ from .queries import (
 )
 from .rows import Labels, api_item, page_records, record_of
 from .spawn import spawn_case
-from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
+from .visibility import WorkList, get_visible_case, visible_cases, visible_tasks
 
 router = Router(tags=["事项"])
 
@@ -460,7 +460,7 @@ def worklist(request: HttpRequest, q: Query[WorklistQuery]) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not 1 <= q.limit <= 200:
         raise Invalid("limit 须在 1 到 200 之间", "invalid_query", field="limit")
-    ids, nxt = worklist_page(my_worklist(user), q.next, q.limit)
+    ids, nxt = worklist_page(WorkList(user), q.next, q.limit)
     return page_response(request, page_records(ids), nxt)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from . import coerce, kinds
 from .errors import Invalid
 from .models import Case, Channel, Task, TaskStatus
-from .visibility import visible_cases
+from .visibility import WorkList, visible_cases
 
 if TYPE_CHECKING:
     from nuanqi.accounts.models import User
@@ -195,29 +195,27 @@ def keyset_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[Case]
     return rows, (str(rows[-1].pk) if more and rows else None)
 
 
-def worklist_page(qs: QuerySet[Case], cursor: Any, limit: int) -> tuple[list[int], str | None]:
-    """A page of 我的清单 (`visibility.my_worklist`), keyset on its own order: rank, priority, due, id.
-    Returns the page's case ids in that order and the next page's cursor (None on the last page).
+def worklist_page(
+    worklist: WorkList, cursor: Any, limit: int, kind: str = ""
+) -> tuple[list[int], str | None]:
+    """A page of 我的清单 (`visibility.my_worklist`; only items of `kind` when given), keyset on its own
+    order: rank, priority, due, id. Returns the page's case ids in that order and the next page's cursor
+    (None on the last page).
 
     The cursor is the last row's "rank.priority.due-microseconds.id"; never OFFSET. Only the page's ids are
-    found here; their list columns are read for those ids alone (`rows.page_records`): SQLite would
-    otherwise compute the joins and the task counts for every open item before sorting."""
+    found here (`visibility.WorkList.keys`, a statement compiled once per person and shape); their list
+    columns are read for those ids alone (`rows.page_records`): SQLite would otherwise compute the joins and
+    the task counts for every open item before sorting."""
     parsed = parse_cursor(cursor, 4)
+    after = None
     if parsed is not None:
         rank, prio, due_us, last = parsed
         try:
             due = datetime.fromtimestamp(due_us / 1e6, tz=UTC)
         except (OverflowError, OSError, ValueError):  # a time no deadline can have
             raise Invalid("分页游标 next 无效", "invalid_cursor", field="next") from None
-        qs = qs.filter(
-            Q(overdue_rank__gt=rank)
-            | Q(overdue_rank=rank, priority__gt=prio)
-            | Q(overdue_rank=rank, priority=prio, due_key__gt=due)
-            | Q(overdue_rank=rank, priority=prio, due_key=due, pk__gt=last)
-        )
-    # overdue_rank and due_key are my_worklist's annotations (the type checker sees only model fields).
-    annotated: Any = qs
-    keys = list(annotated.values_list("pk", "overdue_rank", "priority", "due_key")[: limit + 1])
+        after = (last, rank, prio, due)
+    keys = worklist.keys(after, limit + 1, kind)
     more = len(keys) > limit
     keys = keys[:limit]
     ids = [k[0] for k in keys]

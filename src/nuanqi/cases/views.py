@@ -7,11 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,7 +33,7 @@ from .queries import (
 from .rows import case_rows, html_rows, page_records
 from .sla import sla_state
 from .spawn import spawn_case, spawnable_kinds
-from .visibility import get_visible_case, my_worklist, visible_cases, visible_tasks
+from .visibility import WorkList, get_visible_case, visible_cases, visible_tasks
 from .workflow import table_for
 
 # The filters the case list's form has fields for; any other (from a dashboard link) rides along hidden.
@@ -49,25 +47,19 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    worklist = my_worklist(user)
     listed = [(k.code, k.label) for k in kinds.listed_kinds()]
     kind = request.GET.get("kind", "")
-    if kind in {code for code, _label in listed}:
-        worklist = worklist.filter(kind=kind)
+    only = kind if kind in {code for code, _label in listed} else ""  # an unknown kind: the whole list
+    worklist = WorkList(user)
     try:
         # A page of 50 with a keyset cursor: a phone renders it quickly however long the list is.
-        ids, nxt = worklist_page(worklist, request.GET.get("next"), 50)
+        ids, nxt = worklist_page(worklist, request.GET.get("next"), 50, only)
     except CaseError as exc:
         messages.error(request, exc.message)
         ids, nxt = [], None
-    now = timezone.now()
-    # The counts cover the whole list, not just this page: one aggregate query (open items only, so the
-    # cards are sla_state's: red once overdue, yellow from warn_at).
-    counts = worklist.order_by().aggregate(
-        total=Count("pk"),
-        red=Count("pk", filter=Q(resolve_due__lt=now)),
-        yellow=Count("pk", filter=Q(resolve_due__gte=now, warn_at__lte=now)),
-    )
+    # The counts cover the whole list, not just this page: one statement (open items only, so the cards
+    # are sla_state's: red once overdue, yellow from warn_at).
+    counts = worklist.counts(only)
     return render(
         request,
         "cases/my_list.html",
