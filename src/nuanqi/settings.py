@@ -270,6 +270,8 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = HOME / "media"
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, their read compiled once (nuanqi.accounts.sessions).
+SESSION_ENGINE = "nuanqi.accounts.sessions"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
