@@ -1,7 +1,7 @@
 """The work list's read path in process: CPU time per request of the API and of the HTML page (我的清单).
 
     NUANQI_HOME=<a writable copy of a seeded home> .venv/bin/python bench/worklist_bench.py \
-        [--who commissioner,handler] [--warm 3] [--reps 20] [--profile 0] [--dump DIR] [--json]
+        [--who commissioner,handler] [--warm 3] [--reps 20] [--profile 0] [--dump DIR] [--json] [--only …]
 
 Runs on a seeded bench world (`bench/harness.py` or `nuanqi bench seed`; PostgreSQL through
 NUANQI_DATABASE_URL with a home of its own). It writes (a bearer token and a session per persona, and the
@@ -9,15 +9,17 @@ token's last use), so give it a copy of the world, never the seeded original.
 
 For each persona of `bench/workloads.py` that reads the list (the commissioner and the unit handler), the
 requests of the bench's `worklist_api` and `worklist_html` workloads — `GET /api/v1/cases/worklist?limit=50`
-with a bearer token, `GET /` after `force_login` — go through Django's test client in this process: `--warm`
+with a bearer token, `GET /` after `force_login` — and the floor under them (`floor_api`: `GET /api/v1/me`
+with the token, an authenticated call that does nothing; `floor_html`: `GET /notifications/`, a page with
+little on it) go through Django's test client in this process (`--only` picks some of the four): `--warm`
 untimed requests, then `--reps` timed ones. Each figure is the median, over the timed requests, of the
 process's CPU time for one request (`time.process_time`, milliseconds: the database server's own CPU is not
 in it on PostgreSQL, the SQLite library's is), beside the median wall time and the number of statements.
 
-`--dump DIR` writes each response body (the API's first page, the whole list in pages of 7 with their
-cursors, the HTML's first two pages with the CSRF token and the script nonce blanked) so that two versions
-of the code can be compared byte for byte; `--profile N` prints the top N functions of a cProfile over
-`--reps` more requests (the figures above come from the requests without the profiler)."""
+`--dump DIR` writes each response body (the floor's two, the API's first page, the whole list in pages of 7
+with their cursors, the HTML's first two pages, with the CSRF token and the script nonce blanked) so that
+two versions of the code can be compared byte for byte; `--profile N` prints the top N functions of a
+cProfile over `--reps` more requests (the figures above come from the requests without the profiler)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ from typing import Any
 
 API = "/api/v1/cases/worklist?limit=50"
 HTML = "/"
+# The floor: an authenticated API call that does nothing, and a page with little on it.
+FLOOR_API = "/api/v1/me"
+FLOOR_HTML = "/notifications/"
 
 
 def _measure(call: Any, warm: int, reps: int) -> dict[str, Any]:
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--profile", type=int, default=0)
     p.add_argument("--dump", default="")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--only", default="", help="comma-separated: floor_api,floor_html,worklist_api,worklist_html"
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanqi.settings")
     import django
@@ -103,7 +111,26 @@ def main(argv: list[str] | None = None) -> None:
             assert r.status_code == 200, r.status_code
             return r
 
-        for name, call in (("worklist_api", get_api), ("worklist_html", get_html)):
+        def get_floor_api(client: Client = api) -> Any:
+            r = client.get(FLOOR_API)
+            assert r.status_code == 200, r.status_code
+            return r
+
+        def get_floor_html(client: Client = html) -> Any:
+            r = client.get(FLOOR_HTML)
+            assert r.status_code == 200, r.status_code
+            return r
+
+        calls = (
+            ("floor_api", get_floor_api),
+            ("floor_html", get_floor_html),
+            ("worklist_api", get_api),
+            ("worklist_html", get_html),
+        )
+        only = set(args.only.split(",")) if args.only else None
+        for name, call in calls:
+            if only is not None and name not in only:
+                continue
             fig = {"workload": name, "who": who, **_measure(call, args.warm, args.reps)}
             print(json.dumps(fig, ensure_ascii=False) if args.json else fig, flush=True)
             if args.profile:
@@ -117,6 +144,10 @@ def main(argv: list[str] | None = None) -> None:
             out = Path(args.dump)
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{who}-api-1.json").write_bytes(get_api().content)
+            (out / f"{who}-me.json").write_bytes(get_floor_api().content)
+            body = get_floor_html().content.decode()
+            body = re.sub(r'(name="csrfmiddlewaretoken" value="|nonce=")[^"]*', r"\1", body)
+            (out / f"{who}-notifications.html").write_text(body)
             # The whole list in pages of 7 (cursors included), as a client walks it.
             pages, nxt = [], ""
             while nxt is not None:
