@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 class AccessProvider(Protocol):
     def visible_q(self, user: User) -> Q | None:
-        """Cases this user may read through the module's relations (None: none)."""
+        """Cases this user may read through the module's relations (None: none). Like `worklist_q`, a
+        function of the user's id, unit and roles only: the work list's compiled statements are reused for
+        the same person (`visibility.WorkList`)."""
 
     def worklist_q(self, user: User) -> Q | None:
         """Open cases that belong on this user's 我的清单 through the module's relations. A function of the
