@@ -318,14 +318,25 @@ def phase_of(kind: str, status: str) -> str:
     return s.phase if s else CLOSED
 
 
+# (generation, phase, flags) → the status codes: `sla_state` asks for the open ones on every row of a list.
+_statuses_memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+
 def statuses(phase: str | None = None, **flags: Any) -> tuple[str, ...]:
     """Status codes of every kind in `phase` (and with the given flags, e.g. turn="office", counted=False):
-    what lists, sweeps and KPIs filter on."""
-    return tuple(
-        s.code
-        for s in _status_index.values()
-        if (phase is None or s.phase == phase) and all(getattr(s, k) == v for k, v in flags.items())
-    )
+    what lists, sweeps and KPIs filter on. Worked out once per registration of the kinds (`generation`)."""
+    key = (_generation, phase, *sorted(flags.items()))
+    found = _statuses_memo.get(key)
+    if found is None:
+        found = tuple(
+            s.code
+            for s in _status_index.values()
+            if (phase is None or s.phase == phase) and all(getattr(s, k) == v for k, v in flags.items())
+        )
+        if len(_statuses_memo) >= 1024:
+            _statuses_memo.clear()
+        _statuses_memo[key] = found
+    return found
 
 
 def by_number(number: str) -> KindSpec | None:
