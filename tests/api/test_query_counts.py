@@ -57,7 +57,7 @@ def test_a_list_takes_the_same_statements_for_3_rows_or_15(world, path, django_a
     for _ in range(3):
         file_case(world.commissioner, world.huakang, "开具合规证明")
     api.get(path)
-    with django_assert_max_num_queries(4) as small:
+    with django_assert_max_num_queries(7) as small:
         r = api.get(path)
     assert len(r.json()["items"]) == 3
     budget = len(small.captured_queries)
