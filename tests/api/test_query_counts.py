@@ -75,3 +75,23 @@ def test_a_list_takes_the_same_statements_for_3_rows_or_15(world, path, django_a
     assert (
         r.content == json.dumps(CasePage.model_validate(page).model_dump(), cls=NinjaJSONEncoder).encode()
     )  # byte for byte
+
+
+def test_the_worklist_takes_four_statements_and_its_page_eight(world, django_assert_num_queries):
+    """The API: the token with its person's roles, the list's ids, the ranking, the page's rows. The page
+    (我的清单, a commissioner): the session, the person, her roles, the ids, the ranking, the rows, the
+    counts, the bell."""
+    for _ in range(3):
+        file_case(world.commissioner, world.huakang, "开具合规证明")
+    api = api_for(world.commissioner)
+    api.get("/cases/worklist?limit=50")  # the token's last use is written at most once a minute: here
+    with django_assert_num_queries(4):
+        r = api.get("/cases/worklist?limit=2")
+    assert len(r.json()["items"]) == 2 and r.json()["next"]
+    with django_assert_num_queries(4):
+        assert len(api.get(f"/cases/worklist?limit=2&next={r.json()['next']}").json()["items"]) == 1
+    client = world.client(world.commissioner)
+    client.get("/")
+    with django_assert_num_queries(8):
+        html = client.get("/").content.decode()
+    assert "待办 3 项" in html
