@@ -252,6 +252,19 @@ def api_item(r: dict[str, Any], labels: Labels | None = None) -> dict[str, Any]:
     }
 
 
+def json_time(value: datetime | None) -> str | None:
+    """A datetime as the API's JSON encoder (Django's `DjangoJSONEncoder`) writes it: ISO 8601, to the
+    millisecond, "Z" for UTC. tests/api hold the list's bytes to the encoder's."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
 # What django.urls.reverse() leaves unquoted in an argument (RFC 3986 sub-delimiters and "/~:@").
 _URL_SAFE = "!$&'()*+,;=/~:@"
 
