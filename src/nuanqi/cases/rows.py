@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from nuanqi.lib.compiled import Converters
+
 from . import kinds
 from .models import Case, Channel
 from .sla import sla_state
@@ -133,16 +135,13 @@ class _PageStatement:
         if len(self.slots) != size:  # the ids must be parameters, each once: otherwise the text is wrong
             raise RuntimeError("the list's page statement does not take its ids as parameters")
         self.expressions: list[Expression] = [s[0] for s in compiler.select[: compiler.col_count]]
+        self.converters = Converters(self.expressions)
 
     def run(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         params = list(self.params)
         for pos, i in self.slots:
             params[pos] = ids[i]
-        converters = []
-        for at, expr in enumerate(self.expressions):
-            funcs = connection.ops.get_db_converters(expr) + expr.get_db_converters(connection)
-            if funcs:
-                converters.append((at, funcs, expr))
+        converters = self.converters.get()
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
