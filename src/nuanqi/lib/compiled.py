@@ -22,11 +22,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.sqlite3.operations import DatabaseOperations as _SQLiteOperations
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
-
-_SQLITE_DATETIME = _SQLiteOperations.convert_datetimefield_value
 
 
 def _sqlite_datetime() -> Callable[[Any, Any, Any], Any]:
@@ -50,11 +47,14 @@ def db_converters(expressions: list[Any]) -> list[tuple[int, list[Any], Any]]:
     """(column, converters, expression) for the selected expressions that need converting, as the ORM's
     compiler finds them (`get_db_converters`), SQLite's datetime one replaced by `_sqlite_datetime`'s."""
     found = []
-    fast = _sqlite_datetime() if connection.vendor == "sqlite" else None
+    slow = getattr(type(connection.ops), "convert_datetimefield_value", None)
+    fast = None
+    if getattr(slow, "__module__", "") == "django.db.backends.sqlite3.operations":
+        fast = _sqlite_datetime()  # Django's own SQLite backend, whose converter `_sqlite_datetime` mirrors
     for at, expr in enumerate(expressions):
         funcs = connection.ops.get_db_converters(expr) + expr.get_db_converters(connection)
         if fast is not None:
-            funcs = [fast if getattr(f, "__func__", None) is _SQLITE_DATETIME else f for f in funcs]
+            funcs = [fast if getattr(f, "__func__", None) is slow else f for f in funcs]
         if funcs:
             found.append((at, funcs, expr))
     return found
