@@ -249,6 +249,7 @@ class WorkList:
 
     def __init__(self, user: User) -> None:
         self.user = user
+        self.now = timezone.now()  # one clock for the page and the counts, as one queryset had
         self._ids: list[int] | None = None
 
     def _padded_ids(self) -> tuple[int, list[int]]:
@@ -277,7 +278,7 @@ class WorkList:
         statement = _compiled(key, build, names, size)
         if statement is None:
             return []
-        values: dict[str, Any] = {"ids": padded, "now": timezone.now()}
+        values: dict[str, Any] = {"ids": padded, "now": self.now}
         if after is not None:
             values.update(zip(("last", "rank", "prio", "due"), after, strict=True))
         return [(r[0], r[1], r[2], r[3]) for r in statement.rows(**values)]
@@ -298,7 +299,7 @@ class WorkList:
         statement = _compiled(key, build, ("ids", "now"), size)
         if statement is None:
             return counts
-        for rank, yellow, n in statement.rows(ids=padded, now=timezone.now()):
+        for rank, yellow, n in statement.rows(ids=padded, now=self.now):
             counts["total"] += n
             if rank == 0:
                 counts["red"] += n
