@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from nuanqi.cases.models import Case, Event
+from nuanqi.lib import fastinsert
 
 from . import pacing, posts
 from .channels import SENDERS, Notice, Post, SendError, send_timeout
@@ -145,7 +146,7 @@ def fan_out(event: Event, case: Case | None = None) -> int:
                     created_at=now,
                 )
             )
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    fastinsert.insert_many(rows, ignore_conflicts=True)
     return len(rows)
 
 
