@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
 from nuanqi.accounts.models import Unit
 
@@ -52,12 +53,42 @@ def category(kind: str, value: Any) -> Category | None:
         qs = Category.objects.filter(kind=kind, active=True).select_related("parent")
         found = None
         if text.isdigit():
-            found = qs.filter(pk=int(text)).first()
+            found = _category_row("c.id = %s", [kind, int(text)])
         elif "/" in text or "／" in text:
             top, _, leaf = text.replace("／", "/").partition("/")
-            found = qs.filter(parent__name=top.strip(), name=leaf.strip()).first()
+            found = _category_row("p.name = %s AND c.name = %s", [kind, top.strip(), leaf.strip()])
         else:
             found = qs.filter(parent__isnull=True, name=text).first() or qs.filter(name=text).first()
     if found is None:
         raise Invalid(f"找不到分类“{value}”", "unknown_category", field="category")
+    return found
+
+
+_CATEGORY_COLUMNS = ("id", "kind", "name", "parent_id", "sort", "active")
+
+
+@cache
+def _category_sql(where: str) -> str:
+    cols = ", ".join(f"{t}.{c}" for t in ("c", "p") for c in _CATEGORY_COLUMNS)
+    table = Category._meta.db_table
+    return (
+        f"SELECT {cols} FROM {table} c LEFT JOIN {table} p ON p.id = c.parent_id"
+        f" WHERE c.kind = %s AND c.active = %s AND {where} ORDER BY c.kind, c.sort, c.id LIMIT 1"
+    )
+
+
+def _category_row(where: str, params: list[Any]) -> Category | None:
+    """The active category of a kind that `where` picks, with its 大类, from SQL text built once per
+    process (every intake names one): what `Category.objects.filter(kind=…, active=True)
+    .select_related("parent").filter(…).first()` returns."""
+    kind, *rest = params
+    with connection.cursor() as cur:
+        cur.execute(_category_sql(where), [kind, True, *rest])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    n = len(_CATEGORY_COLUMNS)
+    found = Category.from_db(connection.alias, _CATEGORY_COLUMNS, [*row[: n - 1], bool(row[n - 1])])
+    if row[n] is not None:
+        found.parent = Category.from_db(connection.alias, _CATEGORY_COLUMNS, [*row[n:-1], bool(row[-1])])
     return found

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
+from nuanqi.lib import fastinsert
 
 from . import kinds, kpis
 from .models import AppealState, Case, KpiOpenDue, KpiRollup, Satisfaction
@@ -216,12 +217,10 @@ def record(case: Case) -> None:
     new = snapshot(case, keys)
     if new == previous:
         return
-    rows = [_delta(k, c) for k, c in _rows(previous, new)]
-    if rows:
-        KpiRollup.objects.bulk_create(rows)
-    due = [_due_delta(k, n) for k, n in _due_rows(previous, new)]
-    if due:
-        KpiOpenDue.objects.bulk_create(due)
+    # From INSERT text built once per process (`lib.fastinsert`): the ORM's compile of these rows was a
+    # fifth of an intake's CPU.
+    fastinsert.insert_many([_delta(k, c) for k, c in _rows(previous, new)])
+    fastinsert.insert_many([_due_delta(k, n) for k, n in _due_rows(previous, new)])
     case.kpi_keys = new
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from nuanqi.calendars.services import current_calendar
@@ -49,14 +52,19 @@ class Limits:
 def limits_for(kind: str, nature: str, priority: int) -> Limits:
     """The most specific policy. A priority match outranks a nature match: a P1 (重要且紧急) limit must
     apply whatever the nature, while a nature row still beats the all-wildcard default."""
-    best: SlaPolicy | None = None
+    best: tuple[Any, ...] | None = None
     best_score = -1
-    for p in SlaPolicy.objects.filter(kind=kind):
-        if p.nature and p.nature != nature:
+    # The policies of the kind as plain rows, from text built once (every intake asks): (nature,
+    # priority, sign_hours, contact_hours, resolve_days, resolve_hours, count_from, clock).
+    with connection.cursor() as cur:
+        cur.execute(_policies_sql(), [kind])
+        rows = cur.fetchall()
+    for p in rows:
+        if p[0] and p[0] != nature:
             continue
-        if p.priority and p.priority != priority:
+        if p[1] and p[1] != priority:
             continue
-        score = (1 if p.nature else 0) + (2 if p.priority else 0)
+        score = (1 if p[0] else 0) + (2 if p[1] else 0)
         if score > best_score:
             best, best_score = p, score
     if best is None:
@@ -64,13 +72,19 @@ def limits_for(kind: str, nature: str, priority: int) -> Limits:
         days = spec.sla_days.get(nature, spec.sla_default_days)
         return Limits(2.0, 4.0, days, None, CountFrom.NEXT_DAY, ClockMode.WORKING)
     return Limits(
-        float(best.sign_hours),
-        float(best.contact_hours),
-        best.resolve_days,
-        best.resolve_hours,
-        best.count_from,
-        best.clock,
+        float(best[2]),
+        float(best[3]),
+        int(best[4]),
+        int(best[5]) if best[5] is not None else None,
+        best[6],
+        best[7],
     )
+
+
+@cache
+def _policies_sql() -> str:
+    cols = "nature, priority, sign_hours, contact_hours, resolve_days, resolve_hours, count_from, clock"
+    return f"SELECT {cols} FROM {SlaPolicy._meta.db_table} WHERE kind = %s"
 
 
 def resolve_deadline(start: datetime, limits: Limits, days: int | None = None) -> datetime:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
+from nuanqi.lib import fastinsert
+
 from . import kinds
 from .models import Case, Event
 
@@ -104,6 +106,47 @@ def append(
 
     For a sealed kind the event keeps only the names of what changed, never values or a reason; the module's
     ciphertext note (`sealed`) is stored beside it and its SHA-256 is part of the hashed `changes`."""
+    return write(
+        chain(
+            case,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            changes=changes,
+            reason=reason,
+            at=at,
+            sealed=sealed,
+            actor_name=actor_name,
+        ),
+        case,
+    )
+
+
+def write(event: Event, case: Case) -> Event:
+    """Insert an event that `chain` made (the case row must exist: a filing inserts the case in between).
+    Its `post_save` runs as for `save()` (the notification fan-out)."""
+    event.case = case
+    fastinsert.insert(event)
+    return event
+
+
+def chain(
+    case: Case,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+    sealed: bytes | None = None,
+    actor_name: str | None = None,
+) -> Event:
+    """The next event of the case's chain, not yet written, with the case's head (`HEAD_FIELDS`) moved to
+    it: the hash covers the case's number, never its id, so a filing computes the head before the case's
+    INSERT and writes the case once. `write` inserts the event; `append` does both."""
     at = at or timezone.now()
     if kinds.is_sealed(case.kind):
         if reason:
@@ -129,8 +172,7 @@ def append(
         reason,
         shown_name,
     )
-    event = Event.objects.create(
-        case=case,
+    event = Event(
         seq=seq,
         at=at,
         actor=actor,

@@ -5,8 +5,10 @@ them with correlated subqueries (still one aggregate query per figure)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case as When_
 from django.db.models import IntegerField, OuterRef, Subquery, When
 from django.utils.translation import gettext_noop
@@ -41,20 +43,26 @@ def _company_facts(case: Any, memo: dict[str, Any]) -> tuple[Any, Any]:
     if "company" not in memo:
         memo["company"] = (None, None)
         if case.subject_type == "company" and case.subject_id is not None:
-            from nuanqi.enterprise.models import Assignment, Company
-
-            current = Assignment.objects.filter(company_id=OuterRef("pk"), ended_on__isnull=True).values(
-                "commissioner__user_id"
-            )[:1]
-            row = (
-                Company.objects.filter(pk=case.subject_id)
-                .annotate(_c=Subquery(current, output_field=IntegerField()))
-                .values_list("town_id", "_c")
-                .first()
-            )
+            with connection.cursor() as cur:
+                cur.execute(_facts_sql(), [case.subject_id])
+                row = cur.fetchone()
             if row is not None:
-                memo["company"] = row
+                memo["company"] = (row[0], row[1])
     return memo["company"]
+
+
+@cache
+def _facts_sql() -> str:
+    """The company's town and its current commissioner's user id (the newest open assignment, as
+    `_commissioner_expr` orders them): text built once per process, each write pays no ORM compile."""
+    from nuanqi.enterprise.models import Assignment, Commissioner, Company
+
+    a, m, c = (t._meta.db_table for t in (Assignment, Commissioner, Company))
+    return (
+        f"SELECT c.town_id, (SELECT m.user_id FROM {a} a INNER JOIN {m} m ON a.commissioner_id = m.id"
+        " WHERE a.company_id = c.id AND a.ended_on IS NULL ORDER BY a.started_on DESC, a.id DESC LIMIT 1)"
+        f" FROM {c} c WHERE c.id = %s"
+    )
 
 
 def _people(ids: list[Any]) -> dict[Any, str]:

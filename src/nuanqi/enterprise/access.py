@@ -109,14 +109,16 @@ def resolve_company(user: User, value: object) -> SubjectRef:
     text = str(value).strip() if value is not None else ""
     if not text:
         raise Invalid("请选择企业", "missing_field", field="company")
-    qs = visible_companies(user)
-    company = None
+    # Only the id and the name: a company row is wide, and this runs on every intake.
+    qs = visible_companies(user).values_list("pk", "name")
+    found = None
     if text.isdigit():
-        company = qs.filter(pk=int(text)).first()
-    if company is None:
-        company = qs.filter(Q(name=text) | Q(uscc=text.upper())).first()
-    if company is None:
+        found = qs.filter(pk=int(text)).first()
+    if found is None:
+        found = qs.filter(Q(name=text) | Q(uscc=text.upper())).first()
+    if found is None:
         company = addressable_company(user, text)
-    if company is None:
+        found = (company.pk, company.name) if company is not None else None
+    if found is None:
         raise Invalid(f"找不到企业“{text}”，或您无权为其登记事项", "unknown_company", field="company")
-    return SubjectRef("company", company.pk, company.name)
+    return SubjectRef("company", found[0], found[1])

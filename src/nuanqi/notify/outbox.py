@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from nuanqi.cases.models import Case, Event
+from nuanqi.lib import fastinsert
 
 from . import pacing, posts
 from .channels import SENDERS, Notice, Post, SendError, send_timeout
@@ -106,11 +107,15 @@ def fan_out(event: Event, case: Case | None = None) -> int:
         title, body = f"{case.number} {label}", "请登录系统查看"
     prefs: dict[int, list[Preference]] = {}
     external = {c for c in OPTIONAL_CHANNELS if c != ChannelKind.EMAIL}
-    configured = set(
-        ChannelConfig.objects.filter(kind__in=external, enabled=True).values_list("kind", flat=True)
-    )
     for p in Preference.objects.filter(user__in=people, enabled=True):
         prefs.setdefault(p.user_id, []).append(p)
+    # Which external channels are switched on matters only to someone who chose one (most people did not).
+    wanted = {p.channel for ps in prefs.values() for p in ps} & external
+    configured = (
+        set(ChannelConfig.objects.filter(kind__in=wanted, enabled=True).values_list("kind", flat=True))
+        if wanted
+        else set()
+    )
     now = timezone.now()
     rows = []
     for person in people:
@@ -145,7 +150,7 @@ def fan_out(event: Event, case: Case | None = None) -> int:
                     created_at=now,
                 )
             )
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    fastinsert.insert_many(rows, ignore_conflicts=True)
     return len(rows)
 
 
