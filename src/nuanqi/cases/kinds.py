@@ -318,14 +318,25 @@ def phase_of(kind: str, status: str) -> str:
     return s.phase if s else CLOSED
 
 
+# (registrations, phase, flags) → status codes: `statuses` is called per case by the KPI roll-up.
+_statuses_memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+
 def statuses(phase: str | None = None, **flags: Any) -> tuple[str, ...]:
     """Status codes of every kind in `phase` (and with the given flags, e.g. turn="office", counted=False):
-    what lists, sweeps and KPIs filter on."""
-    return tuple(
-        s.code
-        for s in _status_index.values()
-        if (phase is None or s.phase == phase) and all(getattr(s, k) == v for k, v in flags.items())
-    )
+    what lists, sweeps and KPIs filter on. Memoised until the registered kinds change (`generation`)."""
+    key = (_generation, phase, *sorted(flags.items()))
+    codes = _statuses_memo.get(key)
+    if codes is None:
+        codes = tuple(
+            s.code
+            for s in _status_index.values()
+            if (phase is None or s.phase == phase) and all(getattr(s, k) == v for k, v in flags.items())
+        )
+        if len(_statuses_memo) > 256:  # registrations moved many times (tests): drop the stale ones
+            _statuses_memo.clear()
+        _statuses_memo[key] = codes
+    return codes
 
 
 def by_number(number: str) -> KindSpec | None:
