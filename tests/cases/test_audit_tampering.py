@@ -15,7 +15,14 @@ from django.db import connection
 
 from nuanqi.cases.audit import check_anchor, write_anchor
 from nuanqi.cases.models import Case, Event, NumberCounter
-from nuanqi.cases.timeline import event_hash, head_mac, verify
+from nuanqi.cases.timeline import (
+    canonical_at,
+    canonical_changes,
+    encoded_event_hash,
+    event_hash,
+    head_mac,
+    verify,
+)
 from nuanqi.cli import main
 
 from .helpers import act, file_case
@@ -242,3 +249,56 @@ def test_the_anchor_command_writes_a_signed_file(world, tmp_path, capsys):
     assert list(check_anchor(out)) == []
     code, text = _cli(capsys, "--anchor", str(out))
     assert code == 0 and "与链头文件一致" in text
+
+
+@pytest.mark.parametrize(
+    ("actor", "changes", "reason"),
+    [
+        (None, {}, ""),
+        (
+            7,
+            {"title": '环评"审批\\', "priority": 2, "resolve_due": ["", "2025-01-01T00:00:00.000000+00:00"]},
+            "理由\n\t",
+        ),
+        (123456, {"z": None, "a": True, "remaining_hours": 6.5, "unit": "港航局\u2028"}, "不属于本单位职责"),
+    ],
+)
+def test_the_bulk_writers_hash_is_the_timelines(actor, changes, reason):
+    """The scale generator hashes from the texts it writes (`encoded_event_hash`); the digest must be
+    `event_hash`'s, or its worlds would fail the audit."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for at in (
+        datetime(2025, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2024, 1, 1, 1, 2, 3, 45),
+    ):
+        at = at if at.tzinfo else at.astimezone(ZoneInfo("UTC"))
+        args = (
+            "ab" * 32,
+            "QY2025-000123",
+            3,
+            at,
+            actor,
+            "dispatch",
+            "accepted",
+            "dispatched",
+            changes,
+            reason,
+        )
+        expected = event_hash(*args, "张三")
+        prev, number, seq, _, _, action, frm, to, _, _ = args
+        got = encoded_event_hash(
+            prev,
+            number,
+            seq,
+            canonical_at(at),
+            actor,
+            action,
+            frm,
+            to,
+            canonical_changes(changes),
+            reason,
+            "张三",
+        )
+        assert got == expected

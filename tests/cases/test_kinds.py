@@ -65,6 +65,24 @@ def toy() -> Iterator[KindSpec]:
     kinds.unregister_kind(TOY.code)
 
 
+def test_the_status_sets_follow_the_registrations() -> None:
+    """`kinds.statuses` is memoised (the KPI roll-up asks it per case); a kind registered or removed later
+    shows at once."""
+    assert "toy_fixing" not in kinds.statuses(OPEN)
+    kinds.register_kind(TOY)
+    try:
+        assert "toy_fixing" in kinds.statuses(OPEN)
+        assert "toy_fixing" in kinds.statuses(OPEN, turn=TURN_LEAD_UNIT)
+        assert "toy_fixing" not in kinds.statuses(OPEN, turn=TURN_OFFICE)
+        assert "toy_void" in kinds.statuses(CLOSED) and "toy_void" not in kinds.statuses(
+            CLOSED, resolved=True
+        )
+    finally:
+        kinds.unregister_kind(TOY.code)
+    assert "toy_fixing" not in kinds.statuses(OPEN)
+    assert "toy_fixing" not in kinds.statuses(OPEN, turn=TURN_LEAD_UNIT)
+
+
 def _file_toy(world, title: str = "卫海社区网络通信箱箱门缺失") -> Case:
     return services.create_case(
         services.NewCase(

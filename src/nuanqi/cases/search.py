@@ -71,10 +71,13 @@ def _text(title: str, description: str, subject: str) -> str:
     return f"{title} {description} {subject}"
 
 
-def index_row(case_id: int, title: str, description: str, subject: str) -> tuple[int, str]:
-    """The stored form of one case's text for this database."""
+def index_row(
+    case_id: int, title: str, description: str, subject: str, vendor: str | None = None
+) -> tuple[int, str]:
+    """The stored form of one case's text for this database (or for `vendor`'s, "sqlite" | "postgresql",
+    when the caller knows it: a bulk writer's worker process)."""
     terms = textseg.index_terms(_text(title, description, subject))
-    if connection.vendor == "postgresql":
+    if (vendor or connection.vendor) == "postgresql":
         return case_id, textseg.tsvector_literal(terms)
     return case_id, terms
 

@@ -72,6 +72,44 @@ def event_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def canonical_changes(changes: dict[str, Any]) -> str:
+    """An event's `changes` as `event_hash` encodes them (keys sorted, compact, non-ASCII kept)."""
+    return _ENCODER.encode(changes)
+
+
+def canonical_at(at: datetime) -> str:
+    """An event's moment as `event_hash` encodes it: ISO 8601 in UTC with microseconds."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+_STR = json.encoder.encode_basestring  # what _ENCODER does with a str (ensure_ascii=False)
+
+
+def encoded_event_hash(
+    prev_hash: str,
+    case_number: str,
+    seq: int,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    changes: str,
+    reason: str,
+    actor_name: str,
+) -> str:
+    """`event_hash` of an event whose moment is already `canonical_at` and whose changes are already
+    `canonical_changes`: the same hex digest (the same payload, its list written out), for a bulk writer that
+    needs those texts anyway."""
+    s = _STR
+    actor = "null" if actor_id is None else str(int(actor_id))
+    payload = (
+        f"[{s(prev_hash)},{s(case_number)},{int(seq)},{s(at)},{actor},{s(action)},{s(from_status)},"
+        f"{s(to_status)},{changes},{s(reason)},{s(actor_name)}]"
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def keyed(*parts: object) -> str:
     """HMAC-SHA256 of the parts with the audit key (settings.NUANQI_AUDIT_KEY, outside the database)."""
     message = "\x1f".join(str(p) for p in parts).encode()

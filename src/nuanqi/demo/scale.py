@@ -27,7 +27,6 @@ How it goes fast:
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import random
@@ -35,7 +34,7 @@ import resource
 import time
 from bisect import bisect_left
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from itertools import pairwise
 from typing import Any
@@ -55,7 +54,7 @@ from nuanqi.worktime import TZ
 
 from .scale_directory import World, build_directory
 from .scale_life import _NATURES, Life, _limits, case_life
-from .scale_sql import DeferredIndexes, Sink, write_rows
+from .scale_sql import DeferredIndexes, Sink, sqlite_datetime, write_rows
 
 COMPANIES = 20_000
 COMMISSIONERS = 300
@@ -157,14 +156,15 @@ class Generation:
 
     def __init__(self, w: World, now: datetime, chunk: int, plan_chunk: int, vendor: str) -> None:
         self.w = w
+        self.vendor = vendor
         self.now = now
         self.limits = w.limits
         self.names = w.names
         self.unit_names = w.unit_names
         self.cases, self.tasks = Sink(Case, vendor), Sink(Task, vendor)
         self.event_rows: list[tuple[Any, ...]] = []
-        sqlite = vendor == "sqlite"
-        self.when = (lambda v: str(v.astimezone(UTC).replace(tzinfo=None))) if sqlite else None
+        # An event's moment (UTC ISO text) as its column takes it: SQLite's text, or the ISO text for COPY.
+        self.when: Callable[[str], str] = sqlite_datetime if vendor == "sqlite" else str
         self.search: list[tuple[int, str]] = []
         self._task_id = chunk * plan_chunk * MAX_TASKS
         self.n_cases = self.n_events = self.n_tasks = 0
@@ -209,32 +209,12 @@ class Generation:
     def emit(self, c: dict[str, Any], life: Life, tasks: list[dict[str, Any]]) -> None:
         c["kpi_keys"] = self._kpi(c)
         self.cases.add(**c)
-        rows, dumps = self.event_rows, _DUMPS
-        when = self.when
-        for e in life.events:
-            at = e["at"]
-            rows.append(
-                (
-                    e["case_id"],
-                    e["seq"],
-                    when(at) if when else at,
-                    e["actor_id"],
-                    e["actor_name"],
-                    e["action"],
-                    e["from_status"],
-                    e["to_status"],
-                    dumps(e["changes"]),
-                    e["reason"],
-                    None,
-                    e["prev_hash"],
-                    e["hash"],
-                )
-            )
+        self.event_rows += life.rows
         for t in tasks:
             self.tasks.add(**t)
-        self.search.append(index_row(c["id"], c["title"], c["description"], c["subject_label"]))
+        self.search.append(index_row(c["id"], c["title"], c["description"], c["subject_label"], self.vendor))
         self.n_cases += 1
-        self.n_events += len(life.events)
+        self.n_events += len(life.rows)
         self.n_tasks += len(tasks)
         self.status_counts[c["status"]] = self.status_counts.get(c["status"], 0) + 1
 
@@ -249,7 +229,6 @@ class Generation:
             self.search = []
 
 
-_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
 _CASE_DEFAULTS = {
     f.attname: None if f.null and not f.has_default() else f.get_default() for f in Case._meta.concrete_fields
 }

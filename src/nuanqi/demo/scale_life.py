@@ -4,16 +4,18 @@ fields they would have set and the hash-chained events they would have written (
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from nuanqi.cases import sla
 from nuanqi.cases.models import Kind, priority_of
-from nuanqi.cases.timeline import event_hash, head_mac
+from nuanqi.cases.timeline import canonical_changes, encoded_event_hash, head_mac
 
 from . import scale_text as T
+from .scale_sql import utc_iso
 
 if TYPE_CHECKING:
     from .scale import Generation
@@ -22,22 +24,30 @@ if TYPE_CHECKING:
 
 def _iso(dt: datetime) -> str:
     # What timeline.json_safe makes of a datetime inside `changes` (UTC, microseconds).
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc_iso(dt)
 
 
 # ---------------------------------------------------------------- raw writers
 
 
 class Life:
-    """Builds one case's events in order, hashing the chain as it goes."""
+    """Builds one case's events in order, hashing the chain as it goes.
 
-    def __init__(self, number: str, case_id: int, status: str, names: dict[int, str]) -> None:
+    `rows` holds each event as the row `demo.scale` writes (`scale._EVENT_COLUMNS`' order): its moment as
+    `when` makes it of the UTC ISO text (the database's form), its changes as the canonical JSON text that
+    is hashed (one encoding serves both)."""
+
+    def __init__(
+        self, number: str, case_id: int, status: str, names: dict[int, str], when: Callable[[str], str]
+    ) -> None:
         self.names = names  # user id → the name the timeline shows
         self.number = number
         self.case_id = case_id
         self.status = status
+        self.when = when
         self.head = ""
-        self.events: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
+        self.last_at: datetime | None = None  # the newest event's moment
 
     def add(
         self,
@@ -53,28 +63,33 @@ class Life:
         else:
             frm = self.status if action != "create" else ""
             to_status = to if to is not None else self.status
-        seq = len(self.events) + 1
+        seq = len(self.rows) + 1
         name = self.names.get(actor, "系统") if actor is not None else "系统"
-        digest = event_hash(
-            self.head, self.number, seq, at, actor, action, frm, to_status, changes, reason, name
+        iso = utc_iso(at)
+        text = canonical_changes(changes) if changes else "{}"
+        prev = self.head
+        digest = encoded_event_hash(
+            prev, self.number, seq, iso, actor, action, frm, to_status, text, reason, name
         )
-        self.events.append(
-            dict(
-                case_id=self.case_id,
-                seq=seq,
-                at=at,
-                actor_id=actor,
-                actor_name=name,
-                action=action,
-                from_status=frm,
-                to_status=to_status,
-                changes=changes,
-                reason=reason,
-                prev_hash=self.head,
-                hash=digest,
+        self.rows.append(
+            (
+                self.case_id,
+                seq,
+                self.when(iso),
+                actor,
+                name,
+                action,
+                frm,
+                to_status,
+                text,
+                reason,
+                None,
+                prev,
+                digest,
             )
         )
         self.head = digest
+        self.last_at = at
         if to_status:
             self.status = to_status
 
@@ -144,7 +159,7 @@ def case_life(w: World, g: Generation, case_id: int, number: str, received: date
         created_at=received,
         updated_at=received,
     )
-    life = Life(number, case_id, "new", g.names)
+    life = Life(number, case_id, "new", g.names, g.when)
     life.add(
         received,
         creator,
@@ -170,11 +185,10 @@ def case_life(w: World, g: Generation, case_id: int, number: str, received: date
 
     def finish() -> None:
         c["status"] = life.status
-        c["version"] = len(life.events)
-        c["event_count"] = len(life.events)
+        c["version"] = c["event_count"] = len(life.rows)
         c["event_head"] = life.head
-        c["event_mac"] = head_mac(number, len(life.events), life.head)
-        c["updated_at"] = life.events[-1]["at"]
+        c["event_mac"] = head_mac(number, len(life.rows), life.head)
+        c["updated_at"] = life.last_at
         g.emit(c, life, tasks)
 
     if not step(t):
@@ -260,7 +274,7 @@ def case_life(w: World, g: Generation, case_id: int, number: str, received: date
                 "days": days,
                 "reason": "涉及多部门会商，需延期办理",
                 "by": lead_handler,
-                "at": life.events[-1]["at"].isoformat(),
+                "at": life.last_at.isoformat() if life.last_at else None,
             }
             return finish()
         old = c["resolve_due"]

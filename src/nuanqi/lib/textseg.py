@@ -10,6 +10,7 @@ then all required, in any order; a single-character word stays glued to its neig
 from __future__ import annotations
 
 import logging
+import operator
 import re
 from functools import lru_cache
 
@@ -24,8 +25,8 @@ def index_terms(text: str) -> str:
         if len(run) == 1:
             out.append(run)
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    out.extend(w.lower() for w in _WORD.findall(text))
+            out += map(operator.add, run, run[1:])  # its bigrams: run[i] + run[i + 1]
+    out += map(str.lower, _WORD.findall(text))
     return " ".join(out)
 
 
