@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from nuanqi.enterprise.imports import run_import, write_template
 from nuanqi.enterprise.models import Commissioner, Company, Indicator
-from nuanqi.lib.excel_import import CellError, parse_date
+from nuanqi.lib.cells import CellError, parse_date
 from nuanqi.lib.uscc import UsccError, validate, with_check_digit
 from tests.cases.helpers import file_case
 from tests.enterprise.helpers import fill_template

@@ -24,18 +24,8 @@ from nuanqi.accounts.models import Role, RoleGrant, Unit, UnitKind, User
 from nuanqi.cases.errors import Forbidden
 from nuanqi.columns import decimal_cell, max_length
 from nuanqi.lib import gbt4754
-from nuanqi.lib.excel_import import (
-    CellError,
-    Field,
-    ImportReport,
-    TemplateError,
-    check_row,
-    normalize_text,
-    parse_bool,
-    parse_date,
-    parse_list,
-    parse_name,
-)
+from nuanqi.lib.cells import CellError, normalize_text, parse_bool, parse_date, parse_list, parse_name
+from nuanqi.lib.excel_import import Field, ImportReport, TemplateError, check_row
 from nuanqi.lib.excel_template import YES_NO, import_template
 from nuanqi.lib.importkinds import read_rows
 from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
