@@ -43,7 +43,8 @@ def main() -> None:
     from openpyxl import load_workbook
 
     from nuanqi.accounts.models import Unit, UnitKind
-    from nuanqi.enterprise.imports import run_import, write_template
+    from nuanqi.enterprise.import_templates import write_template
+    from nuanqi.enterprise.imports import run_import
     from nuanqi.enterprise.models import Company
     from nuanqi.lib.uscc import with_check_digit
 

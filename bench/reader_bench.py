@@ -56,7 +56,7 @@ def main() -> None:
     import python_calamine
     from openpyxl import load_workbook
 
-    from nuanqi.enterprise.imports import SPECS, write_template
+    from nuanqi.enterprise.import_templates import SPECS, write_template
     from nuanqi.lib.excel_import import Limits, read_sheet
     from nuanqi.lib.uscc import with_check_digit
 

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaH
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from nuanqi.cases.errors import Invalid
-from nuanqi.lib.excel_import import CellError
+from nuanqi.lib.cells import CellError
 from nuanqi.lib.numbers import NumberError, TextError, check_decimal, check_text, decimal_bounds, text_problem
 from nuanqi.lib.phone import MESSAGE as PHONE_MESSAGE
 from nuanqi.lib.phone import is_phone

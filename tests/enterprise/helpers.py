@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from nuanqi.enterprise.imports import write_template
+from nuanqi.enterprise.import_templates import write_template
 from nuanqi.lib.uscc import with_check_digit
 
 

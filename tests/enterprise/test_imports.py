@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from nuanqi.enterprise.imports import run_import, write_template
+from nuanqi.enterprise.import_templates import write_template
+from nuanqi.enterprise.imports import run_import
 from nuanqi.enterprise.models import Assignment, Commissioner, Company, Indicator, Policy
-from nuanqi.lib.excel_import import CellError, TemplateError, normalize_text, parse_date
+from nuanqi.lib.cells import CellError, normalize_text, parse_date
+from nuanqi.lib.excel_import import TemplateError
 
 from .helpers import company_rows, fill_template, plain_sheet, uscc
 

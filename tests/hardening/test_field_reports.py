@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from nuanqi.enterprise.imports import run_import, write_template
+from nuanqi.enterprise.import_templates import write_template
+from nuanqi.enterprise.imports import run_import
 from nuanqi.enterprise.models import Commissioner, Company, Indicator
-from nuanqi.lib.excel_import import CellError, parse_date
+from nuanqi.lib.cells import CellError, parse_date
 from nuanqi.lib.uscc import UsccError, validate, with_check_digit
 from tests.cases.helpers import file_case
 from tests.enterprise.helpers import fill_template

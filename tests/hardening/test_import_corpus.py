@@ -24,7 +24,8 @@ from django.utils import timezone
 from nuanqi.cases.models import Case
 from nuanqi.consult.ledger import run_import as consult_import
 from nuanqi.consult.models import Session
-from nuanqi.enterprise.imports import SPECS, run_import
+from nuanqi.enterprise.import_templates import SPECS
+from nuanqi.enterprise.imports import run_import
 from nuanqi.enterprise.models import Assignment, Commissioner, Company, Indicator, Policy
 from nuanqi.lib.excel_import import XLS_NOTE, ImportReport, Limits, TemplateError, read_sheet
 from nuanqi.patrol.ledger import import_points

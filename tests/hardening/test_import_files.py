@@ -12,7 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nuanqi.accounts.models import Role
-from nuanqi.enterprise.imports import run_import, write_template
+from nuanqi.enterprise.import_templates import write_template
+from nuanqi.enterprise.imports import run_import
 from nuanqi.enterprise.models import Commissioner, Company, Indicator
 from nuanqi.lib.excel_import import TemplateError
 from tests.enterprise.helpers import fill_template, uscc

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from nuanqi.consult import ledger as consult_ledger
-from nuanqi.enterprise.imports import SPECS, TEXT_COLUMNS, template_choices, write_template
+from nuanqi.enterprise.import_templates import SPECS, TEXT_COLUMNS, template_choices, write_template
 from nuanqi.lib.excel_template import INSTRUCTIONS, OPTIONS
 from nuanqi.patrol import ledger as patrol_ledger
 from nuanqi.patrol.models import PointType

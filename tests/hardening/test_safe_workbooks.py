@@ -86,7 +86,7 @@ def test_the_briefing_neutralises_a_formula_title_and_survives_a_control_charact
 
 
 def test_import_templates_write_headers_through_the_same_cell_function(tmp_path, db) -> None:
-    from nuanqi.enterprise.imports import write_template
+    from nuanqi.enterprise.import_templates import write_template
 
     write_template("indicators", tmp_path / "t.xlsx")
     ws = load_workbook(tmp_path / "t.xlsx").active

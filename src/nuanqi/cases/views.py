@@ -337,9 +337,9 @@ def task_act(request: HttpRequest, number: str, task_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_case(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    from nuanqi.enterprise.access import visible_companies  # the page lists companies to pick from
-
-    companies = [(c.pk, c.name) for c in visible_companies(user).only("id", "name")]
+    # The companies this person may pick, as the module that defines them offers them (`cases` does not
+    # import the modules above it).
+    companies = subject_choices("company", user)
     fileable = [(k.code, k.label) for k in kinds.fileable_kinds(user.roles, services.CREATOR_ROLES)]
     if not fileable:
         raise Http404

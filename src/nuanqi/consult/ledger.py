@@ -8,15 +8,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from nuanqi.accounts.models import Role, Unit
 from nuanqi.cases.errors import CaseError, Forbidden
+from nuanqi.lib.cells import parse_bool, parse_date, parse_prose
 from nuanqi.lib.excel import Column, write_ledger
-from nuanqi.lib.excel_import import (
-    Field,
-    ImportReport,
-    check_row,
-    parse_bool,
-    parse_date,
-    parse_prose,
-)
+from nuanqi.lib.excel_import import Field, ImportReport, check_row
 from nuanqi.lib.excel_template import import_template
 from nuanqi.lib.importkinds import all_or_nothing, read_rows
 

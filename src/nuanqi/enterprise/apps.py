@@ -48,14 +48,14 @@ def _register_imports() -> None:
 
     from nuanqi.lib.importkinds import ImportKind, register_import
 
-    from . import case_import, imports
+    from . import case_import, import_templates, imports
 
-    for order, kind in enumerate(imports.KINDS):
+    for order, kind in enumerate(import_templates.KINDS):
         register_import(
             ImportKind(
                 kind,
-                imports.KIND_LABELS[kind],
-                partial(imports.write_template, kind),
+                import_templates.KIND_LABELS[kind],
+                partial(import_templates.write_template, kind),
                 partial(imports.run_import, kind),
                 order=10 + order,
             )

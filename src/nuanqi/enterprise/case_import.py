@@ -24,16 +24,9 @@ from nuanqi.cases.access import SubjectRef
 from nuanqi.cases.errors import Forbidden
 from nuanqi.cases.history import HistoricalCase, import_cases
 from nuanqi.cases.models import Category, Channel, Nature, Satisfaction, Status
+from nuanqi.lib.cells import CellError, normalize_text, parse_date, parse_list
 from nuanqi.lib.excel import openpyxl_text
-from nuanqi.lib.excel_import import (
-    CellError,
-    Field,
-    ImportReport,
-    check_row,
-    normalize_text,
-    parse_date,
-    parse_list,
-)
+from nuanqi.lib.excel_import import Field, ImportReport, check_row
 from nuanqi.lib.importkinds import read_rows
 
 from .imports import _company_lookup

@@ -10,7 +10,7 @@ from typing import Any
 
 from nuanqi.accounts.models import Unit, UnitKind
 from nuanqi.lib import gbt4754
-from nuanqi.lib.excel_import import YEARS, CellError, excel_serial, normalize_text, parse_date, parse_list
+from nuanqi.lib.cells import YEARS, CellError, excel_serial, normalize_text, parse_date, parse_list
 from nuanqi.lib.uscc import UsccError
 from nuanqi.lib.uscc import validate as validate_uscc
 

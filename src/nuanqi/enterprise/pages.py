@@ -24,7 +24,7 @@ from nuanqi.cases.errors import CaseError
 from nuanqi.cases.models import Channel
 from nuanqi.cases.services import NewCase, create_case
 from nuanqi.cases.visibility import visible_cases
-from nuanqi.lib.excel_import import CellError, parse_date
+from nuanqi.lib.cells import CellError, parse_date
 
 from . import inspections as insp
 from .access import visible_companies

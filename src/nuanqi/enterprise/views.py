@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nuanqi.accounts.models import User
 from nuanqi.cases import kinds
 from nuanqi.cases.errors import CaseError
-from nuanqi.lib.excel_import import CellError, parse_date, parse_decimal
+from nuanqi.lib.cells import CellError, parse_date, parse_decimal
 
 from . import inspections as insp
 from . import records, services

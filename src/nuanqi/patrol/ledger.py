@@ -15,16 +15,9 @@ from django.db import transaction
 
 from nuanqi.accounts.models import Role, Unit, UnitKind, User
 from nuanqi.cases.errors import Forbidden
+from nuanqi.lib.cells import CellError, normalize_text, parse_bool, parse_decimal
 from nuanqi.lib.excel import openpyxl_text
-from nuanqi.lib.excel_import import (
-    CellError,
-    Field,
-    ImportReport,
-    check_row,
-    normalize_text,
-    parse_bool,
-    parse_decimal,
-)
+from nuanqi.lib.excel_import import Field, ImportReport, check_row
 from nuanqi.lib.excel_template import YES_NO, import_template
 from nuanqi.lib.importkinds import read_rows
 

@@ -8,14 +8,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from nuanqi.accounts.models import Role, Unit, UnitKind
 from nuanqi.cases.errors import Forbidden
-from nuanqi.lib.excel_import import (
-    CellError,
-    Field,
-    ImportReport,
-    check_row,
-    parse_date,
-    parse_decimal,
-)
+from nuanqi.lib.cells import CellError, parse_date, parse_decimal
+from nuanqi.lib.excel_import import Field, ImportReport, check_row
 from nuanqi.lib.excel_template import import_template
 from nuanqi.lib.importkinds import all_or_nothing, read_rows
 
