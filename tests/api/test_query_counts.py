@@ -16,11 +16,12 @@ from ..cases.helpers import file_case
 from .test_api import api_for
 
 # One intake (POST /api/v1/cases as a commissioner): the token with its person's roles, company, category,
-# SLA policy; number (locked read and UPDATE); the KPI roll-up's company facts, delta rows and the open case's
-# due-day rows (超期, docs/kpis.md); the case — its chain head and roll-up contribution computed before its one
-# INSERT, so no second UPDATE of the case —, search index, event; notification recipients (the office's role
-# grants, then the people) and their preferences (the channel switches are read only when someone chose an
-# external channel), the outbox rows in one INSERT; savepoint and release; the 201 body's relations.
+# SLA policy; number (locked read and UPDATE); the KPI roll-up's company facts, delta rows and the open
+# case's due-day rows (超期, docs/kpis.md); the case — its chain head and roll-up contribution computed
+# before its one INSERT, so no second UPDATE of the case —, search index, event; notification recipients
+# (the office's role grants, then the people) and their preferences (the channel switches are read only when
+# someone chose an external channel), the outbox rows in one INSERT; savepoint and release; the 201 body's
+# relations.
 INTAKE_BUDGET = 19
 
 
