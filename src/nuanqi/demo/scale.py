@@ -46,6 +46,8 @@ from django.utils import timezone
 from nuanqi.accounts.models import RoleGrant, Unit, User
 from nuanqi.cases import rollup, sla
 from nuanqi.cases.models import Case, Event, KpiOpenDue, KpiRollup, NumberCounter, Task, priority_of
+from nuanqi.cases.rollup import folding as rollup_folding
+from nuanqi.cases.rollup import writer as rollup_writer
 from nuanqi.cases.search import TABLE as SEARCH_TABLE
 from nuanqi.cases.search import index_row, write_index_rows
 from nuanqi.cases.timeline import keyed
@@ -197,12 +199,12 @@ class Generation:
         keys = {name: dim.value_of(case, memo) for name, dim in self.dims.items() if dim.value_of}
         snap = rollup.snapshot(case, keys, self.w.calendar)
         acc = self.acc
-        for key, counts in rollup._rows(None, snap):
+        for key, counts in rollup_writer._rows(None, snap):
             row = acc.setdefault(key, {})
             for name, v in counts.items():
                 row[name] = row.get(name, 0) + v
         due = self.due
-        for key, n in rollup._due_rows(None, snap):
+        for key, n in rollup_writer._due_rows(None, snap):
             due[key] = due.get(key, 0) + n
         return snap
 
@@ -482,9 +484,9 @@ def _prepare(w: World) -> None:
 
 def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]], due: dict[tuple[Any, ...], int]) -> int:
     """The daily roll-up rows, one per (dimension, value, kind, day, imported) — what `rollup.rebuild`
-    writes (`rollup._delta`'s columns), not yet counted into their months (`_roll_up_above_days` does that) —,
-    the open cases by due day (`KpiOpenDue`, one merged row per key, as the fold leaves them) and the calendar
-    they were counted with. Returns the daily rows written."""
+    writes (`rollup.writer._delta`'s columns), not yet counted into their months (`_roll_up_above_days`
+    does that) —, the open cases by due day (`KpiOpenDue`, one merged row per key, as the fold leaves them)
+    and the calendar they were counted with. Returns the daily rows written."""
     from nuanqi.cases.models import KpiRollupMark
 
     sink = Sink(KpiRollup)
@@ -508,9 +510,9 @@ def _write_rollup(acc: dict[tuple[Any, ...], dict[str, int]], due: dict[tuple[An
             if len(sink.rows) >= 50_000:
                 sink.flush()
         sink.flush()
-        opened = [rollup._due_delta(key, v, fresh=False) for key, v in due.items() if v]
+        opened = [rollup_writer._due_delta(key, v, fresh=False) for key, v in due.items() if v]
         KpiOpenDue.objects.bulk_create(opened, batch_size=5000)
-        KpiRollupMark.objects.update_or_create(pk=1, defaults={"calendar": rollup._calendar_print()})
+        KpiRollupMark.objects.update_or_create(pk=1, defaults={"calendar": rollup_folding._calendar_print()})
     return n
 
 
