@@ -53,7 +53,7 @@ def rebuild(since: date | None = None, *, log: Any = None) -> dict[str, int]:
     counted (readers count per case meanwhile; a writer that changes such a case adds its whole new
     contribution), then counts the cases in batches, each batch under the cases' row locks — the lock every
     writer takes first — so no change is counted twice or lost."""
-    from .models import KpiRollupMark, KpiRollupMonth
+    from ..models import KpiRollupMark, KpiRollupMonth
 
     cal = current_calendar(force=True)
     calendar = _calendar_print()
@@ -154,7 +154,7 @@ def _claim() -> list[tuple[str, date]]:
 
 def _recount_months(months: Iterable[tuple[str, date]]) -> int:
     """Recount the given (dimension, month) rows of `KpiRollupMonth` from the `monthed` daily rows."""
-    from .models import KpiRollupMonth
+    from ..models import KpiRollupMonth
 
     written = 0
     for dim, first in sorted(set(months)):
@@ -280,7 +280,7 @@ def fold() -> int:
 
     Readers sum the months, the daily rows of the edge days and the rows not yet counted, in one
     statement, so no figure changes at any moment of a fold (docs/kpis.md)."""
-    from .models import KpiRollupMark, KpiRollupMonth
+    from ..models import KpiRollupMark, KpiRollupMonth
 
     with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
@@ -308,7 +308,7 @@ def fold() -> int:
 def rebuild_months(since: date | None = None) -> int:
     """Recount the monthly level from the daily rows: every month, or those from the month of `since` on
     (after rows were written around `fold`). Returns the month rows written."""
-    from .models import KpiRollupMark, KpiRollupMonth
+    from ..models import KpiRollupMark, KpiRollupMonth
 
     with transaction.atomic():
         mark, _ = KpiRollupMark.objects.select_for_update().get_or_create(pk=1)
@@ -341,7 +341,7 @@ def _calendar_print() -> dict[str, Any]:
 
 def calendar_changed_since() -> date | None:
     """The first day whose working status changed since the roll-up was counted, or None."""
-    from .models import KpiRollupMark
+    from ..models import KpiRollupMark
 
     mark = KpiRollupMark.objects.filter(pk=1).first()
     if mark is None or mark.calendar is None:

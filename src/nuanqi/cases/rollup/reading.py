@@ -257,7 +257,7 @@ def _query(
     counted: bool,
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """The fresh rows' sums, and the counted part's when `counted`, with the mark's token: one statement."""
-    from .models import KpiRollupMark, KpiRollupMonth
+    from ..models import KpiRollupMark, KpiRollupMonth
 
     sums = {f"s_{c}": Sum(c) for c in COUNTERS}
     group = ["ikey", "skey", "_d"] if by_day else ["ikey", "skey"]
