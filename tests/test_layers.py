@@ -34,6 +34,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "lib": {"*"},
     "accounts": {"cases", "calendars", "attachments", *MODULES},
     "cases": MODULES,
+    # Notifications sit on the engine: a module's audiences reach them by registration (`followers`).
+    "notify": MODULES - {"notify", "ops"},
 }
 # What a floor that forbids every nuanqi package may still import: itself.
 OWN = {"worktime": {"worktime"}, "lib": {"lib"}}

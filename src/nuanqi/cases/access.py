@@ -7,7 +7,7 @@ cases of the companies he serves, without `cases` importing the module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,6 +54,9 @@ _subject_pages: dict[str, Callable[[int], str]] = {}
 _subject_choices: dict[str, Callable[[User], list[tuple[int, str]]]] = {}
 # A page of the module's for running a co-handled case's errands (跑腿), by case number.
 _subject_errands: dict[str, Callable[[str], str]] = {}
+# The people who follow a subject's cases on the requester's side (a company's commissioner and contacts):
+# user ids, by subject id.
+_subject_followers: dict[str, Callable[[int], Iterable[int]]] = {}
 
 
 def register_provider(provider: AccessProvider) -> None:
@@ -73,10 +76,13 @@ def register_subject(
     page: Callable[[int], str] | None = None,
     choices: Callable[[User], list[tuple[int, str]]] | None = None,
     errands: Callable[[str], str] | None = None,
+    followers: Callable[[int], Iterable[int]] | None = None,
 ) -> None:
     """A subject type a module defines: how the API resolves it, what the case page calls it (`word`), the
     URL of the subject's own page (`page(id)`), if it has one, the subjects a person may pick on a form
-    (`choices(user)`), if forms offer it, and the URL of a case's errand page (`errands(number)`)."""
+    (`choices(user)`), if forms offer it, the URL of a case's errand page (`errands(number)`), and the ids
+    of the people who hear of its cases on the requester's side (`followers(subject id)`: the notification
+    audience "requester", beside the filer)."""
     _subjects[type_] = resolver
     if choices is not None:
         _subject_choices[type_] = choices
@@ -86,6 +92,8 @@ def register_subject(
         _subject_pages[type_] = page
     if errands is not None:
         _subject_errands[type_] = errands
+    if followers is not None:
+        _subject_followers[type_] = followers
 
 
 def subject_word(type_: str) -> Any:
@@ -103,6 +111,13 @@ def subject_choices(type_: str, user: User) -> list[tuple[int, str]]:
     """The subjects of `type_` this person may pick ([] for a type that offers none)."""
     choices = _subject_choices.get(type_)
     return choices(user) if choices is not None else []
+
+
+def subject_followers(type_: str, id_: int | None) -> list[int]:
+    """User ids of the people who follow the cases of subject `id_` of `type_` ([] for a type that names
+    none, or no subject)."""
+    followers = _subject_followers.get(type_)
+    return list(followers(id_)) if followers is not None and id_ is not None else []
 
 
 def errand_page(type_: str, number: str) -> str:

@@ -27,6 +27,17 @@ def contact_company_ids(user: User) -> QuerySet[CompanyContact, int]:
     return CompanyContact.objects.filter(user_id=user.pk).values_list("company_id", flat=True)
 
 
+def company_followers(company_id: int) -> list[int]:
+    """User ids of the people who hear of a company's cases on its side (the notification audience
+    "requester"): its current commissioner and its contacts."""
+    ids = list(
+        Assignment.objects.filter(company_id=company_id, ended_on__isnull=True).values_list(
+            "commissioner__user_id", flat=True
+        )
+    )
+    return ids + list(CompanyContact.objects.filter(company_id=company_id).values_list("user_id", flat=True))
+
+
 def visible_companies(user: User) -> QuerySet[Company]:
     """Every company this person may read: the office all, a commissioner his, a contact its own, a unit
     handler the companies of cases his unit leads or co-handles."""

@@ -14,7 +14,7 @@ class EnterpriseConfig(AppConfig):
         from django.urls import reverse
         from django.utils.translation import gettext_lazy as _
 
-        from .access import visible_companies
+        from .access import company_followers, visible_companies
 
         register_subject(
             "company",
@@ -23,6 +23,7 @@ class EnterpriseConfig(AppConfig):
             page=lambda pk: reverse("company_detail", args=[pk]),
             choices=lambda user: list(visible_companies(user).values_list("pk", "name")),
             errands=lambda number: reverse("errand_plan", args=[number]),
+            followers=company_followers,
         )
 
         from nuanqi.cases.kinds import register_kind

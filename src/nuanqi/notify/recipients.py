@@ -59,13 +59,10 @@ def _requester_ids(case: Case, *, followers: bool = True) -> list[int]:
 
         for dup in CaseModel.objects.filter(links_out__to_case=case, links_out__type=LinkType.DUPLICATE_OF):
             ids += _requester_ids(dup, followers=False)
-    if case.subject_type == "company" and case.subject_id:
-        from nuanqi.enterprise.models import Assignment, CompanyContact
+    if case.subject_type and case.subject_id:
+        from nuanqi.cases.access import subject_followers
 
-        ids += Assignment.objects.filter(company_id=case.subject_id, ended_on__isnull=True).values_list(
-            "commissioner__user_id", flat=True
-        )
-        ids += CompanyContact.objects.filter(company_id=case.subject_id).values_list("user_id", flat=True)
+        ids += subject_followers(case.subject_type, case.subject_id)  # a company's commissioner and contacts
     return ids
 
 
