@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ninja.responses import NinjaJSONEncoder
 
-from nuanqi.cases.api import CasePage
+from nuanqi.cases.schemas import CasePage
 
 from ..cases.helpers import file_case
 from .test_api import api_for
