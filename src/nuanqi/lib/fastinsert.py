@@ -79,7 +79,7 @@ def _sql(model: type[models.Model], rows: int, ignore: bool, returning: bool, ve
     return sql
 
 
-def _values(obj: models.Model, fields: Sequence[Any]) -> list[Any]:
+def _values(obj: models.Model) -> list[Any]:
     out: list[Any] = []
     for attname, plain, f in _preparers(type(obj)):
         value = getattr(obj, attname)
@@ -96,10 +96,9 @@ def insert(obj: models.Model) -> models.Model:
     """Write one new row as `obj.save()` would (signals included); returns `obj` with its primary key."""
     model = type(obj)
     pre_save.send(sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None)
-    fields = _fields(model)
     returning = bool(connection.features.can_return_columns_from_insert)
     with connection.cursor() as cur:
-        cur.execute(_sql(model, 1, False, returning, connection.vendor), _values(obj, fields))
+        cur.execute(_sql(model, 1, False, returning, connection.vendor), _values(obj))
         pk = cur.fetchone()[0] if returning else cur.lastrowid
     obj.pk = pk
     obj._state.adding = False
@@ -122,5 +121,5 @@ def insert_many(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
             chunk = objs[start : start + batch]
             params: list[Any] = []
             for obj in chunk:
-                params.extend(_values(obj, fields))
+                params.extend(_values(obj))
             cur.execute(_sql(model, len(chunk), ignore_conflicts, False, connection.vendor), params)
