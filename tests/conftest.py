@@ -215,15 +215,32 @@ def _empty_cache() -> None:
     rollup.forget_kept()
 
 
+def touches_database(item: pytest.Item) -> bool:
+    """Whether a test can reach the database: it is marked `django_db`, asks for a database fixture (`db`,
+    `transactional_db`, a fixture built on them, `live_server`), or says `both_databases` (it reaches the
+    database another way, e.g. a subprocess given NUANQI_DATABASE_URL). pytest-django refuses any other
+    test's queries, so such a test's result cannot depend on the database."""
+    names = getattr(item, "fixturenames", ())
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("both_databases") is not None
+        or "_django_db_helper" in names
+        or "live_server" in names
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`single_database` tests run in the SQLite half of `./nq test` only: their result does not depend on the
-    database, and a browser audit run twice would double the suite's slowest minutes."""
+    """The PostgreSQL half of `./nq test` runs the tests that touch the database, as the standard asks; the
+    others (`single_database` ones, and those that cannot reach a database at all: calendar arithmetic,
+    property tests of pure functions, the routing model's maths) ran in the SQLite half already and would
+    give the same result again."""
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return
     # Deselected, not skipped: on this pass they are not part of the run at all.
-    kept = [item for item in items if "single_database" not in item.keywords]
+    kept = [item for item in items if "single_database" not in item.keywords and touches_database(item)]
     if len(kept) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if "single_database" in item.keywords])
+        chosen = set(map(id, kept))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
         items[:] = kept

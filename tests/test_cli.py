@@ -11,6 +11,9 @@ import pytest
 
 from nuanqi.cli import main
 
+# The subprocesses read the calendar's overrides from the database NUANQI_DATABASE_URL names.
+pytestmark = pytest.mark.both_databases
+
 
 def run(*args: str, home: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ}

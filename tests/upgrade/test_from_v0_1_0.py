@@ -13,7 +13,11 @@ import uuid
 from pathlib import Path
 
 import psycopg
+import pytest
 from django.db import connection
+
+# The upgrade runs in a database of its own on the server the suite's half uses.
+pytestmark = pytest.mark.both_databases
 
 HERE = Path(__file__).parent
 TABLES = ("cases_case", "cases_event", "cases_task", "enterprise_company", "accounts_user", "accounts_unit")
