@@ -221,6 +221,11 @@ else:
                     " PRAGMA secure_delete=ON;"
                 ),
             },
+            # Kept open between requests, as PostgreSQL's are (`conn_max_age` above): a connection opened per
+            # request read the schema and ran the PRAGMAs again and started with an empty page cache, so every
+            # list re-read its rows' pages from the OS. Checked before reuse, like PostgreSQL's.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             # A file, not shared-cache memory, so tests with several threads lock like production does.
             "TEST": {"NAME": str(HOME / "test_nuanqi.sqlite3")},
         }
